@@ -1,0 +1,1 @@
+"""Runtime: CLI, settings, transports, the sender and workers."""

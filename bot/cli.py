@@ -1,0 +1,111 @@
+"""The ``homecoming`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Homecoming: a counselling companion bot for returning migrants.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+flows_app = typer.Typer(no_args_is_help=True, help="Conversation flows.")
+app.add_typer(db_app, name="db")
+app.add_typer(flows_app, name="flows")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+@app.command()
+def chat(
+    lang: Annotated[str | None, typer.Option(help="Language to start in, e.g. fr")] = None,
+    db: Annotated[Path | None, typer.Option(help="SQLite file to keep the chat in")] = None,
+    user: Annotated[str, typer.Option(help="Who is chatting (one conversation each)")] = "local",
+) -> None:
+    """Talk to the bot in this terminal. Run it again to continue where you left off."""
+    from bot.runtime import start
+    from bot.terminal import TerminalTransport
+    from bot.terminal import chat as run_chat
+
+    url = f"sqlite+aiosqlite:///{db}" if db is not None else None
+    settings = _settings(database_url=url)
+    transport = TerminalTransport()
+
+    async def main() -> None:
+        runtime = await start(settings, {transport.channel: transport})
+        try:
+            await run_chat(runtime, transport, chat_id=user, locale_hint=lang)
+        finally:
+            await runtime.close()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        typer.echo("")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the database schema (chat and run do this on their own)."""
+    from storage import db
+
+    settings = _settings()
+
+    async def main() -> str | None:
+        engine = db.create_engine(settings.database_url)
+        try:
+            await db.upgrade(engine, revision)
+            return await db.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"database at revision {asyncio.run(main())}")
+
+
+@flows_app.command("list")
+def flows_list() -> None:
+    """Every flow and its states."""
+    from flows.registry import FLOWS
+
+    for name, flow in FLOWS.items():
+        typer.echo(f"{name}: {', '.join(flow.state_names())}")
+
+
+@flows_app.command("graph")
+def flows_graph(
+    name: str,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file")] = None,
+) -> None:
+    """Draw a flow as a Mermaid state diagram (paste it into any Mermaid viewer)."""
+    from flows.flow import mermaid
+    from flows.registry import FLOWS
+
+    flow = FLOWS.get(name)
+    if flow is None:
+        typer.echo(f"no flow named {name!r}; flows: {', '.join(FLOWS)}", err=True)
+        raise typer.Exit(2)
+    text = mermaid(flow)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,88 @@
+"""The terminal transport: a conversation in the shell, through the same engine and outbox.
+
+Buttons are shown as numbered choices; typing the number presses that button, and typing
+its label works too (the engine matches labels on every channel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from bot.runtime import Runtime
+from flows.events import Event, EventKind, Msg
+from flows.i18n import N_
+
+CHANNEL = "terminal"
+QUIT = {"/quit", "/exit"}
+
+
+class TerminalTransport:
+    channel = CHANNEL
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.buttons: dict[str, list[dict[str, str]]] = {}
+
+    async def send(self, chat_id: str, kind: str, payload: dict[str, Any]) -> None:
+        lines = ["", *(f"bot: {line}" if i == 0 else f"     {line}"
+                       for i, line in enumerate(payload.get("text", "").splitlines()))]
+        buttons = payload.get("buttons") or []
+        for number, button in enumerate(buttons, start=1):
+            lines.append(f"  [{number}] {button['label']}")
+        self.buttons[chat_id] = buttons
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+
+    def event_for(self, chat_id: str, line: str, locale_hint: str | None) -> Event:
+        """A typed number that matches a shown button is a button press."""
+        text = line.strip()
+        buttons = self.buttons.get(chat_id) or []
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            return Event(CHANNEL, chat_id, EventKind.BUTTON, payload=buttons[int(text) - 1]["data"],
+                         locale_hint=locale_hint)
+        return Event.from_text(CHANNEL, chat_id, text, locale_hint=locale_hint)
+
+
+async def chat(
+    runtime: Runtime,
+    transport: TerminalTransport,
+    *,
+    chat_id: str = "local",
+    locale_hint: str | None = None,
+    read_line: Callable[[], str] = input,
+) -> None:
+    """Talk until /quit or end of input. Starting again continues where the person was."""
+    catalogs = runtime.engine.catalogs
+    locale = catalogs.best_match(locale_hint, runtime.engine.default_locale)
+    transport.out.write(
+        catalogs.render(locale, Msg(N_("Homecoming, local chat. Type /quit to leave."))) + "\n"
+    )
+    await runtime.engine.handle(Event.from_text(CHANNEL, chat_id, "/start",
+                                                locale_hint=locale_hint))
+    await runtime.sender.drain()
+    while True:
+        try:
+            line = await asyncio.to_thread(_prompt, read_line, transport.out)
+        except EOFError:
+            break
+        if line.strip().lower() in QUIT:
+            break
+        if not line.strip():
+            continue
+        await runtime.engine.handle(transport.event_for(chat_id, line, locale_hint))
+        await runtime.sender.drain()
+    transport.out.write(
+        "\n"
+        + catalogs.render(locale, Msg(N_("Bye. Run the same command again to continue where "
+                                         "you left off.")))
+        + "\n"
+    )
+
+
+def _prompt(read_line: Callable[[], str], out: TextIO) -> str:
+    out.write("> ")
+    out.flush()
+    return read_line()

@@ -1,0 +1,395 @@
+"""The flow engine: an Event in, one transaction out.
+
+For each event the engine loads the participant and conversation, runs global interrupts or
+the current flow's state machine, and commits the new state, the records and the outbox rows
+in one transaction guarded by the conversation's version. Nothing is sent from here: the
+outbox is drained by the sender, which ``on_commit`` wakes at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from flows import onboarding
+from flows.common import request_person
+from flows.events import (
+    DeleteMyData,
+    Effect,
+    Event,
+    EventKind,
+    MarkOnboarded,
+    Msg,
+    OpenEscalation,
+    ParticipantView,
+    RecordConsent,
+    Reply,
+    SetPaused,
+    SetProfile,
+)
+from flows.flow import RESUME, Flow, Prompt, Turn
+from flows.i18n import N_, Catalogs
+from flows.places import fold
+from flows.registry import FLOWS
+from storage import repository as repo
+from storage.models import Conversation, Participant
+
+log = logging.getLogger(__name__)
+
+PROFILE_FIELDS = frozenset({"locale", "country", "returned", "return_date"})
+SIDE_TRIPS = {"language": "language", "privacy": "privacy", "stop": "pause"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outcome: Outcome
+    flow: str | None = None
+    state: str | None = None
+
+
+class ConcurrentUpdate(Exception):
+    """Another worker changed the conversation first; the event is handled again."""
+
+
+class Engine:
+    """Runs flows for every participant; safe to create anew at any time (all state is stored)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogs: Catalogs,
+        *,
+        flows: Mapping[str, type[Flow]] = FLOWS,
+        clock: Callable[[], datetime] = utcnow,
+        conversation_timeout: timedelta = timedelta(days=7),
+        default_locale: str = "en",
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.catalogs = catalogs
+        self.flows = flows
+        self.clock = clock
+        self.conversation_timeout = conversation_timeout
+        self.default_locale = catalogs.best_match(default_locale)
+        self.on_commit = on_commit
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        onboarding.LANGUAGES[:] = catalogs.languages
+
+    def _lock(self, event: Event) -> asyncio.Lock:
+        key = (event.channel, event.chat_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    async def handle(self, event: Event) -> Result:
+        """Process one event; updates of one chat are processed one at a time."""
+        async with self._lock(event):
+            for _attempt in range(5):
+                try:
+                    result = await self._handle_once(event)
+                except (StaleDataError, ConcurrentUpdate, IntegrityError):
+                    # Another worker got there first (version or first-contact race): retry
+                    # on fresh data. A redelivered update then shows up as a duplicate.
+                    continue
+                except Exception as exc:
+                    self._log_failure(event, exc)
+                    await self._apologise(event)
+                    return Result(Outcome.FAILED)
+                if result.outcome is Outcome.DONE and self.on_commit is not None:
+                    self.on_commit()
+                return result
+            log.error("gave up on a %s event after repeated concurrent updates", event.kind)
+            await self._apologise(event)
+            return Result(Outcome.FAILED)
+
+    async def _handle_once(self, event: Event) -> Result:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            if event.update_id is not None and not await repo.claim_update(
+                session, event.channel, event.update_id, now
+            ):
+                return Result(Outcome.DUPLICATE)
+            loaded = await repo.load_participant(session, event.channel, event.chat_id)
+            if loaded is None:
+                locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
+                participant = await repo.create_participant(
+                    session, event.channel, event.chat_id, locale, now
+                )
+                conversation = None
+            else:
+                participant, conversation = loaded
+            if conversation is None:
+                conversation = repo.start_conversation(
+                    session, participant, "onboarding", self.flows["onboarding"].initial, now
+                )
+            turn = Turn(self._view(participant), event, now, dict(conversation.data or {}))
+            flow_name, state = self._run(turn, conversation)
+            deleted = await self._apply(session, participant, turn.effects, now)
+            if deleted:
+                locale = participant.locale or self.default_locale
+                self._write_outbox(session, None, event, locale, turn.effects, None, now)
+                return Result(Outcome.DONE)
+            view = self._view(participant)
+            turn.participant = view
+            prompt = self.flows[flow_name](turn, state).prompt()
+            self._write_outbox(
+                session, participant.id, event, view.locale, turn.effects, prompt, now
+            )
+            conversation.flow = flow_name
+            conversation.state = state
+            conversation.data = turn.data
+            conversation.expires_at = now + self.conversation_timeout
+            conversation.updated_at = now
+        return Result(Outcome.DONE, flow_name, state)
+
+    def _view(self, p: Participant) -> ParticipantView:
+        return ParticipantView(
+            pseudonym=p.pseudonym,
+            locale=p.locale or self.default_locale,
+            country=p.country,
+            returned=p.returned,
+            return_date=p.return_date,
+            onboarded=p.onboarded_at is not None,
+            paused=bool(p.paused),
+            consents=dict(p.consent_state or {}),
+        )
+
+    # Routing ---------------------------------------------------------------------------
+
+    def _run(self, turn: Turn, conversation: Conversation) -> tuple[str, str]:
+        """Decide the turn: interrupts first, then the current flow. Returns the new place."""
+        flow_name, state = conversation.flow, conversation.state
+        if flow_name not in self.flows:
+            flow_name, state, turn.data = self._home(turn), "", {}
+        expired = conversation.expires_at is not None and turn.now > conversation.expires_at
+        event = turn.event
+        if expired and event.kind is not EventKind.COMMAND:
+            # A wait that ran out: start from a known place instead of answering a question
+            # the person has long forgotten.
+            turn.data = {}
+            flow_name = self._home(turn)
+            if flow_name != conversation.flow or state != self.flows[flow_name].initial:
+                turn.say(N_("Welcome back. It has been a while, so let us start again from "
+                            "here."))
+            return flow_name, self.flows[flow_name].initial
+        flow = self.flows[flow_name](turn, state)
+
+        if event.kind is EventKind.COMMAND:
+            self._command(turn, flow)
+        elif event.kind is EventKind.MEDIA:
+            turn.say(N_("I can only read text messages. If you want to talk to a person, "
+                        "send /help."))
+        elif event.kind in (EventKind.BUTTON, EventKind.TEXT):
+            self._answer(turn, flow)
+
+        if turn.next_flow is None:
+            return flow_name, flow.state
+        return self._switch(turn, flow_name, flow.state)
+
+    def _home(self, turn: Turn) -> str:
+        return "menu" if turn.participant.onboarded else "onboarding"
+
+    def _switch(self, turn: Turn, flow_name: str, state: str) -> tuple[str, str]:
+        target, target_state = turn.next_flow or "", turn.next_state
+        if target == RESUME:
+            saved = turn.data.get("_resume")
+            if saved:
+                target, target_state, data = saved[0], saved[1], dict(saved[2])
+            else:
+                target, target_state, data = self._home(turn), None, {}
+        elif turn.come_back:
+            data = {"_resume": [flow_name, state, turn.data]}
+        else:
+            data = {}
+        if target not in self.flows:
+            target, target_state, data = self._home(turn), None, {}
+        turn.data = data
+        cls = self.flows[target]
+        return target, target_state or cls.initial
+
+    def _command(self, turn: Turn, flow: Flow) -> None:
+        command = turn.event.command
+        onboarded = turn.participant.onboarded
+        if command == "start":
+            if onboarded and flow.name != "menu":
+                turn.switch("menu")
+        elif command == "menu":
+            if onboarded:
+                turn.switch("menu")
+            else:
+                turn.say(N_("Let us finish setting up first."))
+        elif command == "help":
+            request_person(turn)
+        elif command in SIDE_TRIPS:
+            if flow.name != SIDE_TRIPS[command]:
+                turn.switch(SIDE_TRIPS[command], come_back=True)
+        elif command == "resume":
+            turn.emit(SetPaused(False))
+            turn.say(N_("Messages are on again."))
+        else:
+            turn.say(N_("I do not know that command. You can use /menu, /help, /language, "
+                        "/privacy and /stop."))
+
+    def _answer(self, turn: Turn, flow: Flow) -> None:
+        """Match the answer to the current question, then fire the flow's trigger."""
+        prompt = flow.prompt()
+        event = turn.event
+        payload: str | None = None
+        if event.kind is EventKind.BUTTON:
+            # Callback data comes from the client: accept only a button this question shows.
+            if any(b.payload == event.payload for b in prompt.buttons):
+                payload = event.payload
+            else:
+                turn.say(N_("That button belongs to an earlier question."))
+                return
+        else:
+            payload = self._match_button(turn.participant.locale, prompt, event.text)
+        if payload is not None:
+            trigger, _, value = payload.partition(":")
+        elif prompt.free_text:
+            trigger, value = "text", event.text
+        else:
+            turn.say(N_("Please choose one of the answers below."))
+            return
+        if not flow.fire(trigger, value):
+            turn.effects.append(Reply(turn.error or Msg(N_("Please choose one of the answers "
+                                                           "below."))))
+
+    def _match_button(self, locale: str, prompt: Prompt, text: str) -> str | None:
+        """A typed number or label counts as pressing that button."""
+        answer = fold(text)
+        if not answer or not prompt.buttons:
+            return None
+        if answer.isdigit() and 1 <= int(answer) <= len(prompt.buttons):
+            return prompt.buttons[int(answer) - 1].payload
+        for button in prompt.buttons:
+            labels = {fold(self.catalogs.render(locale, button.label))}
+            labels.add(fold(self.catalogs.render("en", button.label)))
+            if answer in labels:
+                return button.payload
+        return None
+
+    # Effects ---------------------------------------------------------------------------
+
+    async def _apply(
+        self, session: AsyncSession, participant: Participant, effects: list[Effect],
+        now: datetime
+    ) -> bool:
+        """Write what the flow decided. True when the participant was deleted."""
+        for effect in effects:
+            match effect:
+                case SetProfile(fields=fields):
+                    for key, value in fields.items():
+                        if key not in PROFILE_FIELDS:
+                            raise ValueError(f"flows may not set participant.{key}")
+                        setattr(participant, key, value)
+                case RecordConsent(purpose=purpose, version=version, granted=granted):
+                    repo.record_consent(session, participant, purpose, version, granted, now)
+                case OpenEscalation(tier=tier, category=category, source=source):
+                    await repo.open_escalation(session, participant, tier=tier,
+                                               category=category, source=source, now=now)
+                case SetPaused(paused=paused):
+                    participant.paused = paused
+                case MarkOnboarded():
+                    participant.onboarded_at = now
+                case DeleteMyData():
+                    await repo.delete_participant(session, participant, now)
+                    return True
+                case Reply():
+                    pass
+        return False
+
+    def _write_outbox(
+        self,
+        session: AsyncSession,
+        participant_id: int | None,
+        event: Event,
+        locale: str,
+        effects: list[Effect],
+        prompt: Prompt | None,
+        now: datetime,
+    ) -> None:
+        """One message per turn: what the flow said, then the question, with its buttons.
+
+        Telegram allows about one message per second per chat, so a turn's sentences go
+        together rather than as a burst.
+        """
+        parts = [self.catalogs.render(locale, e.text) for e in effects if isinstance(e, Reply)]
+        buttons: list[dict[str, str]] = []
+        if prompt is not None:
+            parts.append(self.catalogs.render(locale, prompt.text))
+            buttons = self.catalogs.render_buttons(locale, prompt.buttons)
+        if not parts:
+            return
+        payload: dict[str, Any] = {"text": "\n\n".join(parts), "buttons": buttons,
+                                   "locale": locale}
+        repo.add_outbox(session, participant_id=participant_id, channel=event.channel,
+                        chat_id=event.chat_id, payload=payload, now=now)
+
+    # Failure ---------------------------------------------------------------------------
+
+    def _log_failure(self, event: Event, exc: BaseException) -> None:
+        # The traceback's frames only: the exception's own text may quote the message.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("a %s event failed with %s; rolled back\n%s", event.kind,
+                  type(exc).__name__, frames)
+
+    async def _apologise(self, event: Event) -> None:
+        """After a rollback: mark the update as handled and say sorry, then ask again."""
+        now = self.clock()
+        try:
+            async with self.sessions() as session, session.begin():
+                if event.update_id is not None and not await repo.claim_update(
+                    session, event.channel, event.update_id, now
+                ):
+                    return
+                loaded = await repo.load_participant(session, event.channel, event.chat_id)
+                locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
+                prompt = None
+                participant_id = None
+                if loaded is not None:
+                    participant, conversation = loaded
+                    participant_id = participant.id
+                    locale = participant.locale or locale
+                    if conversation is not None and conversation.flow in self.flows:
+                        turn = Turn(self._view(participant), event, now,
+                                    dict(conversation.data or {}))
+                        try:
+                            prompt = self.flows[conversation.flow](turn,
+                                                                   conversation.state).prompt()
+                        except Exception:
+                            prompt = None
+                sorry = Reply(Msg(N_("Sorry, something went wrong on my side. Please try "
+                                     "again.")))
+                self._write_outbox(session, participant_id, event, locale, [sorry], prompt,
+                                   now)
+        except Exception as exc:
+            log.error("could not record the apology either (%s)", type(exc).__name__)
+            return
+        if self.on_commit is not None:
+            self.on_commit()

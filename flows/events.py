@@ -1,0 +1,127 @@
+"""Events (what a person did) and Effects (what should happen), independent of the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    TEXT = "text"
+    BUTTON = "button"
+    COMMAND = "command"
+    MEDIA = "media"
+    TRIGGER = "trigger"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing a person did, as the engine sees it.
+
+    ``update_id`` is the channel's id for the update (Telegram's ``update_id``); when given,
+    the engine processes an update only once. ``locale_hint`` is the language the channel
+    reports for the person, used before they have chosen one.
+    """
+
+    channel: str
+    chat_id: str
+    kind: EventKind
+    text: str = ""
+    payload: str = ""
+    command: str = ""
+    args: str = ""
+    media: str = ""
+    update_id: int | None = None
+    locale_hint: str | None = None
+
+    @classmethod
+    def from_text(cls, channel: str, chat_id: str, text: str, **kw: Any) -> Event:
+        """Text as typed: ``/cmd args`` becomes a command, anything else free text."""
+        stripped = text.strip()
+        if stripped.startswith("/") and len(stripped) > 1:
+            head, _, args = stripped[1:].partition(" ")
+            command = head.split("@", 1)[0].lower()
+            return cls(channel, chat_id, EventKind.COMMAND, command=command, args=args.strip(), **kw)
+        return cls(channel, chat_id, EventKind.TEXT, text=stripped, **kw)
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A message to translate: a gettext msgid (English source) and its named parameters.
+
+    Parameters may themselves be ``Msg`` and are then translated too.
+    """
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+    plural: str | None = None
+    n: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An answer the person can pick. ``label`` is a Msg, or literal text when not translated."""
+
+    payload: str
+    label: Msg | str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: Msg
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SetProfile:
+    """Change fields of the participant (locale, country, returned, return_date, ...)."""
+
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConsent:
+    purpose: str
+    version: str
+    granted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEscalation:
+    tier: int
+    category: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetPaused:
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteMyData:
+    """Erase the participant and everything tied to them; keep only an audit line."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarkOnboarded:
+    pass
+
+
+Effect = Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData | MarkOnboarded
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantView:
+    """What a flow may read about the person: a snapshot, never the database row."""
+
+    pseudonym: str
+    locale: str
+    country: str | None
+    returned: bool | None
+    return_date: date | None
+    onboarded: bool
+    paused: bool
+    consents: dict[str, bool]

@@ -1,0 +1,195 @@
+"""The main menu, and the small flows it opens: language, privacy, pausing messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.common import BACK, FOLLOW_UP, NO, SHARING, YES, request_person
+from flows.dates import long_date
+from flows.events import Button, DeleteMyData, Msg, SetPaused, SetProfile
+from flows.flow import Flow, Prompt
+from flows.i18n import N_, autonym
+from flows.onboarding import LANGUAGES
+from flows.places import country_name
+
+
+class Menu(Flow):
+    name = "menu"
+    states: list[dict[str, Any]] = [{"name": "main"}]
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "person", "source": "main", "dest": None, "after": "ask_for_person"},
+        {"trigger": "language", "source": "main", "dest": None, "after": "open_language"},
+        {"trigger": "privacy", "source": "main", "dest": None, "after": "open_privacy"},
+        {"trigger": "pause", "source": "main", "dest": None, "after": "open_pause"},
+        {"trigger": "resume", "source": "main", "dest": None, "after": "resume"},
+    ]
+
+    def prompt_main(self) -> Prompt:
+        pause = (
+            Button("resume", Msg(N_("Resume messages")))
+            if self.participant.paused
+            else Button("pause", Msg(N_("Pause messages")))
+        )
+        return Prompt(
+            Msg(N_("What would you like to do?")),
+            (
+                Button("person", Msg(N_("Talk to a person"))),
+                Button("language", Msg(N_("Change language"))),
+                Button("privacy", Msg(N_("My data and privacy"))),
+                pause,
+            ),
+        )
+
+    def ask_for_person(self, _value: str = "") -> None:
+        request_person(self.turn)
+
+    def open_language(self, _value: str = "") -> None:
+        self.turn.switch("language", come_back=True)
+
+    def open_privacy(self, _value: str = "") -> None:
+        self.turn.switch("privacy", come_back=True)
+
+    def open_pause(self, _value: str = "") -> None:
+        self.turn.switch("pause", come_back=True)
+
+    def resume(self, _value: str = "") -> None:
+        self.turn.emit(SetPaused(False))
+        self.say(N_("Messages are on again."))
+
+
+class Language(Flow):
+    name = "language"
+    states: list[dict[str, Any]] = [{"name": "choose"}]
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "lang", "source": "choose", "dest": None, "after": "set_language"},
+        {"trigger": "back", "source": "choose", "dest": None, "after": "to_menu"},
+    ]
+
+    def prompt_choose(self) -> Prompt:
+        buttons = tuple(Button(f"lang:{code}", autonym(code)) for code in LANGUAGES)
+        return Prompt(Msg(N_("Which language do you want to use?")), (*buttons, BACK))
+
+    def set_language(self, code: str) -> None:
+        if code in LANGUAGES:
+            self.turn.emit(SetProfile({"locale": code}))
+            self.say(N_("Done. I will write to you in this language."))
+        self.to_menu()
+
+    def to_menu(self, _value: str = "") -> None:
+        self.turn.back()
+
+
+class Privacy(Flow):
+    name = "privacy"
+    states: list[dict[str, Any]] = [{"name": "overview"}, {"name": "confirm_delete"}]
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "show", "source": "overview", "dest": None, "after": "show_data"},
+        {"trigger": "consents", "source": "overview", "dest": None, "after": "change_consents"},
+        {"trigger": "delete", "source": "overview", "dest": "confirm_delete"},
+        {"trigger": "back", "source": "overview", "dest": None, "after": "to_menu"},
+        {"trigger": "yes", "source": "confirm_delete", "dest": None, "after": "delete"},
+        {"trigger": "no", "source": "confirm_delete", "dest": "overview", "after": "kept"},
+    ]
+
+    def prompt_overview(self) -> Prompt:
+        return Prompt(
+            Msg(
+                N_(
+                    "You decide about your data. You can see what I keep, change your "
+                    "choices, or delete everything. Your assistance does not depend on it."
+                )
+            ),
+            (
+                Button("show", Msg(N_("What do you keep about me?"))),
+                Button("consents", Msg(N_("Change my choices"))),
+                Button("delete", Msg(N_("Delete my data"))),
+                BACK,
+            ),
+        )
+
+    def prompt_confirm_delete(self) -> Prompt:
+        return Prompt(
+            Msg(
+                N_(
+                    "Delete everything I keep about you? This cannot be undone. If you write "
+                    "again later, we start from the beginning."
+                )
+            ),
+            (Button("yes", Msg(N_("Yes, delete"))), Button("no", Msg(N_("No, keep it")))),
+        )
+
+    def show_data(self, _value: str = "") -> None:
+        p = self.participant
+        unknown = Msg(N_("not given"))
+        consent_words = {True: Msg(N_("yes")), False: Msg(N_("no")), None: unknown}
+        when: Msg | str = unknown
+        if p.return_date is not None:
+            when = long_date(p.return_date, p.locale)
+        self.say(
+            N_(
+                "This is what I keep about you:\n"
+                "Language: {language}\n"
+                "Country of return: {country}\n"
+                "Date of return: {date}\n"
+                "Follow-up messages: {follow_up}\n"
+                "Sharing with a case manager: {sharing}\n"
+                "Your reference: {pseudonym}"
+            ),
+            language=autonym(p.locale),
+            country=country_name(p.country, p.locale) if p.country else unknown,
+            date=when,
+            follow_up=consent_words[p.consents.get(FOLLOW_UP)],
+            sharing=consent_words[p.consents.get(SHARING)],
+            pseudonym=p.pseudonym,
+        )
+
+    def change_consents(self, _value: str = "") -> None:
+        self.turn.switch("onboarding", "consent_follow_up")
+
+    def delete(self, _value: str = "") -> None:
+        self.turn.emit(DeleteMyData())
+        self.say(
+            N_(
+                "Your data has been deleted. Thank you for the time you spent with me. If you "
+                "write again, we will start from the beginning."
+            )
+        )
+
+    def kept(self, _value: str = "") -> None:
+        self.say(N_("Nothing was deleted."))
+
+    def to_menu(self, _value: str = "") -> None:
+        self.turn.back()
+
+
+class Pause(Flow):
+    name = "pause"
+    states: list[dict[str, Any]] = [{"name": "confirm"}]
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "yes", "source": "confirm", "dest": None, "after": "pause"},
+        {"trigger": "no", "source": "confirm", "dest": None, "after": "keep"},
+    ]
+
+    def prompt_confirm(self) -> Prompt:
+        return Prompt(
+            Msg(
+                N_(
+                    "Pause all messages from me? I will not write to you until you send "
+                    "/resume. You can still write to me and ask for a person with /help."
+                )
+            ),
+            (YES, NO),
+        )
+
+    def pause(self, _value: str = "") -> None:
+        self.turn.emit(SetPaused(True))
+        self.say(N_("Messages are paused. Send /resume when you want them again."))
+        self.to_menu()
+
+    def keep(self, _value: str = "") -> None:
+        self.say(N_("Nothing has changed."))
+        self.to_menu()
+
+    def to_menu(self) -> None:
+        self.turn.back()
+

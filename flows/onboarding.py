@@ -1,0 +1,277 @@
+"""Onboarding: language, what this assistant is, consent per purpose, then the return.
+
+Refusing the follow-up consent leaves an information-only assistant and stores nothing
+beyond the refusal itself: no country, no dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flows.common import CONSENT_VERSION, FOLLOW_UP, MORE, NO, SHARING, YES
+from flows.dates import DateInputError, DateProblem, example_date, long_date, parse_date
+from flows.events import Button, MarkOnboarded, Msg, RecordConsent, SetProfile
+from flows.flow import Flow, Prompt
+from flows.i18n import N_, autonym
+from flows.places import country_name, find_country
+
+LANGUAGES: list[str] = ["en"]  # replaced at start-up with the languages that have catalogs
+
+
+class Onboarding(Flow):
+    name = "onboarding"
+    states: list[dict[str, Any]] = [
+        {"name": "language"},
+        {"name": "about"},
+        {"name": "consent_follow_up"},
+        {"name": "consent_sharing"},
+        {"name": "country"},
+        {"name": "returned"},
+        {"name": "return_date"},
+        {"name": "planned_date"},
+    ]
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "lang", "source": "language", "dest": "about", "after": "set_language"},
+        {"trigger": "next", "source": "about", "dest": "consent_follow_up"},
+        {"trigger": "more", "source": "about", "dest": None, "after": "explain_about"},
+        {"trigger": "yes", "source": "consent_follow_up", "dest": "consent_sharing",
+         "after": "grant_follow_up"},
+        {"trigger": "no", "source": "consent_follow_up", "dest": "consent_sharing",
+         "after": "refuse_follow_up"},
+        {"trigger": "more", "source": "consent_follow_up", "dest": None,
+         "after": "explain_follow_up"},
+        {"trigger": "yes", "source": "consent_sharing", "dest": "country",
+         "conditions": "needs_profile", "after": "grant_sharing"},
+        {"trigger": "yes", "source": "consent_sharing", "dest": None,
+         "unless": "needs_profile", "after": ["grant_sharing", "finish"]},
+        {"trigger": "no", "source": "consent_sharing", "dest": "country",
+         "conditions": "needs_profile", "after": "refuse_sharing"},
+        {"trigger": "no", "source": "consent_sharing", "dest": None,
+         "unless": "needs_profile", "after": ["refuse_sharing", "finish"]},
+        {"trigger": "more", "source": "consent_sharing", "dest": None,
+         "after": "explain_sharing"},
+        {"trigger": "text", "source": "country", "dest": "returned",
+         "conditions": "known_country", "after": "set_country"},
+        {"trigger": "yes", "source": "returned", "dest": "return_date"},
+        {"trigger": "no", "source": "returned", "dest": "planned_date"},
+        {"trigger": "text", "source": "return_date", "dest": None,
+         "conditions": "past_date", "after": ["set_return_date", "finish"]},
+        {"trigger": "today", "source": "return_date", "dest": None,
+         "after": ["set_returned_today", "finish"]},
+        {"trigger": "text", "source": "planned_date", "dest": None,
+         "conditions": "future_date", "after": ["set_planned_date", "finish"]},
+        {"trigger": "unknown", "source": "planned_date", "dest": None,
+         "after": ["set_no_planned_date", "finish"]},
+    ]
+
+    # Prompts: what each state asks.
+    def prompt_language(self) -> Prompt:
+        buttons = tuple(Button(f"lang:{code}", autonym(code)) for code in LANGUAGES)
+        return Prompt(Msg(N_("Hello. Which language do you want to use?")), buttons)
+
+    def prompt_about(self) -> Prompt:
+        return Prompt(
+            Msg(
+                N_(
+                    "I am Homecoming, an automated assistant. I am not a person and not a "
+                    "counsellor. I can give you information, check in with you after your "
+                    "return, and put you in touch with a case manager when you need one."
+                )
+            ),
+            (Button("next", Msg(N_("Continue"))), MORE),
+        )
+
+    def prompt_consent_follow_up(self) -> Prompt:
+        return Prompt(
+            Msg(
+                N_(
+                    "May I send you follow-up messages after your return, to ask how you "
+                    "are? You can stop them at any time."
+                )
+            ),
+            (YES, NO, MORE),
+        )
+
+    def prompt_consent_sharing(self) -> Prompt:
+        return Prompt(
+            Msg(
+                N_(
+                    "May I share your answers with your case manager, so they can support "
+                    "you? Only what your support needs is shared."
+                )
+            ),
+            (YES, NO, MORE),
+        )
+
+    def prompt_country(self) -> Prompt:
+        return Prompt(
+            Msg(N_("Which country are you returning to? Please write its name.")),
+            free_text=True,
+        )
+
+    def prompt_returned(self) -> Prompt:
+        return Prompt(
+            Msg(N_("Have you already arrived back in {country}?"),
+                {"country": country_name(self.data.get("country", ""), self.participant.locale)}),
+            (Button("yes", Msg(N_("Yes, I am back"))), Button("no", Msg(N_("Not yet")))),
+        )
+
+    def prompt_return_date(self) -> Prompt:
+        return Prompt(
+            Msg(N_("On what date did you arrive? For example: {example}"),
+                {"example": example_date(self.participant.locale)}),
+            (Button("today", Msg(N_("Today"))),),
+            free_text=True,
+        )
+
+    def prompt_planned_date(self) -> Prompt:
+        return Prompt(
+            Msg(N_("On what date do you plan to return? For example: {example}"),
+                {"example": example_date(self.participant.locale)}),
+            (Button("unknown", Msg(N_("I don't know yet"))),),
+            free_text=True,
+        )
+
+    # Conditions.
+    def needs_profile(self, _value: str = "") -> bool:
+        return bool(self.data.get(FOLLOW_UP)) and self.participant.country is None
+
+    def known_country(self, text: str) -> bool:
+        code = find_country(text, self.participant.locale)
+        if code is None:
+            return self.turn.reject(
+                N_("I do not know that country. Please write its name, for example: {example}"),
+                example=country_name("SN", self.participant.locale),
+            )
+        self.data["country"] = code
+        return True
+
+    def _date(self, text: str) -> date | None:
+        try:
+            return parse_date(text, self.participant.locale)
+        except DateInputError as exc:
+            if exc.problem is DateProblem.IMPOSSIBLE:
+                self.turn.reject(N_("That date does not exist. Please check the day and month."))
+            else:
+                self.turn.reject(
+                    N_("I could not read that date. Please write it like this: {example}"),
+                    example=example_date(self.participant.locale),
+                )
+            return None
+
+    def past_date(self, text: str) -> bool:
+        value = self._date(text)
+        if value is None:
+            return False
+        today = self.turn.now.date()
+        if value > today:
+            return self.turn.reject(
+                N_("That date is in the future. On what date did you arrive?"))
+        if value < today - timedelta(days=365 * 30):
+            return self.turn.reject(N_("That date is too long ago. Please check the year."))
+        self.data["date"] = value.isoformat()
+        return True
+
+    def future_date(self, text: str) -> bool:
+        value = self._date(text)
+        if value is None:
+            return False
+        today = self.turn.now.date()
+        if value < today:
+            return self.turn.reject(
+                N_("That date has already passed. On what date do you plan to return?"))
+        if value > today + timedelta(days=365 * 5):
+            return self.turn.reject(N_("That date is very far away. Please check the year."))
+        self.data["date"] = value.isoformat()
+        return True
+
+    # Callbacks.
+    def set_language(self, code: str) -> None:
+        if code in LANGUAGES:
+            self.turn.emit(SetProfile({"locale": code}))
+
+    def explain_about(self, _value: str = "") -> None:
+        self.say(
+            N_(
+                "I am a computer program run by the reintegration programme. I answer with "
+                "prepared messages. I cannot give advice on your situation, but a case "
+                "manager can. What you tell me is stored securely. If you tell me that your "
+                "life or safety is at risk, I alert a case manager, so I cannot promise "
+                "that everything stays between us."
+            )
+        )
+
+    def explain_follow_up(self, _value: str = "") -> None:
+        self.say(
+            N_(
+                "Follow-up messages are short check-ins: every two weeks at first, then "
+                "once a month, for about a year. You can pause them with /stop. Saying no "
+                "does not change the assistance you receive."
+            )
+        )
+
+    def explain_sharing(self, _value: str = "") -> None:
+        self.say(
+            N_(
+                "Your case manager works for the reintegration programme. They see your "
+                "answers to check-ins and surveys, so they can help you. They never share "
+                "them with the police or immigration authorities. Saying no does not change "
+                "the assistance you receive."
+            )
+        )
+
+    def _consent(self, purpose: str, granted: bool) -> None:
+        self.data[purpose] = granted
+        self.turn.emit(RecordConsent(purpose, CONSENT_VERSION, granted))
+
+    def grant_follow_up(self, _value: str = "") -> None:
+        self._consent(FOLLOW_UP, True)
+
+    def refuse_follow_up(self, _value: str = "") -> None:
+        self._consent(FOLLOW_UP, False)
+        # Information only: keep nothing about the return, also if it was given before.
+        self.turn.emit(SetProfile({"country": None, "returned": None, "return_date": None}))
+
+    def grant_sharing(self, _value: str = "") -> None:
+        self._consent(SHARING, True)
+
+    def refuse_sharing(self, _value: str = "") -> None:
+        self._consent(SHARING, False)
+
+    def set_country(self, _text: str) -> None:
+        self.turn.emit(SetProfile({"country": self.data["country"]}))
+
+    def set_return_date(self, _text: str) -> None:
+        value = date.fromisoformat(self.data["date"])
+        self.turn.emit(SetProfile({"returned": True, "return_date": value}))
+        self.say(N_("Thank you. You arrived on {date}."),
+                 date=long_date(value, self.participant.locale))
+
+    def set_returned_today(self, _value: str = "") -> None:
+        self.turn.emit(SetProfile({"returned": True, "return_date": self.turn.now.date()}))
+
+    def set_planned_date(self, _text: str) -> None:
+        value = date.fromisoformat(self.data["date"])
+        self.turn.emit(SetProfile({"returned": False, "return_date": value}))
+        self.say(N_("Thank you. You plan to return on {date}."),
+                 date=long_date(value, self.participant.locale))
+
+    def set_no_planned_date(self, _value: str = "") -> None:
+        self.turn.emit(SetProfile({"returned": False, "return_date": None}))
+
+    def finish(self, _value: str = "") -> None:
+        if self.data.get(FOLLOW_UP) is False:
+            self.say(
+                N_(
+                    "That is fine. I will not send you follow-up messages and I keep nothing "
+                    "about you except this choice. You can still read information and ask "
+                    "for a person at any time with /help. You can change your mind in "
+                    "/privacy."
+                )
+            )
+        else:
+            self.say(N_("Thank you, you are all set."))
+        if not self.participant.onboarded:
+            self.turn.emit(MarkOnboarded())
+        self.turn.switch("menu")

@@ -1,0 +1,11 @@
+"""Every flow by name: the engine's routing table and what `homecoming flows` lists."""
+
+from __future__ import annotations
+
+from flows.flow import Flow
+from flows.menu import Language, Menu, Pause, Privacy
+from flows.onboarding import Onboarding
+
+FLOWS: dict[str, type[Flow]] = {
+    flow.name: flow for flow in (Onboarding, Menu, Language, Privacy, Pause)
+}

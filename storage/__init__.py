@@ -1,0 +1,4 @@
+"""Persistence: SQLAlchemy models, repositories, migrations and queue claims.
+
+Nothing here knows about flows, bots or Telegram: `bot` → `flows` → `storage`.
+"""

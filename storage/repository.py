@@ -1,0 +1,263 @@
+"""The statements the rest of the code needs, each a small function on an open session.
+
+The engine handles an update as one unit of work; these functions are written so that the
+common path costs few round trips: one insert to deduplicate, one joined select to load the
+participant and conversation, then the ORM flush (updates and one multi-row outbox insert).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AuditEntry,
+    Consent,
+    Conversation,
+    Escalation,
+    OutboxMessage,
+    Participant,
+    ProcessedUpdate,
+)
+
+_PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_pseudonym() -> str:
+    """A short id staff can read aloud, unrelated to any identity ("R-7KQ2MX9P")."""
+    return "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(8))
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def claim_update(session: AsyncSession, channel: str, update_id: int, now: datetime) -> bool:
+    """Record an inbound update id; False when it was already processed (a redelivery)."""
+    insert = _insert_for(session)
+    stmt = (
+        insert(ProcessedUpdate)
+        .values(channel=channel, update_id=update_id, at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def load_participant(
+    session: AsyncSession, channel: str, chat_id: str
+) -> tuple[Participant, Conversation | None] | None:
+    """The participant writing from this chat and their conversation, in one query."""
+    stmt = (
+        select(Participant, Conversation)
+        .outerjoin(Conversation, Conversation.participant_id == Participant.id)
+        .where(Participant.channel == channel, Participant.chat_id == chat_id)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        return None
+    return row[0], row[1]
+
+
+async def create_participant(
+    session: AsyncSession, channel: str, chat_id: str, locale: str, now: datetime
+) -> Participant:
+    participant = Participant(
+        pseudonym=new_pseudonym(),
+        channel=channel,
+        chat_id=chat_id,
+        locale=locale,
+        paused=False,
+        consent_state={},
+        created_at=now,
+    )
+    session.add(participant)
+    await session.flush()
+    return participant
+
+
+def start_conversation(
+    session: AsyncSession, participant: Participant, flow: str, state: str, now: datetime
+) -> Conversation:
+    conversation = Conversation(
+        participant_id=participant.id, flow=flow, state=state, data={}, updated_at=now
+    )
+    session.add(conversation)
+    return conversation
+
+
+def record_consent(
+    session: AsyncSession,
+    participant: Participant,
+    purpose: str,
+    version: str,
+    granted: bool,
+    now: datetime,
+) -> None:
+    session.add(
+        Consent(
+            participant_id=participant.id,
+            purpose=purpose,
+            version=version,
+            granted=granted,
+            at=now,
+        )
+    )
+    participant.consent_state = {**participant.consent_state, purpose: granted}
+
+
+async def open_escalation(
+    session: AsyncSession,
+    participant: Participant,
+    *,
+    tier: int,
+    category: str,
+    source: str,
+    now: datetime,
+) -> bool:
+    """Open an escalation unless one is already open for this person and category."""
+    existing = await session.scalar(
+        select(Escalation.id).where(
+            Escalation.participant_id == participant.id,
+            Escalation.category == category,
+            Escalation.status.in_(("open", "acknowledged")),
+        )
+    )
+    if existing is not None:
+        return False
+    session.add(
+        Escalation(
+            participant_id=participant.id,
+            tier=tier,
+            category=category,
+            source=source,
+            status="open",
+            created_at=now,
+        )
+    )
+    return True
+
+
+async def delete_participant(session: AsyncSession, participant: Participant, now: datetime) -> None:
+    """Erase a participant; consents, conversation and escalations go with them (cascade)."""
+    pseudonym = participant.pseudonym
+    for obj in list(session):
+        session.expunge(obj)
+    await session.execute(delete(Participant).where(Participant.id == participant.id))
+    audit(session, now, actor=f"participant:{pseudonym}", action="participant.deleted",
+          subject=pseudonym)
+
+
+def audit(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    actor: str,
+    action: str,
+    subject: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(AuditEntry(at=now, actor=actor, action=action, subject=subject,
+                           details=details or {}))
+
+
+def add_outbox(
+    session: AsyncSession,
+    *,
+    participant_id: int | None,
+    channel: str,
+    chat_id: str,
+    payload: dict[str, Any],
+    now: datetime,
+    kind: str = "message",
+) -> None:
+    session.add(
+        OutboxMessage(
+            participant_id=participant_id,
+            channel=channel,
+            chat_id=chat_id,
+            kind=kind,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    channel: str
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def claim_outbox(
+    session: AsyncSession, now: datetime, *, limit: int = 100, lease: timedelta
+) -> list[OutboxItem]:
+    """Take due rows for sending. Each is leased: if the sender dies it is due again later.
+
+    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several senders share the queue without
+    taking the same row; SQLite has one writer at a time, so the plain select is safe there.
+    """
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_(("pending", "sending")),
+            OutboxMessage.not_before <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = (await session.scalars(stmt)).all()
+    items = []
+    for row in rows:
+        row.status = "sending"
+        row.attempts += 1
+        row.not_before = now + lease
+        items.append(OutboxItem(row.id, row.channel, row.chat_id, row.kind, row.payload,
+                                row.attempts))
+    return items
+
+
+async def mark_sent(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+    if ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(status="sent", sent_at=now, last_error=None)
+        )
+
+
+async def mark_retry(session: AsyncSession, item_id: int, at: datetime, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item_id)
+        .values(status="pending", not_before=at, last_error=error)
+    )
+
+
+async def mark_failed(session: AsyncSession, item_id: int, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item_id)
+        .values(status="failed", last_error=error)
+    )
