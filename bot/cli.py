@@ -28,6 +28,8 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # transitions logs every callback at INFO; that is noise, and not ours to show.
+    logging.getLogger("transitions").setLevel(logging.WARNING)
     return settings
 
 
@@ -44,6 +46,7 @@ def chat(
 
     url = f"sqlite+aiosqlite:///{db}" if db is not None else None
     settings = _settings(database_url=url)
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     transport = TerminalTransport()
 
     async def main() -> None:
