@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from flows import onboarding
@@ -165,6 +166,9 @@ class Engine:
             conversation.data = turn.data
             conversation.expires_at = now + self.conversation_timeout
             conversation.updated_at = now
+            # Always write, so the version check runs even when nothing moved: a reply
+            # decided on a state another worker has since changed must not be sent.
+            flag_modified(conversation, "data")
         return Result(Outcome.DONE, flow_name, state)
 
     def _view(self, p: Participant) -> ParticipantView:
@@ -354,8 +358,9 @@ class Engine:
     # Failure ---------------------------------------------------------------------------
 
     def _log_failure(self, event: Event, exc: BaseException) -> None:
-        # The traceback's frames only: the exception's own text may quote the message.
-        frames = "".join(traceback.format_tb(exc.__traceback__))
+        # Where it failed, not why: the exception's text may quote the person's message.
+        frames = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}"
+                           for f in traceback.extract_tb(exc.__traceback__))
         log.error("a %s event failed with %s; rolled back\n%s", event.kind,
                   type(exc).__name__, frames)
 
