@@ -22,18 +22,34 @@ PREFIX = "HOMECOMING_"
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix=PREFIX, env_file=".env", extra="ignore", validate_default=True
+        env_prefix=PREFIX,
+        env_file=".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        validate_default=True,
     )
 
     data_dir: Path = Path("var")
     database_url: str = ""
     default_locale: str = "en"
     locales_dir: Path = DEFAULT_LOCALES_DIR
+
+    @field_validator("locales_dir", mode="before")
+    @classmethod
+    def _locales_dir(cls, value: object) -> object:
+        return value or DEFAULT_LOCALES_DIR
     conversation_timeout_hours: Annotated[float, Field(gt=0)] = 168.0
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     redis_url: str | None = None
     log_level: str = "INFO"
+
+    @field_validator("locales_dir")
+    @classmethod
+    def _locales_exist(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -31,11 +31,11 @@ def find_country(text: str, locale: str) -> str | None:
     query = fold(text)
     if not query:
         return None
+    index = _index(locale)
     if len(query) == 2 and query.isalpha():
         code = query.upper()
-        if code in Locale.parse("en").territories:
+        if code in index.values():
             return code
-    index = _index(locale)
     if query in index:
         return index[query]
     if len(query) >= 4:

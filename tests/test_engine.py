@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.common import YES
-from flows.events import EventKind, Msg
+from flows.events import Event, EventKind, Msg
 from flows.flow import Flow, Prompt
 from flows.i18n import N_
 from flows.registry import FLOWS
@@ -320,9 +320,7 @@ async def test_every_outbox_row_is_committed_with_its_state(bot: Harness) -> Non
 async def test_many_chats_at_once_all_answered(bot: Harness) -> None:
     """Different people writing at the same moment never block or fail each other."""
     events = [
-        bot.event(EventKind.COMMAND, command="start").__class__(
-            "test", f"chat-{i}", EventKind.COMMAND, command="start", update_id=10_000 + i
-        )
+        Event("test", f"chat-{i}", EventKind.COMMAND, command="start", update_id=10_000 + i)
         for i in range(20)
     ]
     results = await asyncio.gather(*(bot.engine.handle(e) for e in events))

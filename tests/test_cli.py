@@ -1,0 +1,91 @@
+"""The `homecoming` command as a newcomer uses it: chat, db upgrade, flows graph."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.registry import FLOWS
+
+
+def homecoming(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECOMING_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=120,
+    )
+
+
+def test_chat_onboarding_in_french_then_continue_at_the_menu(tmp_path: Path) -> None:
+    db = tmp_path / "chat.db"
+    answers = "\n".join([
+        "2",            # Français
+        "1",            # Continuer
+        "1",            # Oui: follow-up
+        "1",            # Oui: sharing
+        "Sénégal",
+        "1",            # Oui, je suis rentré(e)
+        "31/02/2026",   # impossible
+        "14/03/2026",
+        "/quit",
+    ])
+    first = homecoming("chat", "--db", str(db), stdin=answers + "\n", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "[2] Français" in out
+    assert "Cette date n'existe pas" in out
+    assert "14 mars 2026" in out
+    assert "Que voulez-vous faire ?" in out
+    assert "[1] Parler à une personne" in out
+    assert first.stderr == ""
+
+    second = homecoming("chat", "--db", str(db), stdin="/quit\n", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "Que voulez-vous faire ?" in second.stdout
+    assert "Quelle langue" not in second.stdout
+    rows = sqlite3.connect(db).execute("SELECT flow, state FROM conversations").fetchall()
+    assert rows == [("menu", "main")]
+
+
+def test_chat_quits_cleanly_at_end_of_input(tmp_path: Path) -> None:
+    result = homecoming("chat", "--db", str(tmp_path / "c.db"), "--lang", "fr", stdin="",
+                        cwd=tmp_path)
+    assert result.returncode == 0
+    assert "Bonjour. Quelle langue voulez-vous utiliser ?" in result.stdout
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    result = homecoming("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "database at revision 0001" in result.stdout
+    tables = {r[0] for r in sqlite3.connect(tmp_path / "var" / "homecoming.db").execute(
+        "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"participants", "consents", "conversations", "outbox", "processed_updates",
+            "audit_log", "alembic_version"} <= tables
+
+
+@pytest.mark.parametrize("name", sorted(FLOWS))
+def test_flows_graph_draws_every_state_and_transition(name: str, tmp_path: Path) -> None:
+    result = homecoming("flows", "graph", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "stateDiagram-v2" in result.stdout
+    flow = FLOWS[name]
+    for state in flow.state_names():
+        assert f'state "{state}" as {state}' in result.stdout
+    edges = [line.strip() for line in result.stdout.splitlines() if " --> " in line]
+    for t in flow.transitions:
+        dest = t["source"] if t["dest"] is None else t["dest"]
+        assert any(
+            e.startswith(f"{t['source']} --> {dest}:") and t["trigger"] in e for e in edges
+        ), t
+
+
+def test_flows_graph_unknown_name(tmp_path: Path) -> None:
+    result = homecoming("flows", "graph", "nope", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no flow named 'nope'" in result.stderr

@@ -1,0 +1,89 @@
+"""Settings come from HOMECOMING_* variables; a bad one stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in list(os.environ):
+        if key.startswith("HOMECOMING_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_keep_everything_under_var() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///var/homecoming.db"
+    assert settings.default_locale == "en"
+    assert settings.telegram_token is None
+    assert settings.redis_url is None
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOMECOMING_DATA_DIR", "/srv/homecoming")
+    monkeypatch.setenv("HOMECOMING_DEFAULT_LOCALE", "fr")
+    monkeypatch.setenv("HOMECOMING_TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("HOMECOMING_REDIS_URL", "redis://127.0.0.1:6379/0")
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:////srv/homecoming/homecoming.db"
+    assert settings.default_locale == "fr"
+    assert settings.telegram_token is not None
+    assert settings.telegram_token.get_secret_value() == "123:abc"
+    assert "123:abc" not in repr(settings)  # the token never shows in logs or tracebacks
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("HOMECOMING_DEFAULT_LOCALE", "xx_YY", "HOMECOMING_DEFAULT_LOCALE: 'xx_YY' is not a"),
+        ("HOMECOMING_DATABASE_URL", "mysql://x/y", "HOMECOMING_DATABASE_URL: driver 'mysql'"),
+        ("HOMECOMING_DATABASE_URL", "not a url", "HOMECOMING_DATABASE_URL: not a database URL"),
+        ("HOMECOMING_REDIS_URL", "localhost:6379", "HOMECOMING_REDIS_URL: must start with"),
+        ("HOMECOMING_CONVERSATION_TIMEOUT_HOURS", "-1", "HOMECOMING_CONVERSATION_TIMEOUT_HOURS:"),
+        ("HOMECOMING_CONVERSATION_TIMEOUT_HOURS", "soon", "HOMECOMING_CONVERSATION_TIMEOUT_HOURS:"),
+        ("HOMECOMING_LOG_LEVEL", "LOUD", "HOMECOMING_LOG_LEVEL: must be one of"),
+    ],
+)
+def test_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_cli_stops_with_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECOMING_")}
+    env["HOMECOMING_DEFAULT_LOCALE"] = "klingon"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "HOMECOMING_DEFAULT_LOCALE: 'klingon' is not a known locale (e.g. en, fr, ar)"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_env_example_documents_every_setting() -> None:
+    from bot.settings import Settings
+
+    example = (ROOT / ".env.example").read_text()
+    for name in Settings.model_fields:
+        assert f"HOMECOMING_{name.upper()}=" in example, name
