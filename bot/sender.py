@@ -7,6 +7,7 @@ transport error is retried with backoff, and a permanent one is recorded on the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -112,7 +113,5 @@ class Sender:
                 await self.drain()
             except Exception as exc:
                 log.error("sender pass failed (%s); retrying", type(exc).__name__)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll)
-            except TimeoutError:
-                pass

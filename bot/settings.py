@@ -59,7 +59,9 @@ class Settings(BaseSettings):
         try:
             url = make_url(value)
         except ArgumentError:
-            raise ValueError("not a database URL (e.g. sqlite+aiosqlite:///var/homecoming.db)")
+            raise ValueError(
+                "not a database URL (e.g. sqlite+aiosqlite:///var/homecoming.db)"
+            ) from None
         if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
             raise ValueError(
                 f"driver {url.drivername!r} is not supported; use sqlite+aiosqlite or "

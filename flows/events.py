@@ -43,7 +43,8 @@ class Event:
         if stripped.startswith("/") and len(stripped) > 1:
             head, _, args = stripped[1:].partition(" ")
             command = head.split("@", 1)[0].lower()
-            return cls(channel, chat_id, EventKind.COMMAND, command=command, args=args.strip(), **kw)
+            return cls(channel, chat_id, EventKind.COMMAND, command=command, args=args.strip(),
+                       **kw)
         return cls(channel, chat_id, EventKind.TEXT, text=stripped, **kw)
 
 
@@ -110,7 +111,9 @@ class MarkOnboarded:
     pass
 
 
-Effect = Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData | MarkOnboarded
+Effect = (
+    Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData | MarkOnboarded
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from flows.events import (
     Reply,
 )
 
-
 RESUME = "<resume>"
 
 

@@ -150,7 +150,9 @@ async def open_escalation(
     return True
 
 
-async def delete_participant(session: AsyncSession, participant: Participant, now: datetime) -> None:
+async def delete_participant(
+    session: AsyncSession, participant: Participant, now: datetime
+) -> None:
     """Erase a participant; consents, conversation and escalations go with them (cascade)."""
     pseudonym = participant.pseudonym
     for obj in list(session):

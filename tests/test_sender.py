@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sender import SendError, Sender
+from bot.sender import Sender, SendError
 from storage import repository as repo
 from storage.models import OutboxMessage
 from tests.conftest import FakeClock, RecordingTransport
