@@ -56,7 +56,7 @@ async def chat(
 ) -> None:
     """Talk until /quit or end of input. Starting again continues where the person was."""
     catalogs = runtime.engine.catalogs
-    locale = catalogs.best_match(locale_hint, runtime.engine.default_locale)
+    locale = await runtime.engine.locale_of(CHANNEL, chat_id, locale_hint)
     transport.out.write(
         catalogs.render(locale, Msg(N_("Homecoming, local chat. Type /quit to leave."))) + "\n"
     )
@@ -74,6 +74,7 @@ async def chat(
             continue
         await runtime.engine.handle(transport.event_for(chat_id, line, locale_hint))
         await runtime.sender.drain()
+    locale = await runtime.engine.locale_of(CHANNEL, chat_id, locale_hint)
     transport.out.write(
         "\n"
         + catalogs.render(locale, Msg(N_("Bye. Run the same command again to continue where "

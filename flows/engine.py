@@ -171,6 +171,14 @@ class Engine:
             flag_modified(conversation, "data")
         return Result(Outcome.DONE, flow_name, state)
 
+    async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:
+        """The language to address this chat in outside a turn (greetings, farewells)."""
+        async with self.sessions() as session:
+            loaded = await repo.load_participant(session, channel, chat_id)
+        if loaded is not None and loaded[0].locale:
+            return loaded[0].locale
+        return self.catalogs.best_match(hint, self.default_locale)
+
     def _view(self, p: Participant) -> ParticipantView:
         return ParticipantView(
             pseudonym=p.pseudonym,

@@ -47,6 +47,7 @@ def test_chat_onboarding_in_french_then_continue_at_the_menu(tmp_path: Path) -> 
     second = homecoming("chat", "--db", str(db), stdin="/quit\n", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "Que voulez-vous faire ?" in second.stdout
+    assert "Au revoir." in second.stdout  # the farewell too is in the person's language
     assert "Quelle langue" not in second.stdout
     rows = sqlite3.connect(db).execute("SELECT flow, state FROM conversations").fetchall()
     assert rows == [("menu", "main")]
