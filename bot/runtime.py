@@ -6,8 +6,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from bot.sender import Sender, Transport
 from bot.settings import Settings
 from flows.engine import Engine, utcnow
@@ -17,13 +15,12 @@ from storage import db
 
 @dataclass
 class Runtime:
-    engine_db: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    database: db.Database
     engine: Engine
     sender: Sender
 
     async def close(self) -> None:
-        await self.engine_db.dispose()
+        await self.database.dispose()
 
 
 async def start(
@@ -34,18 +31,17 @@ async def start(
     upgrade: bool = True,
 ) -> Runtime:
     """Open the database (upgrading its schema), load catalogs, build engine and sender."""
-    engine_db = db.create_engine(settings.database_url)
+    database = db.Database(settings.database_url)
     if upgrade:
-        await db.upgrade(engine_db)
-    sessions = db.sessionmaker(engine_db)
+        await db.upgrade(database.engine)
     catalogs = Catalogs(settings.locales_dir)
-    sender = Sender(sessions, transports, clock=clock)
+    sender = Sender(database, transports, clock=clock)
     engine = Engine(
-        sessions,
+        database,
         catalogs,
         clock=clock,
         conversation_timeout=settings.conversation_timeout,
         default_locale=settings.default_locale,
         on_commit=sender.wake,
     )
-    return Runtime(engine_db, sessions, engine, sender)
+    return Runtime(database, engine, sender)

@@ -13,10 +13,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from flows.engine import utcnow
 from storage import repository as repo
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ class Transport(Protocol):
 class Sender:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: Database,
         transports: Mapping[str, Transport],
         *,
         clock: Callable[[], datetime] = utcnow,
@@ -50,7 +49,7 @@ class Sender:
         max_attempts: int = 8,
         batch: int = 100,
     ) -> None:
-        self.sessions = sessions
+        self.db = database
         self.transports = transports
         self.clock = clock
         self.lease = lease
@@ -66,17 +65,15 @@ class Sender:
         """Send everything due now; returns the number of messages delivered."""
         delivered = 0
         while True:
-            async with self.sessions() as session, session.begin():
-                items = await repo.claim_outbox(session, self.clock(), limit=self.batch,
-                                                lease=self.lease)
+            items = await self.db.run(repo.claim_outbox, self.clock(), limit=self.batch,
+                                      lease=self.lease)
             if not items:
                 return delivered
             sent: list[int] = []
             for item in items:
                 if await self._send_one(item):
                     sent.append(item.id)
-            async with self.sessions() as session, session.begin():
-                await repo.mark_sent(session, sent, self.clock())
+            await self.db.run(repo.mark_sent, sent, self.clock())
             delivered += len(sent)
             if len(items) < self.batch:
                 return delivered
@@ -95,15 +92,14 @@ class Sender:
         return False
 
     async def _record_failure(self, item: repo.OutboxItem, exc: SendError) -> None:
-        async with self.sessions() as session, session.begin():
-            if exc.permanent or item.attempts >= self.max_attempts:
-                log.warning("outbox %s failed for good after %s attempts: %s", item.id,
-                            item.attempts, exc)
-                await repo.mark_failed(session, item.id, str(exc))
-            else:
-                delay = exc.retry_after if exc.retry_after is not None else 2 ** item.attempts
-                await repo.mark_retry(session, item.id, self.clock() + timedelta(seconds=delay),
-                                      str(exc))
+        if exc.permanent or item.attempts >= self.max_attempts:
+            log.warning("outbox %s failed for good after %s attempts: %s", item.id,
+                        item.attempts, exc)
+            await self.db.run(repo.mark_failed, item.id, str(exc))
+        else:
+            delay = exc.retry_after if exc.retry_after is not None else 2 ** item.attempts
+            await self.db.run(repo.mark_retry, item.id, self.clock() + timedelta(seconds=delay),
+                              str(exc))
 
     async def run(self, poll: float = 1.0) -> None:
         """Drain on every wake-up, and every ``poll`` seconds for retries that came due."""

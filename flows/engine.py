@@ -18,11 +18,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
-
 from flows import onboarding
 from flows.common import request_person
 from flows.events import (
@@ -44,6 +39,7 @@ from flows.i18n import N_, Catalogs
 from flows.places import fold
 from flows.registry import FLOWS
 from storage import repository as repo
+from storage.db import Database, Session
 from storage.models import Conversation, Participant
 
 log = logging.getLogger(__name__)
@@ -69,16 +65,12 @@ class Result:
     state: str | None = None
 
 
-class ConcurrentUpdate(Exception):
-    """Another worker changed the conversation first; the event is handled again."""
-
-
 class Engine:
     """Runs flows for every participant; safe to create anew at any time (all state is stored)."""
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: Database,
         catalogs: Catalogs,
         *,
         flows: Mapping[str, type[Flow]] = FLOWS,
@@ -87,7 +79,7 @@ class Engine:
         default_locale: str = "en",
         on_commit: Callable[[], None] | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.db = database
         self.catalogs = catalogs
         self.flows = flows
         self.clock = clock
@@ -113,7 +105,7 @@ class Engine:
             for _attempt in range(5):
                 try:
                     result = await self._handle_once(event)
-                except (StaleDataError, ConcurrentUpdate, IntegrityError):
+                except repo.CONFLICTS:
                     # Another worker got there first (version or first-contact race): retry
                     # on fresh data. A redelivered update then shows up as a duplicate.
                     continue
@@ -129,52 +121,46 @@ class Engine:
             return Result(Outcome.FAILED)
 
     async def _handle_once(self, event: Event) -> Result:
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            if event.update_id is not None and not await repo.claim_update(
-                session, event.channel, event.update_id, now
-            ):
-                return Result(Outcome.DUPLICATE)
-            loaded = await repo.load_participant(session, event.channel, event.chat_id)
-            if loaded is None:
-                locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
-                participant = await repo.create_participant(
-                    session, event.channel, event.chat_id, locale, now
-                )
-                conversation = None
-            else:
-                participant, conversation = loaded
-            if conversation is None:
-                conversation = repo.start_conversation(
-                    session, participant, "onboarding", self.flows["onboarding"].initial, now
-                )
-            turn = Turn(self._view(participant), event, now, dict(conversation.data or {}))
-            flow_name, state = self._run(turn, conversation)
-            deleted = await self._apply(session, participant, turn.effects, now)
-            if deleted:
-                locale = participant.locale or self.default_locale
-                self._write_outbox(session, None, event, locale, turn.effects, None, now)
-                return Result(Outcome.DONE)
-            view = self._view(participant)
-            turn.participant = view
-            prompt = self.flows[flow_name](turn, state).prompt()
-            self._write_outbox(
-                session, participant.id, event, view.locale, turn.effects, prompt, now
+        return await self.db.run(self._unit, event, self.clock())
+
+    def _unit(self, session: Session, event: Event, now: datetime) -> Result:
+        """The whole update as one unit of work: load, decide, write. Nothing is awaited."""
+        if event.update_id is not None and not repo.claim_update(
+            session, event.channel, event.update_id, now
+        ):
+            return Result(Outcome.DUPLICATE)
+        loaded = repo.load_participant(session, event.channel, event.chat_id)
+        if loaded is None:
+            locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
+            participant = repo.create_participant(session, event.channel, event.chat_id,
+                                                  locale, now)
+            conversation = None
+        else:
+            participant, conversation = loaded
+        if conversation is None:
+            conversation = repo.start_conversation(
+                session, participant, "onboarding", self.flows["onboarding"].initial, now
             )
-            conversation.flow = flow_name
-            conversation.state = state
-            conversation.data = turn.data
-            conversation.expires_at = now + self.conversation_timeout
-            conversation.updated_at = now
-            # Always write, so the version check runs even when nothing moved: a reply
-            # decided on a state another worker has since changed must not be sent.
-            flag_modified(conversation, "data")
+        turn = Turn(self._view(participant), event, now, dict(conversation.data or {}))
+        flow_name, state = self._run(turn, conversation)
+        deleted = self._apply(session, participant, turn.effects, now)
+        if deleted:
+            locale = participant.locale or self.default_locale
+            self._write_outbox(session, None, event, locale, turn.effects, None, now)
+            return Result(Outcome.DONE)
+        view = self._view(participant)
+        turn.participant = view
+        prompt = self.flows[flow_name](turn, state).prompt()
+        self._write_outbox(session, participant.id, event, view.locale, turn.effects, prompt,
+                           now)
+        repo.save_conversation(session, conversation, flow=flow_name, state=state,
+                               data=turn.data, expires_at=now + self.conversation_timeout,
+                               now=now)
         return Result(Outcome.DONE, flow_name, state)
 
     async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:
         """The language to address this chat in outside a turn (greetings, farewells)."""
-        async with self.sessions() as session:
-            loaded = await repo.load_participant(session, channel, chat_id)
+        loaded = await self.db.run(repo.load_participant, channel, chat_id)
         if loaded is not None and loaded[0].locale:
             return loaded[0].locale
         return self.catalogs.best_match(hint, self.default_locale)
@@ -308,9 +294,8 @@ class Engine:
 
     # Effects ---------------------------------------------------------------------------
 
-    async def _apply(
-        self, session: AsyncSession, participant: Participant, effects: list[Effect],
-        now: datetime
+    def _apply(
+        self, session: Session, participant: Participant, effects: list[Effect], now: datetime
     ) -> bool:
         """Write what the flow decided. True when the participant was deleted."""
         for effect in effects:
@@ -323,14 +308,14 @@ class Engine:
                 case RecordConsent(purpose=purpose, version=version, granted=granted):
                     repo.record_consent(session, participant, purpose, version, granted, now)
                 case OpenEscalation(tier=tier, category=category, source=source):
-                    await repo.open_escalation(session, participant, tier=tier,
+                    repo.open_escalation(session, participant, tier=tier,
                                                category=category, source=source, now=now)
                 case SetPaused(paused=paused):
                     participant.paused = paused
                 case MarkOnboarded():
                     participant.onboarded_at = now
                 case DeleteMyData():
-                    await repo.delete_participant(session, participant, now)
+                    repo.delete_participant(session, participant, now)
                     return True
                 case Reply():
                     pass
@@ -338,7 +323,7 @@ class Engine:
 
     def _write_outbox(
         self,
-        session: AsyncSession,
+        session: Session,
         participant_id: int | None,
         event: Event,
         locale: str,
@@ -374,35 +359,33 @@ class Engine:
 
     async def _apologise(self, event: Event) -> None:
         """After a rollback: mark the update as handled and say sorry, then ask again."""
-        now = self.clock()
         try:
-            async with self.sessions() as session, session.begin():
-                if event.update_id is not None and not await repo.claim_update(
-                    session, event.channel, event.update_id, now
-                ):
-                    return
-                loaded = await repo.load_participant(session, event.channel, event.chat_id)
-                locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
-                prompt = None
-                participant_id = None
-                if loaded is not None:
-                    participant, conversation = loaded
-                    participant_id = participant.id
-                    locale = participant.locale or locale
-                    if conversation is not None and conversation.flow in self.flows:
-                        turn = Turn(self._view(participant), event, now,
-                                    dict(conversation.data or {}))
-                        try:
-                            prompt = self.flows[conversation.flow](turn,
-                                                                   conversation.state).prompt()
-                        except Exception:
-                            prompt = None
-                sorry = Reply(Msg(N_("Sorry, something went wrong on my side. Please try "
-                                     "again.")))
-                self._write_outbox(session, participant_id, event, locale, [sorry], prompt,
-                                   now)
+            written = await self.db.run(self._apology, event, self.clock())
         except Exception as exc:
             log.error("could not record the apology either (%s)", type(exc).__name__)
             return
-        if self.on_commit is not None:
+        if written and self.on_commit is not None:
             self.on_commit()
+
+    def _apology(self, session: Session, event: Event, now: datetime) -> bool:
+        if event.update_id is not None and not repo.claim_update(
+            session, event.channel, event.update_id, now
+        ):
+            return False
+        loaded = repo.load_participant(session, event.channel, event.chat_id)
+        locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
+        prompt = None
+        participant_id = None
+        if loaded is not None:
+            participant, conversation = loaded
+            participant_id = participant.id
+            locale = participant.locale or locale
+            if conversation is not None and conversation.flow in self.flows:
+                turn = Turn(self._view(participant), event, now, dict(conversation.data or {}))
+                try:
+                    prompt = self.flows[conversation.flow](turn, conversation.state).prompt()
+                except Exception:
+                    prompt = None
+        sorry = Reply(Msg(N_("Sorry, something went wrong on my side. Please try again.")))
+        self._write_outbox(session, participant_id, event, locale, [sorry], prompt, now)
+        return True

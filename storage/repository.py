@@ -1,8 +1,10 @@
 """The statements the rest of the code needs, each a small function on an open session.
 
-The engine handles an update as one unit of work; these functions are written so that the
-common path costs few round trips: one insert to deduplicate, one joined select to load the
-participant and conversation, then the ORM flush (updates and one multi-row outbox insert).
+They are plain (synchronous) functions, called inside a unit of work run by
+``Database.run``. The engine handles an update as one unit of work; these functions are
+written so that the common path costs few statements: one insert to deduplicate, one joined
+select to load the participant and conversation, then the ORM flush (updates and one
+multi-row outbox insert).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage.models import (
     AuditEntry,
@@ -27,6 +32,14 @@ from storage.models import (
     ProcessedUpdate,
 )
 
+# Another worker got there first: the conversation's version moved, or two first messages
+# of one chat both created a participant. The unit of work is rolled back and run again.
+CONFLICTS = (StaleDataError, IntegrityError)
+
+# Another worker got there first: the conversation's version moved, or two first messages of
+# one chat both created a participant. The unit of work is rolled back and run again.
+CONFLICTS = (StaleDataError, IntegrityError)
+
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -35,16 +48,16 @@ def new_pseudonym() -> str:
     return "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(8))
 
 
-def _insert_for(session: AsyncSession) -> Any:
+def _insert_for(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def is_postgres(session: AsyncSession) -> bool:
+def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def claim_update(session: AsyncSession, channel: str, update_id: int, now: datetime) -> bool:
+def claim_update(session: Session, channel: str, update_id: int, now: datetime) -> bool:
     """Record an inbound update id; False when it was already processed (a redelivery)."""
     insert = _insert_for(session)
     stmt = (
@@ -52,12 +65,12 @@ async def claim_update(session: AsyncSession, channel: str, update_id: int, now:
         .values(channel=channel, update_id=update_id, at=now)
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
     )
-    result = await session.execute(stmt)
+    result = session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def load_participant(
-    session: AsyncSession, channel: str, chat_id: str
+def load_participant(
+    session: Session, channel: str, chat_id: str
 ) -> tuple[Participant, Conversation | None] | None:
     """The participant writing from this chat and their conversation, in one query."""
     stmt = (
@@ -65,14 +78,14 @@ async def load_participant(
         .outerjoin(Conversation, Conversation.participant_id == Participant.id)
         .where(Participant.channel == channel, Participant.chat_id == chat_id)
     )
-    row = (await session.execute(stmt)).first()
+    row = session.execute(stmt).first()
     if row is None:
         return None
     return row[0], row[1]
 
 
-async def create_participant(
-    session: AsyncSession, channel: str, chat_id: str, locale: str, now: datetime
+def create_participant(
+    session: Session, channel: str, chat_id: str, locale: str, now: datetime
 ) -> Participant:
     participant = Participant(
         pseudonym=new_pseudonym(),
@@ -84,12 +97,12 @@ async def create_participant(
         created_at=now,
     )
     session.add(participant)
-    await session.flush()
+    session.flush()
     return participant
 
 
 def start_conversation(
-    session: AsyncSession, participant: Participant, flow: str, state: str, now: datetime
+    session: Session, participant: Participant, flow: str, state: str, now: datetime
 ) -> Conversation:
     conversation = Conversation(
         participant_id=participant.id, flow=flow, state=state, data={}, updated_at=now
@@ -98,8 +111,30 @@ def start_conversation(
     return conversation
 
 
+def save_conversation(
+    session: Session,
+    conversation: Conversation,
+    *,
+    flow: str,
+    state: str,
+    data: dict[str, Any],
+    expires_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Write the new place, checked against the version read (raises StaleDataError)."""
+    conversation.flow = flow
+    conversation.state = state
+    conversation.data = data
+    conversation.expires_at = expires_at
+    conversation.updated_at = now
+    # Always write, so the version check runs even when nothing moved: a reply decided on a
+    # state another worker has since changed must not be sent.
+    flag_modified(conversation, "data")
+    session.flush()
+
+
 def record_consent(
-    session: AsyncSession,
+    session: Session,
     participant: Participant,
     purpose: str,
     version: str,
@@ -118,8 +153,8 @@ def record_consent(
     participant.consent_state = {**participant.consent_state, purpose: granted}
 
 
-async def open_escalation(
-    session: AsyncSession,
+def open_escalation(
+    session: Session,
     participant: Participant,
     *,
     tier: int,
@@ -128,7 +163,7 @@ async def open_escalation(
     now: datetime,
 ) -> bool:
     """Open an escalation unless one is already open for this person and category."""
-    existing = await session.scalar(
+    existing = session.scalar(
         select(Escalation.id).where(
             Escalation.participant_id == participant.id,
             Escalation.category == category,
@@ -150,20 +185,20 @@ async def open_escalation(
     return True
 
 
-async def delete_participant(
-    session: AsyncSession, participant: Participant, now: datetime
+def delete_participant(
+    session: Session, participant: Participant, now: datetime
 ) -> None:
     """Erase a participant; consents, conversation and escalations go with them (cascade)."""
     pseudonym = participant.pseudonym
     for obj in list(session):
         session.expunge(obj)
-    await session.execute(delete(Participant).where(Participant.id == participant.id))
+    session.execute(delete(Participant).where(Participant.id == participant.id))
     audit(session, now, actor=f"participant:{pseudonym}", action="participant.deleted",
           subject=pseudonym)
 
 
 def audit(
-    session: AsyncSession,
+    session: Session,
     now: datetime,
     *,
     actor: str,
@@ -176,7 +211,7 @@ def audit(
 
 
 def add_outbox(
-    session: AsyncSession,
+    session: Session,
     *,
     participant_id: int | None,
     channel: str,
@@ -210,8 +245,8 @@ class OutboxItem:
     attempts: int
 
 
-async def claim_outbox(
-    session: AsyncSession, now: datetime, *, limit: int = 100, lease: timedelta
+def claim_outbox(
+    session: Session, now: datetime, *, limit: int = 100, lease: timedelta
 ) -> list[OutboxItem]:
     """Take due rows for sending. Each is leased: if the sender dies it is due again later.
 
@@ -229,7 +264,7 @@ async def claim_outbox(
     )
     if is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = (await session.scalars(stmt)).all()
+    rows = session.scalars(stmt).all()
     items = []
     for row in rows:
         row.status = "sending"
@@ -240,25 +275,25 @@ async def claim_outbox(
     return items
 
 
-async def mark_sent(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> None:
     if ids:
-        await session.execute(
+        session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids))
             .values(status="sent", sent_at=now, last_error=None)
         )
 
 
-async def mark_retry(session: AsyncSession, item_id: int, at: datetime, error: str) -> None:
-    await session.execute(
+def mark_retry(session: Session, item_id: int, at: datetime, error: str) -> None:
+    session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == item_id)
         .values(status="pending", not_before=at, last_error=error)
     )
 
 
-async def mark_failed(session: AsyncSession, item_id: int, error: str) -> None:
-    await session.execute(
+def mark_failed(session: Session, item_id: int, error: str) -> None:
+    session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == item_id)
         .values(status="failed", last_error=error)

@@ -117,9 +117,11 @@ def pg_schema() -> Iterator[str]:
 
 
 def pg_engine(schema: str, **kw: Any) -> AsyncEngine:
-    return db.create_engine(
-        PG_URL, connect_args={"server_settings": {"search_path": schema}}, **kw
-    )
+    return db.create_engine(PG_URL, **pg_args(schema), **kw)
+
+
+def pg_args(schema: str) -> dict[str, Any]:
+    return {"connect_args": {"server_settings": {"search_path": schema}}}
 
 
 @pytest.fixture(scope="session")
@@ -139,25 +141,26 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> AsyncIterator[AsyncEngine]:
+) -> AsyncIterator[db.Database]:
     """A migrated, empty database: SQLite, then PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path / "test.db"
         shutil.copy(sqlite_template, path)
-        engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
+        database = db.Database(f"sqlite+aiosqlite:///{path}")
     else:
         schema = request.getfixturevalue("pg_schema")
-        engine = pg_engine(schema)
+        database = db.Database(PG_URL, **pg_args(schema))
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        async with engine.begin() as conn:
+        async with database.engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield engine
-    await engine.dispose()
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture
-def sessions(database: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return db.sessionmaker(database)
+def sessions(database: db.Database) -> async_sessionmaker[AsyncSession]:
+    """Async sessions for looking at what the code under test wrote."""
+    return database.sessions
 
 
 @pytest.fixture
@@ -173,24 +176,25 @@ def catalogs() -> Catalogs:
 class Harness:
     """One person talking to the bot: send text or press buttons, read what came back."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs,
+    def __init__(self, database: db.Database, catalogs: Catalogs,
                  clock: FakeClock, chat_id: str = "100") -> None:
-        self.sessions = sessions
+        self.db = database
+        self.sessions = database.sessions
         self.catalogs = catalogs
         self.clock = clock
         self.chat_id = chat_id
         self.transport = RecordingTransport()
-        self.sender = Sender(sessions, {"test": self.transport}, clock=clock)
+        self.sender = Sender(database, {"test": self.transport}, clock=clock)
         self.engine = self.new_engine()
         self._next_update = 1
 
     def new_engine(self, **kw: Any) -> Engine:
-        return Engine(self.sessions, self.catalogs, clock=self.clock, **kw)
+        return Engine(self.db, self.catalogs, clock=self.clock, **kw)
 
     def restart(self) -> None:
         """As after a process restart: a new engine and sender, nothing kept in memory."""
         self.engine = self.new_engine()
-        self.sender = Sender(self.sessions, {"test": self.transport}, clock=self.clock)
+        self.sender = Sender(self.db, {"test": self.transport}, clock=self.clock)
 
     def event(self, kind: EventKind, **kw: Any) -> Event:
         update_id = kw.pop("update_id", None)
@@ -227,9 +231,8 @@ class Harness:
 
 
 @pytest.fixture
-def bot(sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs,
-        clock: FakeClock) -> Harness:
-    return Harness(sessions, catalogs, clock)
+def bot(database: db.Database, catalogs: Catalogs, clock: FakeClock) -> Harness:
+    return Harness(database, catalogs, clock)
 
 
 def labels(reply: dict[str, Any]) -> list[str]:

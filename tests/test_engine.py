@@ -134,6 +134,8 @@ async def test_stale_conversation_is_retried_on_fresh_data(
     """Another worker commits between our read and our write: the version check catches it."""
     if "sqlite" in request.node.callspec.id:
         pytest.skip("SQLite transactions begin IMMEDIATE: no writer can come in between")
+    from sqlalchemy.util import await_only
+
     from storage import repository
 
     await bot.say("/start")
@@ -141,15 +143,18 @@ async def test_stale_conversation_is_retried_on_fresh_data(
     original = repository.load_participant
     calls = 0
 
-    async def load_then_race(session: Any, channel: str, chat_id: str) -> Any:
+    async def other_worker_moves_on() -> None:
+        async with bot.sessions() as other, other.begin():
+            conv = await other.scalar(select(Conversation))
+            assert conv is not None
+            conv.state = "consent_follow_up"
+
+    def load_then_race(session: Any, channel: str, chat_id: str) -> Any:
         nonlocal calls
         calls += 1
-        loaded = await original(session, channel, chat_id)
-        if calls == 1:  # the other worker moves the conversation on, and commits
-            async with bot.sessions() as other, other.begin():
-                conv = await other.scalar(select(Conversation))
-                assert conv is not None
-                conv.state = "consent_follow_up"
+        loaded = original(session, channel, chat_id)
+        if calls == 1:  # another worker moves the conversation on, and commits
+            await_only(other_worker_moves_on())
         return loaded
 
     monkeypatch.setattr(repository, "load_participant", load_then_race)

@@ -3,46 +3,48 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.sender import Sender, SendError
 from storage import repository as repo
+from storage.db import Database
 from storage.models import OutboxMessage
 from tests.conftest import FakeClock, RecordingTransport
 
 
-async def queue(sessions: async_sessionmaker[AsyncSession], clock: FakeClock, n: int,
-                channel: str = "test") -> None:
-    async with sessions() as s, s.begin():
+async def queue(database: Database, clock: FakeClock, n: int, channel: str = "test") -> None:
+    def add(session: Session) -> None:
         for i in range(n):
-            repo.add_outbox(s, participant_id=None, channel=channel, chat_id=str(i),
+            repo.add_outbox(session, participant_id=None, channel=channel, chat_id=str(i),
                             payload={"text": f"m{i}"}, now=clock())
 
+    await database.run(add)
 
-async def rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
-    async with sessions() as s:
+
+async def rows(database: Database) -> list[OutboxMessage]:
+    async with database.sessions() as s:
         return list((await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
 
 
-async def test_delivers_in_order_once(sessions: async_sessionmaker[AsyncSession],
+async def test_delivers_in_order_once(database: Database,
                                       clock: FakeClock) -> None:
     transport = RecordingTransport()
-    sender = Sender(sessions, {"test": transport}, clock=clock, batch=2)
-    await queue(sessions, clock, 5)
+    sender = Sender(database, {"test": transport}, clock=clock, batch=2)
+    await queue(database, clock, 5)
     assert await sender.drain() == 5
     assert await sender.drain() == 0
     assert [p["text"] for _, p in transport.sent] == ["m0", "m1", "m2", "m3", "m4"]
-    assert {r.status for r in await rows(sessions)} == {"sent"}
+    assert {r.status for r in await rows(database)} == {"sent"}
 
 
-async def test_transient_error_is_retried_later(sessions: async_sessionmaker[AsyncSession],
+async def test_transient_error_is_retried_later(database: Database,
                                                 clock: FakeClock) -> None:
     transport = RecordingTransport()
-    sender = Sender(sessions, {"test": transport}, clock=clock)
-    await queue(sessions, clock, 1)
+    sender = Sender(database, {"test": transport}, clock=clock)
+    await queue(database, clock, 1)
     transport.fail_with = ConnectionError("network down")
     assert await sender.drain() == 0
-    [row] = await rows(sessions)
+    [row] = await rows(database)
     assert (row.status, row.attempts, row.last_error) == ("pending", 1, "ConnectionError")
     transport.fail_with = None
     assert await sender.drain() == 0  # not before the backoff
@@ -51,11 +53,11 @@ async def test_transient_error_is_retried_later(sessions: async_sessionmaker[Asy
     assert len(transport.sent) == 1
 
 
-async def test_retry_after_is_honoured(sessions: async_sessionmaker[AsyncSession],
+async def test_retry_after_is_honoured(database: Database,
                                        clock: FakeClock) -> None:
     transport = RecordingTransport()
-    sender = Sender(sessions, {"test": transport}, clock=clock)
-    await queue(sessions, clock, 1)
+    sender = Sender(database, {"test": transport}, clock=clock)
+    await queue(database, clock, 1)
     transport.fail_with = SendError("429", retry_after=30)
     await sender.drain()
     transport.fail_with = None
@@ -66,31 +68,31 @@ async def test_retry_after_is_honoured(sessions: async_sessionmaker[AsyncSession
 
 
 async def test_permanent_error_is_recorded_not_retried(
-    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
     transport = RecordingTransport()
-    sender = Sender(sessions, {"test": transport}, clock=clock)
-    await queue(sessions, clock, 1)
-    await queue(sessions, clock, 1, channel="nowhere")
+    sender = Sender(database, {"test": transport}, clock=clock)
+    await queue(database, clock, 1)
+    await queue(database, clock, 1, channel="nowhere")
     transport.fail_with = SendError("400 chat not found", permanent=True)
     await sender.drain()
     clock.advance(days=1)
     transport.fail_with = None
     assert await sender.drain() == 0
-    assert [(r.status, r.last_error) for r in await rows(sessions)] == [
+    assert [(r.status, r.last_error) for r in await rows(database)] == [
         ("failed", "400 chat not found"),
         ("failed", "no transport for channel nowhere"),
     ]
 
 
-async def test_gives_up_after_max_attempts(sessions: async_sessionmaker[AsyncSession],
+async def test_gives_up_after_max_attempts(database: Database,
                                            clock: FakeClock) -> None:
     transport = RecordingTransport()
     transport.fail_with = TimeoutError()
-    sender = Sender(sessions, {"test": transport}, clock=clock, max_attempts=3)
-    await queue(sessions, clock, 1)
+    sender = Sender(database, {"test": transport}, clock=clock, max_attempts=3)
+    await queue(database, clock, 1)
     for _ in range(5):
         await sender.drain()
         clock.advance(hours=1)
-    [row] = await rows(sessions)
+    [row] = await rows(database)
     assert (row.status, row.attempts) == ("failed", 3)
