@@ -151,11 +151,11 @@ class Engine:
         view = self._view(participant)
         turn.participant = view
         prompt = self.flows[flow_name](turn, state).prompt()
-        self._write_outbox(session, participant.id, event, view.locale, turn.effects, prompt,
-                           now)
         repo.save_conversation(session, conversation, flow=flow_name, state=state,
                                data=turn.data, expires_at=now + self.conversation_timeout,
                                now=now)
+        self._write_outbox(session, participant.id, event, view.locale, turn.effects, prompt,
+                           now)
         return Result(Outcome.DONE, flow_name, state)
 
     async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:

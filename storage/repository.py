@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from storage.models import (
@@ -32,14 +31,6 @@ from storage.models import (
     ProcessedUpdate,
 )
 
-# Another worker got there first: the conversation's version moved, or two first messages
-# of one chat both created a participant. The unit of work is rolled back and run again.
-CONFLICTS = (StaleDataError, IntegrityError)
-
-# Another worker got there first: the conversation's version moved, or two first messages of
-# one chat both created a participant. The unit of work is rolled back and run again.
-CONFLICTS = (StaleDataError, IntegrityError)
-
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -48,37 +39,58 @@ def new_pseudonym() -> str:
     return "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(8))
 
 
-def _insert_for(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# The statements on every update's path are built once, with bound parameters, so that
+# SQLAlchemy compiles them once and reuses the compiled form: building a statement anew per
+# call costs more than running it on SQLite.
+_CLAIM_UPDATE = {
+    name: dialect.insert(ProcessedUpdate.__table__).on_conflict_do_nothing(
+        index_elements=["channel", "update_id"]
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_LOAD_PARTICIPANT = (
+    select(Participant, Conversation)
+    .outerjoin(Conversation, Conversation.participant_id == Participant.id)
+    .where(Participant.channel == bindparam("channel"), Participant.chat_id == bindparam("chat"))
+)
+_conversations = Conversation.__table__.c
+_SAVE_CONVERSATION = (
+    update(Conversation.__table__)
+    .where(_conversations.participant_id == bindparam("pid"),
+           _conversations.version == bindparam("expected"))
+    .values(flow=bindparam("new_flow"), state=bindparam("new_state"),
+            data=bindparam("new_data"), expires_at=bindparam("new_expires_at"),
+            updated_at=bindparam("now"), version=_conversations.version + 1)
+)
+_ADD_OUTBOX = insert(OutboxMessage.__table__)
+
+
+class StaleConversation(Exception):
+    """The conversation changed since it was read (its version moved)."""
+
+
+# Another worker got there first: the conversation's version moved, or two first messages of
+# one chat both created a participant. The unit of work is rolled back and run again.
+CONFLICTS = (StaleDataError, IntegrityError, StaleConversation)
+
+
 def claim_update(session: Session, channel: str, update_id: int, now: datetime) -> bool:
     """Record an inbound update id; False when it was already processed (a redelivery)."""
-    insert = _insert_for(session)
-    stmt = (
-        insert(ProcessedUpdate)
-        .values(channel=channel, update_id=update_id, at=now)
-        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-    )
-    result = session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    conn = session.connection()
+    result = conn.execute(_CLAIM_UPDATE[conn.dialect.name],
+                          {"channel": channel, "update_id": update_id, "at": now})
+    return bool(result.rowcount)
 
 
 def load_participant(
     session: Session, channel: str, chat_id: str
 ) -> tuple[Participant, Conversation | None] | None:
     """The participant writing from this chat and their conversation, in one query."""
-    stmt = (
-        select(Participant, Conversation)
-        .outerjoin(Conversation, Conversation.participant_id == Participant.id)
-        .where(Participant.channel == channel, Participant.chat_id == chat_id)
-    )
-    row = session.execute(stmt).first()
+    row = session.execute(_LOAD_PARTICIPANT, {"channel": channel, "chat": chat_id}).first()
     if row is None:
         return None
     return row[0], row[1]
@@ -121,16 +133,22 @@ def save_conversation(
     expires_at: datetime | None,
     now: datetime,
 ) -> None:
-    """Write the new place, checked against the version read (raises StaleDataError)."""
-    conversation.flow = flow
-    conversation.state = state
-    conversation.data = data
-    conversation.expires_at = expires_at
-    conversation.updated_at = now
-    # Always write, so the version check runs even when nothing moved: a reply decided on a
-    # state another worker has since changed must not be sent.
-    flag_modified(conversation, "data")
-    session.flush()
+    """Write the new place, checked against the version read (raises StaleConversation).
+
+    The version is checked and bumped even when nothing moved: a reply decided on a state
+    another worker has since changed must not be sent.
+    """
+    if conversation in session.new:  # first contact: inserted by the flush at commit
+        conversation.flow, conversation.state, conversation.data = flow, state, data
+        conversation.expires_at, conversation.updated_at = expires_at, now
+        return
+    result = session.connection().execute(_SAVE_CONVERSATION, {
+        "pid": conversation.participant_id, "expected": conversation.version,
+        "new_flow": flow, "new_state": state, "new_data": data,
+        "new_expires_at": expires_at, "now": now,
+    })
+    if result.rowcount != 1:
+        raise StaleConversation
 
 
 def record_consent(
@@ -220,19 +238,12 @@ def add_outbox(
     now: datetime,
     kind: str = "message",
 ) -> None:
-    session.add(
-        OutboxMessage(
-            participant_id=participant_id,
-            channel=channel,
-            chat_id=chat_id,
-            kind=kind,
-            payload=payload,
-            status="pending",
-            attempts=0,
-            not_before=now,
-            created_at=now,
-        )
-    )
+    session.flush()  # a participant created in this unit must exist before its messages
+    session.connection().execute(_ADD_OUTBOX, {
+        "participant_id": participant_id, "channel": channel, "chat_id": chat_id,
+        "kind": kind, "payload": payload, "status": "pending", "attempts": 0,
+        "not_before": now, "created_at": now, "sent_at": None, "last_error": None,
+    })
 
 
 @dataclass(frozen=True, slots=True)
