@@ -36,7 +36,7 @@ extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project=Homecoming --copyright-holder="Homecoming contributors" \
 		-o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-location --width 100
+	$(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales --width 100
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(MO)

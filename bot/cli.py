@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -60,6 +62,45 @@ def chat(
         asyncio.run(main())
     except KeyboardInterrupt:
         typer.echo("")
+
+
+@app.command()
+def run(
+    webhook: Annotated[str | None, typer.Option(
+        help="Public HTTPS URL Telegram posts updates to (…/telegram); polling if unset")] = None,
+    transport: Annotated[str, typer.Option(help="aiogram (default) or ptb")] = "aiogram",
+) -> None:
+    """Run the Telegram bot: long polling, or a webhook with --webhook URL."""
+    from bot.run import StartupError, make_adapter, serve
+    from bot.telegram.adapter import Conflict, Unauthorized
+
+    settings = _settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signame in ("SIGINT", "SIGTERM"):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(getattr(signal, signame), stop.set)
+        await serve(settings, make_adapter(settings, transport), stop, webhook_url=webhook)
+
+    try:
+        asyncio.run(main())
+    except StartupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except Unauthorized:
+        typer.echo("Telegram refused HOMECOMING_TELEGRAM_TOKEN (401 Unauthorized): check the "
+                   "token from BotFather.", err=True)
+        raise typer.Exit(2) from None
+    except Conflict:
+        typer.echo("Another process is already receiving this bot's updates (409 Conflict): "
+                   "stop it, or run several workers behind --webhook.", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"Cannot reach the Bot API server at {settings.telegram_api_url} or "
+                   f"listen on {settings.webhook_listen} ({exc.strerror or exc}).", err=True)
+        raise typer.Exit(2) from None
 
 
 @db_app.command("upgrade")

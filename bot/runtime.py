@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.ratelimit import RateLimiter
 from bot.sender import Sender, Transport
 from bot.settings import Settings
 from flows.engine import Engine, utcnow
@@ -29,13 +30,14 @@ async def start(
     *,
     clock: Callable[[], datetime] = utcnow,
     upgrade: bool = True,
+    limiter: RateLimiter | None = None,
 ) -> Runtime:
     """Open the database (upgrading its schema), load catalogs, build engine and sender."""
     database = db.Database(settings.database_url)
     if upgrade:
         await db.upgrade(database.engine)
     catalogs = Catalogs(settings.locales_dir)
-    sender = Sender(database, transports, clock=clock)
+    sender = Sender(database, transports, clock=clock, limiter=limiter)
     engine = Engine(
         database,
         catalogs,

@@ -1,7 +1,9 @@
 """The sender: the only code that sends. It drains the outbox through a transport.
 
-Rows are claimed with a lease, so a sender that dies mid-send leaves them due again; a
-transport error is retried with backoff, and a permanent one is recorded on the row.
+Rows are claimed with a lease, so a sender that dies mid-send leaves them due again. Each
+send waits for the rate limiter (global and per chat); a 429 is retried after the time the
+server asks for, network errors with exponential backoff; a permanent error is recorded on
+the row and never retried; a person who blocked the bot is marked unreachable.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.ratelimit import LocalRateLimiter, RateLimiter
 from flows.engine import utcnow
 from storage import repository as repo
-from storage.db import Database
+from storage.db import Database, Session
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +27,11 @@ class SendError(Exception):
     """A send that failed. ``permanent`` ones are recorded and never retried."""
 
     def __init__(self, reason: str, *, permanent: bool = False,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, blocked: bool = False) -> None:
         super().__init__(reason)
-        self.permanent = permanent
+        self.permanent = permanent or blocked
         self.retry_after = retry_after
+        self.blocked = blocked
 
 
 class Transport(Protocol):
@@ -45,6 +49,7 @@ class Sender:
         transports: Mapping[str, Transport],
         *,
         clock: Callable[[], datetime] = utcnow,
+        limiter: RateLimiter | None = None,
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 8,
         batch: int = 100,
@@ -52,6 +57,8 @@ class Sender:
         self.db = database
         self.transports = transports
         self.clock = clock
+        self.limiter: RateLimiter = limiter or LocalRateLimiter(per_second=1000,
+                                                                 per_chat_per_second=1000)
         self.lease = lease
         self.max_attempts = max_attempts
         self.batch = batch
@@ -69,20 +76,17 @@ class Sender:
                                       lease=self.lease)
             if not items:
                 return delivered
-            sent: list[int] = []
-            for item in items:
-                if await self._send_one(item):
-                    sent.append(item.id)
+            results = await asyncio.gather(*(self._send_one(item) for item in items))
+            sent = [item.id for item, ok in zip(items, results, strict=True) if ok]
             await self.db.run(repo.mark_sent, sent, self.clock())
             delivered += len(sent)
-            if len(items) < self.batch:
-                return delivered
 
     async def _send_one(self, item: repo.OutboxItem) -> bool:
         transport = self.transports.get(item.channel)
         try:
             if transport is None:
                 raise SendError(f"no transport for channel {item.channel}", permanent=True)
+            await self.limiter.acquire(f"{item.channel}:{item.chat_id}")
             await transport.send(item.chat_id, item.kind, item.payload)
             return True
         except SendError as exc:
@@ -95,11 +99,17 @@ class Sender:
         if exc.permanent or item.attempts >= self.max_attempts:
             log.warning("outbox %s failed for good after %s attempts: %s", item.id,
                         item.attempts, exc)
-            await self.db.run(repo.mark_failed, item.id, str(exc))
+            await self.db.run(self._give_up, item, str(exc), exc.blocked)
         else:
             delay = exc.retry_after if exc.retry_after is not None else 2 ** item.attempts
             await self.db.run(repo.mark_retry, item.id, self.clock() + timedelta(seconds=delay),
                               str(exc))
+
+    @staticmethod
+    def _give_up(session: Session, item: repo.OutboxItem, error: str, blocked: bool) -> None:
+        repo.mark_failed(session, item.id, error)
+        if blocked:
+            repo.mark_unreachable(session, item.channel, item.chat_id)
 
     async def run(self, poll: float = 1.0) -> None:
         """Drain on every wake-up, and every ``poll`` seconds for retries that came due."""

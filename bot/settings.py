@@ -6,6 +6,7 @@ per problem that names the variable, never a traceback.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 from flows.i18n import DEFAULT_LOCALES_DIR, is_known_locale
 
 PREFIX = "HOMECOMING_"
+TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -33,16 +36,43 @@ class Settings(BaseSettings):
     database_url: str = ""
     default_locale: str = "en"
     locales_dir: Path = DEFAULT_LOCALES_DIR
+    conversation_timeout_hours: Annotated[float, Field(gt=0)] = 168.0
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_rate_per_second: Annotated[float, Field(gt=0)] = 30.0
+    telegram_rate_per_chat_per_second: Annotated[float, Field(gt=0)] = 1.0
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1:8080"
+    redis_url: str | None = None
+    log_level: str = "INFO"
 
     @field_validator("locales_dir", mode="before")
     @classmethod
     def _locales_dir(cls, value: object) -> object:
         return value or DEFAULT_LOCALES_DIR
-    conversation_timeout_hours: Annotated[float, Field(gt=0)] = 168.0
-    telegram_token: SecretStr | None = None
-    telegram_api_url: str = "https://api.telegram.org"
-    redis_url: str | None = None
-    log_level: str = "INFO"
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError("does not look like a bot token from BotFather "
+                             "(digits, a colon, then letters and digits)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError("use 1 to 256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("use HOST:PORT, e.g. 127.0.0.1:8080")
+        return value
 
     @field_validator("locales_dir")
     @classmethod
@@ -107,6 +137,11 @@ class Settings(BaseSettings):
     @property
     def conversation_timeout(self) -> timedelta:
         return timedelta(hours=self.conversation_timeout_hours)
+
+    @property
+    def listen(self) -> tuple[str, int]:
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host, int(port)
 
 
 class SettingsError(Exception):

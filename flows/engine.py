@@ -55,7 +55,8 @@ def utcnow() -> datetime:
 class Outcome(StrEnum):
     DONE = "done"
     DUPLICATE = "duplicate"
-    FAILED = "failed"
+    FAILED = "failed"  # rolled back; the person got an apology
+    UNAVAILABLE = "unavailable"  # nothing could be recorded (database down): deliver again
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +112,9 @@ class Engine:
                     continue
                 except Exception as exc:
                     self._log_failure(event, exc)
-                    await self._apologise(event)
-                    return Result(Outcome.FAILED)
+                    if await self._apologise(event):
+                        return Result(Outcome.FAILED)
+                    return Result(Outcome.UNAVAILABLE)
                 if result.outcome is Outcome.DONE and self.on_commit is not None:
                     self.on_commit()
                 return result
@@ -130,6 +132,12 @@ class Engine:
         ):
             return Result(Outcome.DUPLICATE)
         loaded = repo.load_participant(session, event.channel, event.chat_id)
+        if event.kind in (EventKind.BLOCKED, EventKind.UNBLOCKED) or event.edited:
+            # Facts about the chat, not answers: recorded, never replied to. An edit does
+            # not re-answer an earlier question.
+            if loaded is not None:
+                loaded[0].reachable = event.kind is not EventKind.BLOCKED
+            return Result(Outcome.DONE)
         if loaded is None:
             locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
             participant = repo.create_participant(session, event.channel, event.chat_id,
@@ -137,6 +145,8 @@ class Engine:
             conversation = None
         else:
             participant, conversation = loaded
+            if not participant.reachable:  # they write again: they can be written to again
+                participant.reachable = True
         if conversation is None:
             conversation = repo.start_conversation(
                 session, participant, "onboarding", self.flows["onboarding"].initial, now
@@ -357,15 +367,19 @@ class Engine:
         log.error("a %s event failed with %s; rolled back\n%s", event.kind,
                   type(exc).__name__, frames)
 
-    async def _apologise(self, event: Event) -> None:
-        """After a rollback: mark the update as handled and say sorry, then ask again."""
+    async def _apologise(self, event: Event) -> bool:
+        """After a rollback: mark the update as handled and say sorry, then ask again.
+
+        False when even that cannot be recorded: the update must then be delivered again.
+        """
         try:
             written = await self.db.run(self._apology, event, self.clock())
         except Exception as exc:
             log.error("could not record the apology either (%s)", type(exc).__name__)
-            return
+            return False
         if written and self.on_commit is not None:
             self.on_commit()
+        return True
 
     def _apology(self, session: Session, event: Event, now: datetime) -> bool:
         if event.update_id is not None and not repo.claim_update(

@@ -14,6 +14,8 @@ class EventKind(StrEnum):
     COMMAND = "command"
     MEDIA = "media"
     TRIGGER = "trigger"
+    BLOCKED = "blocked"  # the person blocked the bot: nothing can be sent any more
+    UNBLOCKED = "unblocked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,7 @@ class Event:
     media: str = ""
     update_id: int | None = None
     locale_hint: str | None = None
+    edited: bool = False  # an edit of an earlier message, not a new answer
 
     @classmethod
     def from_text(cls, channel: str, chat_id: str, text: str, **kw: Any) -> Event:

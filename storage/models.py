@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -80,6 +81,9 @@ class Participant(Base):
     return_date: Mapped[date | None] = mapped_column(Date)
     onboarded_at: Mapped[datetime | None]
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False once the channel refuses delivery (the person blocked the bot); set back to True
+    # when they write again. Nothing is sent while False, but everything is kept.
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     # The answers in force, per purpose; ``consents`` keeps the full history.
     consent_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
@@ -122,7 +126,10 @@ class OutboxMessage(Base):
     """Everything the bot sends, written in the transaction that decided to send it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_chat", "channel", "chat_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     participant_id: Mapped[int | None] = mapped_column(

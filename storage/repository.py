@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from storage.models import (
@@ -105,6 +105,7 @@ def create_participant(
         chat_id=chat_id,
         locale=locale,
         paused=False,
+        reachable=True,
         consent_state={},
         created_at=now,
     )
@@ -261,14 +262,27 @@ def claim_outbox(
 ) -> list[OutboxItem]:
     """Take due rows for sending. Each is leased: if the sender dies it is due again later.
 
-    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several senders share the queue without
-    taking the same row; SQLite has one writer at a time, so the plain select is safe there.
+    Only a chat's oldest unsent row is taken, so a chat's messages arrive in order even when
+    one of them waits for a retry. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
+    senders share the queue without taking the same row; SQLite has one writer at a time.
     """
+    earlier = aliased(OutboxMessage)
+    waiting_behind = (
+        select(earlier.id)
+        .where(
+            earlier.channel == OutboxMessage.channel,
+            earlier.chat_id == OutboxMessage.chat_id,
+            earlier.id < OutboxMessage.id,
+            earlier.status.in_(("pending", "sending")),
+        )
+        .exists()
+    )
     stmt = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status.in_(("pending", "sending")),
             OutboxMessage.not_before <= now,
+            ~waiting_behind,
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -284,6 +298,15 @@ def claim_outbox(
         items.append(OutboxItem(row.id, row.channel, row.chat_id, row.kind, row.payload,
                                 row.attempts))
     return items
+
+
+def mark_unreachable(session: Session, channel: str, chat_id: str) -> None:
+    """The channel refused delivery for good (the person blocked the bot)."""
+    session.execute(
+        update(Participant)
+        .where(Participant.channel == channel, Participant.chat_id == chat_id)
+        .values(reachable=False)
+    )
 
 
 def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> None:

@@ -96,3 +96,42 @@ async def test_gives_up_after_max_attempts(database: Database,
         clock.advance(hours=1)
     [row] = await rows(database)
     assert (row.status, row.attempts) == ("failed", 3)
+
+
+async def test_a_chat_waiting_for_a_retry_keeps_its_order(database: Database,
+                                                          clock: FakeClock) -> None:
+    """Later messages to a chat never overtake an earlier one that waits for a retry."""
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock)
+
+    def add(session: Session) -> None:
+        for text, chat in (("first", "a"), ("second", "a"), ("other", "b")):
+            repo.add_outbox(session, participant_id=None, channel="test", chat_id=chat,
+                            payload={"text": text}, now=clock())
+
+    await database.run(add)
+    transport.fail_with = SendError("429", retry_after=30)
+    await sender.drain()  # "first" and "other" both refused
+    transport.fail_with = None
+    await sender.drain()
+    assert transport.sent == []  # "second" waits behind "first"
+    clock.advance(seconds=31)
+    await sender.drain()
+    assert [p["text"] for _, p in transport.sent] == ["first", "other", "second"]
+
+
+async def test_blocked_marks_the_person_unreachable(database: Database, clock: FakeClock
+                                                    ) -> None:
+    from storage.models import Participant
+
+    participant = await database.run(repo.create_participant, "test", "0", "en", clock())
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock)
+    await queue(database, clock, 1)
+    transport.fail_with = SendError("403", blocked=True)
+    await sender.drain()
+    async with database.sessions() as s:
+        row = await s.get(Participant, participant.id)
+        assert row is not None and row.reachable is False
+    [outbox] = await rows(database)
+    assert outbox.status == "failed"

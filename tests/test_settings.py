@@ -12,6 +12,7 @@ import pytest
 from bot.settings import SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:AAHomecomingTestTokenForTheFakeServer0"
 
 
 @pytest.fixture(autouse=True)
@@ -33,14 +34,14 @@ def test_defaults_keep_everything_under_var() -> None:
 def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOMECOMING_DATA_DIR", "/srv/homecoming")
     monkeypatch.setenv("HOMECOMING_DEFAULT_LOCALE", "fr")
-    monkeypatch.setenv("HOMECOMING_TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("HOMECOMING_TELEGRAM_TOKEN", TOKEN)
     monkeypatch.setenv("HOMECOMING_REDIS_URL", "redis://127.0.0.1:6379/0")
     settings = load_settings()
     assert settings.database_url == "sqlite+aiosqlite:////srv/homecoming/homecoming.db"
     assert settings.default_locale == "fr"
     assert settings.telegram_token is not None
-    assert settings.telegram_token.get_secret_value() == "123:abc"
-    assert "123:abc" not in repr(settings)  # the token never shows in logs or tracebacks
+    assert settings.telegram_token.get_secret_value() == TOKEN
+    assert TOKEN not in repr(settings)  # the token never shows in logs or tracebacks
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
 
 
@@ -54,6 +55,11 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ("HOMECOMING_CONVERSATION_TIMEOUT_HOURS", "-1", "HOMECOMING_CONVERSATION_TIMEOUT_HOURS:"),
         ("HOMECOMING_CONVERSATION_TIMEOUT_HOURS", "soon", "HOMECOMING_CONVERSATION_TIMEOUT_HOURS:"),
         ("HOMECOMING_LOG_LEVEL", "LOUD", "HOMECOMING_LOG_LEVEL: must be one of"),
+        ("HOMECOMING_TELEGRAM_TOKEN", "123:abc", "HOMECOMING_TELEGRAM_TOKEN: does not look"),
+        ("HOMECOMING_TELEGRAM_API_URL", "localhost:8081", "HOMECOMING_TELEGRAM_API_URL: must"),
+        ("HOMECOMING_WEBHOOK_LISTEN", "8080", "HOMECOMING_WEBHOOK_LISTEN: use HOST:PORT"),
+        ("HOMECOMING_WEBHOOK_SECRET", "a b", "HOMECOMING_WEBHOOK_SECRET: use 1 to 256"),
+        ("HOMECOMING_TELEGRAM_RATE_PER_SECOND", "0", "HOMECOMING_TELEGRAM_RATE_PER_SECOND:"),
     ],
 )
 def test_bad_value_names_the_variable(

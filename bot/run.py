@@ -1,0 +1,136 @@
+"""``homecoming run``: the Telegram bot, with the sender in the same process.
+
+Long polling by default; with a webhook URL, an aiohttp server receives updates (checking
+Telegram's secret header) and answers ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import secrets
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from bot.runtime import Runtime, start
+from bot.settings import Settings
+from bot.telegram.adapter import TelegramAdapter
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TRANSPORTS = ("aiogram", "ptb")
+
+
+class StartupError(Exception):
+    """Why the bot cannot start, in one line for the person running it."""
+
+
+def make_adapter(settings: Settings, transport: str = "aiogram") -> TelegramAdapter:
+    if settings.telegram_token is None:
+        raise StartupError("HOMECOMING_TELEGRAM_TOKEN is not set: create a bot with "
+                           "BotFather and put its token there (see README).")
+    token = settings.telegram_token.get_secret_value()
+    if transport == "aiogram":
+        from bot.telegram.aiogram_adapter import AiogramAdapter
+
+        return AiogramAdapter(token, settings.telegram_api_url)
+    if transport == "ptb":
+        from bot.telegram.ptb_adapter import PtbAdapter
+
+        return PtbAdapter(token, settings.telegram_api_url)
+    raise StartupError(f"unknown transport {transport!r}; use one of {', '.join(TRANSPORTS)}")
+
+
+def make_limiter(settings: Settings) -> RateLimiter:
+    rates = {"per_second": settings.telegram_rate_per_second,
+             "per_chat_per_second": settings.telegram_rate_per_chat_per_second}
+    if settings.redis_url:
+        return RedisRateLimiter(settings.redis_url, **rates)
+    return LocalRateLimiter(**rates)
+
+
+def webhook_app(runtime: Runtime, adapter: TelegramAdapter, secret: str) -> web.Application:
+    """POST /telegram for updates (secret header checked), GET /healthz for probes."""
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=401, text="wrong secret token")
+        try:
+            data: dict[str, Any] = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="not JSON")
+        if not await adapter.process_raw(data):
+            # Nothing could be recorded: a non-2xx makes Telegram deliver it again.
+            return web.Response(status=503, text="try again")
+        return web.Response(text="ok")
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            async with runtime.database.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return web.Response(status=503, text=f"database unavailable ({type(exc).__name__})")
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/telegram", receive)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def serve(
+    settings: Settings,
+    adapter: TelegramAdapter,
+    stop: asyncio.Event,
+    *,
+    webhook_url: str | None = None,
+    limiter: RateLimiter | None = None,
+    sender_poll: float = 1.0,
+) -> None:
+    """Run until ``stop`` is set: the adapter receives, the engine decides, the sender sends."""
+    limiter = limiter or make_limiter(settings)
+    runtime = await start(settings, {adapter.channel: adapter}, limiter=limiter)
+    runner: web.AppRunner | None = None
+    sender_task: asyncio.Task[None] | None = None
+    try:
+        username = await adapter.open()
+        adapter.bind(runtime.engine.handle)
+        await adapter.publish_commands(runtime.engine.catalogs)
+        sender_task = asyncio.create_task(runtime.sender.run(poll=sender_poll))
+        if webhook_url is None:
+            await adapter.delete_webhook()
+            log.info("@%s is polling for updates", username)
+            poll = asyncio.create_task(adapter.poll(stop))
+            waiter = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({poll, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            poll.cancel()
+            waiter.cancel()
+            if poll in done and not poll.cancelled() and poll.exception() is not None:
+                raise poll.exception()  # type: ignore[misc]
+        else:
+            secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
+                      else secrets.token_urlsafe(32))
+            runner = web.AppRunner(webhook_app(runtime, adapter, secret), access_log=None)
+            await runner.setup()
+            host, port = settings.listen
+            await web.TCPSite(runner, host, port).start()
+            await adapter.set_webhook(webhook_url, secret)
+            log.info("@%s receives updates at its webhook; listening on %s:%s", username,
+                     host, port)
+            await stop.wait()
+    finally:
+        if sender_task is not None:
+            sender_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender_task
+        if runner is not None:
+            await runner.cleanup()
+        await adapter.close()
+        await limiter.close()
+        await runtime.close()

@@ -1,0 +1,1 @@
+"""Telegram: two adapters (aiogram, python-telegram-bot) behind one interface."""

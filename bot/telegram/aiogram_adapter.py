@@ -1,0 +1,156 @@
+"""The aiogram 3 adapter (the default): routers with one small handler per kind of update."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import (
+    BotCommand,
+    CallbackQuery,
+    ChatMemberUpdated,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+
+from bot.sender import SendError
+from bot.telegram.adapter import Conflict, TelegramAdapter, Unauthorized
+from bot.telegram.updates import callback_event, keyboard_rows, member_event, message_event
+
+PRIVATE = F.chat.type == "private"
+
+
+class AiogramAdapter(TelegramAdapter):
+    name = "aiogram"
+
+    def __init__(self, token: str, api_url: str) -> None:
+        super().__init__(token, api_url)
+        session = AiohttpSession(api=TelegramAPIServer.from_base(self.api_url))
+        self.bot = Bot(token, session=session)
+        self.dispatcher = Dispatcher()
+        self.dispatcher.include_router(self._router())
+
+    def _router(self) -> Router:
+        router = Router(name="homecoming")
+        router.message.register(self._on_message, PRIVATE)
+        router.edited_message.register(self._on_edited, PRIVATE)
+        router.callback_query.register(self._on_callback)
+        router.my_chat_member.register(self._on_member, PRIVATE)
+        return router
+
+    # Inbound -------------------------------------------------------------------------
+
+    async def _on_message(self, message: Message, event_update: Update) -> None:
+        await self.dispatch(message_event(message, event_update.update_id))
+
+    async def _on_edited(self, message: Message, event_update: Update) -> None:
+        await self.dispatch(message_event(message, event_update.update_id, edited=True))
+
+    async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
+        try:
+            await self.dispatch(callback_event(query, event_update.update_id))
+        finally:
+            # Stop the button's spinner, and close the answered keyboard. Best effort.
+            try:
+                await query.answer()
+                if isinstance(query.message, Message) and query.message.reply_markup:
+                    await query.message.edit_reply_markup(reply_markup=None)
+            except Exception:  # a missing keyboard must not fail the update
+                pass
+
+    async def _on_member(self, update: ChatMemberUpdated, event_update: Update) -> None:
+        await self.dispatch(member_event(update, event_update.update_id))
+
+    async def feed(self, update: Any) -> None:
+        await self.dispatcher.feed_update(self.bot, update)
+
+    async def feed_raw(self, data: dict[str, Any]) -> None:
+        await self.dispatcher.feed_raw_update(self.bot, data)
+
+    async def get_updates(self, offset: int | None, poll_seconds: int) -> list[Any]:
+        try:
+            return list(await self.bot.get_updates(
+                offset=offset, timeout=poll_seconds,
+                allowed_updates=["message", "edited_message", "callback_query",
+                                 "my_chat_member"],
+                request_timeout=poll_seconds + 10,
+            ))
+        except TelegramConflictError as exc:
+            raise Conflict(str(exc)) from None
+        except TelegramUnauthorizedError as exc:
+            raise Unauthorized(str(exc)) from None
+
+    # Outbound ------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, kind: str, payload: dict[str, Any]) -> None:
+        try:
+            if kind == "photo":
+                await self._send_photo(chat_id, payload)
+            else:
+                await self.bot.send_message(chat_id, payload["text"],
+                                            reply_markup=self._keyboard(payload))
+        except TelegramRetryAfter as exc:
+            raise SendError("429 Too Many Requests", retry_after=exc.retry_after) from None
+        except TelegramForbiddenError:
+            raise SendError("403 blocked by the person", blocked=True) from None
+        except (TelegramBadRequest, TelegramNotFound) as exc:
+            raise SendError(f"rejected: {exc.message}", permanent=True) from None
+
+    async def _send_photo(self, chat_id: str, payload: dict[str, Any]) -> None:
+        try:
+            await self.bot.send_photo(chat_id, FSInputFile(Path(payload["path"])),
+                                      caption=payload.get("caption"),
+                                      reply_markup=self._keyboard(payload))
+        except TelegramNotFound:
+            # A server without sendPhoto: the words still reach the person.
+            await self.bot.send_message(chat_id, payload["fallback_text"],
+                                        reply_markup=self._keyboard(payload))
+
+    @staticmethod
+    def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
+        rows = keyboard_rows(payload.get("buttons") or [])
+        if not rows:
+            return None
+        return InlineKeyboardMarkup(inline_keyboard=[
+            [InlineKeyboardButton(text=b["label"], callback_data=b["data"]) for b in row]
+            for row in rows
+        ])
+
+    async def set_commands(self, commands: list[tuple[str, str]], language: str | None
+                           ) -> None:
+        await self.bot.set_my_commands(
+            [BotCommand(command=name, description=text) for name, text in commands],
+            language_code=language,
+        )
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(url, secret_token=secret,
+                                   allowed_updates=["message", "edited_message",
+                                                    "callback_query", "my_chat_member"])
+
+    async def delete_webhook(self) -> None:
+        await self.bot.delete_webhook()
+
+    async def open(self) -> str:
+        try:
+            me = await self.bot.get_me()
+        except TelegramUnauthorizedError as exc:
+            raise Unauthorized(str(exc)) from None
+        return me.username or str(me.id)
+
+    async def close(self) -> None:
+        await self.bot.session.close()

@@ -1,0 +1,30 @@
+"""participants.reachable (false once the person blocked the bot); outbox per-chat index
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("participants") as batch_op:
+        batch_op.add_column(
+            sa.Column("reachable", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+    # The sender takes a chat's oldest unsent message first; this finds it.
+    op.create_index("ix_outbox_chat", "outbox", ["channel", "chat_id", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_outbox_chat", table_name="outbox")
+    with op.batch_alter_table("participants") as batch_op:
+        batch_op.drop_column("reachable")

@@ -1,0 +1,327 @@
+"""One contract for both Telegram adapters, end to end over HTTP against a local Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.ratelimit import LocalRateLimiter
+from bot.run import make_adapter, serve
+from bot.settings import Settings, load_settings
+from storage.db import Database
+from storage.models import OutboxMessage, Participant
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+CHAT = 5551001
+
+
+class Bot:
+    """`homecoming run` in a background task, against the fake server."""
+
+    def __init__(self, fake: FakeTelegram, transport: str, tmp_path: Path) -> None:
+        self.fake = fake
+        self.transport = transport
+        self.db_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        self.stop_event = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(database_url=self.db_url, telegram_token=TOKEN,
+                             telegram_api_url=self.fake.url, **overrides)
+
+    async def start(self, per_chat: float = 50.0, **kw: Any) -> None:
+        settings = self.settings(**kw.pop("settings", {}))
+        self.stop_event = asyncio.Event()
+        limiter = LocalRateLimiter(per_second=200, per_chat_per_second=per_chat)
+        self.task = asyncio.create_task(serve(
+            settings, make_adapter(settings, self.transport), self.stop_event,
+            limiter=limiter, sender_poll=0.05, **kw))
+        await self.fake.wait_for(lambda: any(c.method in ("deleteWebhook", "setWebhook")
+                                             for c in self.fake.calls[self._mark:]))
+
+    _mark = 0
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, 10)
+            self.task = None
+        self._mark = len(self.fake.calls)
+
+    async def replies(self, chat_id: int, count: int) -> list[str]:
+        await self.fake.wait_for(lambda: len(self.fake.texts(chat_id)) >= count)
+        return self.fake.texts(chat_id)
+
+    async def participant(self, chat_id: int = CHAT) -> Participant | None:
+        db = Database(self.db_url)
+        try:
+            async with db.sessions() as s:
+                return await s.scalar(select(Participant).where(
+                    Participant.chat_id == str(chat_id)))
+        finally:
+            await db.dispose()
+
+    async def outbox(self) -> list[OutboxMessage]:
+        db = Database(self.db_url)
+        try:
+            async with db.sessions() as s:
+                return list((await s.scalars(select(OutboxMessage))).all())
+        finally:
+            await db.dispose()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+async def bot(request: pytest.FixtureRequest, fake: FakeTelegram, tmp_path: Path
+              ) -> AsyncIterator[Bot]:
+    running = Bot(fake, request.param, tmp_path)
+    yield running
+    await running.stop()
+
+
+def buttons(call_params: dict[str, Any]) -> list[str]:
+    markup = call_params.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_onboarding_over_http_with_inline_buttons(bot: Bot, fake: FakeTelegram) -> None:
+    await bot.start()
+    fake.send_text(CHAT, "/start", lang="fr")
+    texts = await bot.replies(CHAT, 1)
+    assert texts[0] == "Bonjour. Quelle langue voulez-vous utiliser ?"
+    assert buttons(fake.sent(CHAT)[-1].params) == ["lang:en", "lang:fr"]
+    steps = [("lang:fr", "assistant automatique"), ("next", "messages de suivi"),
+             ("yes", "gestionnaire de cas"), ("yes", "Dans quel pays")]
+    for n, (data, expected) in enumerate(steps, start=2):
+        fake.press(CHAT, data, lang="fr")
+        assert expected in (await bot.replies(CHAT, n))[-1]
+    fake.send_text(CHAT, "Sénégal", lang="fr")
+    await bot.replies(CHAT, 6)
+    fake.press(CHAT, "yes", lang="fr")
+    await bot.replies(CHAT, 7)
+    fake.send_text(CHAT, "14/03/2026", lang="fr")
+    assert "Que voulez-vous faire ?" in (await bot.replies(CHAT, 8))[-1]
+    # Every press was answered and its keyboard closed.
+    await fake.wait_for(lambda: len(fake.sent(method="answerCallbackQuery")) == 5)
+    await fake.wait_for(lambda: len(fake.sent(method="editMessageReplyMarkup")) == 5)
+    commands = {c.params.get("language_code"): c.params["commands"]
+                for c in fake.sent(method="setMyCommands")}
+    assert set(commands) == {None, "en", "fr"}
+    assert {"command": "help", "description": "Parler à une personne"} in commands["fr"]
+    participant = await bot.participant()
+    assert participant is not None and participant.country == "SN"
+
+
+async def test_same_update_delivered_twice_is_answered_once(bot: Bot, fake: FakeTelegram
+                                                            ) -> None:
+    await bot.start()
+    update = fake.text_update(CHAT, "/start")
+    fake.updates.append({"update_id": 77, **update})
+    fake.updates.append({"update_id": 77, **update})  # a redelivery in the same batch
+    await bot.replies(CHAT, 1)
+    await bot.stop()
+    fake.updates.append({"update_id": 77, **update})  # and again after a restart
+    fake.send_text(CHAT, "/help")
+    await bot.start()
+    texts = await bot.replies(CHAT, 2)
+    await asyncio.sleep(0.3)
+    assert len(fake.texts(CHAT)) == 2
+    assert "passed on your request" in texts[1]
+
+
+async def test_burst_of_429s_loses_and_duplicates_nothing(bot: Bot, fake: FakeTelegram
+                                                          ) -> None:
+    await bot.start()
+    fake.fail("sendMessage", 429, "Too Many Requests: retry after 1", times=4, retry_after=1)
+    chats = [CHAT + i for i in range(6)]
+    for chat in chats:
+        fake.send_text(chat, "/start")
+    await fake.wait_for(lambda: all(len(fake.texts(c)) == 1 for c in chats), within=15)
+    attempts = [c for c in fake.calls if c.method == "sendMessage"]
+    refused = [c for c in attempts if c.status == 429]
+    assert len(refused) == 4
+    first_refusal = min(c.at for c in refused)
+    retried = [c for c in attempts if c.status == 200 and c.at > first_refusal + 0.9]
+    assert retried, "refused messages were sent again only after retry_after"
+    await asyncio.sleep(0.3)
+    assert all(len(fake.texts(c)) == 1 for c in chats)  # nothing twice
+
+
+async def test_pacing_per_chat_is_respected(bot: Bot, fake: FakeTelegram) -> None:
+    await bot.start(per_chat=5.0)  # at most one message per 0.2 s to one chat
+    for text in ("/start", "/help", "/menu", "/privacy"):
+        fake.send_text(CHAT, text)
+    await bot.replies(CHAT, 4)
+    times = [c.at for c in fake.sent(CHAT)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    # Unpaced they would arrive milliseconds apart; network jitter may shave a little.
+    assert min(gaps) >= 0.15, gaps
+
+
+async def test_blocked_person_is_marked_unreachable_and_kept(bot: Bot, fake: FakeTelegram
+                                                             ) -> None:
+    await bot.start()
+    fake.send_text(CHAT, "/start")
+    await bot.replies(CHAT, 1)
+    fake.blocked.add(CHAT)
+    fake.send_text(CHAT, "/help")
+    await fake.wait_for(lambda: any(c.status == 403 for c in fake.calls))
+    await asyncio.sleep(0.2)
+    participant = await bot.participant()
+    assert participant is not None and participant.reachable is False
+    failed = [r for r in await bot.outbox() if r.status == "failed"]
+    assert len(failed) == 1 and "403" in (failed[0].last_error or "")
+    calls_before = len([c for c in fake.calls if c.method == "sendMessage"])
+    await asyncio.sleep(0.3)  # never retried
+    assert len([c for c in fake.calls if c.method == "sendMessage"]) == calls_before
+    # Unblocking, then writing again, makes them reachable.
+    fake.blocked.discard(CHAT)
+    fake.member(CHAT, "member")
+    fake.send_text(CHAT, "/menu")
+    await bot.replies(CHAT, 2)
+    participant = await bot.participant()
+    assert participant is not None and participant.reachable is True
+
+
+async def test_block_update_is_recorded_without_a_reply(bot: Bot, fake: FakeTelegram) -> None:
+    await bot.start()
+    fake.send_text(CHAT, "/start")
+    await bot.replies(CHAT, 1)
+    fake.member(CHAT, "kicked")
+    await asyncio.sleep(0.5)
+    participant = await bot.participant()
+    assert participant is not None and participant.reachable is False
+    assert len(fake.texts(CHAT)) == 1
+
+
+async def test_restart_mid_conversation_continues(bot: Bot, fake: FakeTelegram) -> None:
+    await bot.start()
+    fake.send_text(CHAT, "/start")
+    await bot.replies(CHAT, 1)
+    fake.press(CHAT, "lang:en")
+    await bot.replies(CHAT, 2)
+    await bot.stop()
+    fake.press(CHAT, "next")  # arrives while the bot is down
+    await bot.start()
+    texts = await bot.replies(CHAT, 3)
+    assert "follow-up messages" in texts[-1]
+
+
+async def test_voice_and_edits(bot: Bot, fake: FakeTelegram) -> None:
+    await bot.start()
+    fake.send_text(CHAT, "/start")
+    await bot.replies(CHAT, 1)
+    fake.send_voice(CHAT)
+    texts = await bot.replies(CHAT, 2)
+    assert "only read text" in texts[-1]
+    edited = fake.text_update(CHAT, "changed my mind")
+    fake.push({"edited_message": {**edited["message"], "edit_date": 1}})
+    await asyncio.sleep(0.5)
+    assert len(fake.texts(CHAT)) == 2  # an edit is not a new answer
+
+
+async def test_photo_falls_back_to_text_when_unsupported(bot: Bot, fake: FakeTelegram,
+                                                         tmp_path: Path) -> None:
+    png = tmp_path / "chart.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    await bot.start()
+    adapter = make_adapter(bot.settings(), bot.transport)
+    await adapter.open()
+    payload = {"path": str(png), "caption": "Your chart", "fallback_text": "Your chart (text)",
+               "buttons": []}
+    try:
+        await adapter.send(str(CHAT), "photo", payload)
+        assert len(fake.sent(CHAT, method="sendPhoto")) == 1
+        fake.unsupported.add("sendPhoto")
+        await adapter.send(str(CHAT), "photo", payload)
+        assert fake.texts(CHAT) == ["Your chart (text)"]
+    finally:
+        await adapter.close()
+
+
+async def test_webhook_checks_the_secret(bot: Bot, fake: FakeTelegram, unused_port: int
+                                         ) -> None:
+    secret = "s3cret-token"
+    settings = {"webhook_secret": secret, "webhook_listen": f"127.0.0.1:{unused_port}"}
+    await bot.start(settings=settings, webhook_url="https://bot.example.org/telegram")
+    [registration] = fake.sent(method="setWebhook")
+    assert registration.params["secret_token"] == secret
+    assert registration.params["url"] == "https://bot.example.org/telegram"
+    base = f"http://127.0.0.1:{unused_port}"
+    update = {"update_id": 9001, **fake.text_update(CHAT, "/start")}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/healthz") as resp:
+            assert resp.status == 200
+        async with http.post(f"{base}/telegram", json=update) as resp:
+            assert resp.status == 401
+        async with http.post(f"{base}/telegram", json=update,
+                             headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as resp:
+            assert resp.status == 401
+        assert fake.texts(CHAT) == []
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        async with http.post(f"{base}/telegram", json=update, headers=headers) as resp:
+            assert resp.status == 200
+        async with http.post(f"{base}/telegram", json=update, headers=headers) as resp:
+            assert resp.status == 200  # a retry of the same update: accepted, not redone
+    texts = await bot.replies(CHAT, 1)
+    await asyncio.sleep(0.2)
+    assert len(fake.texts(CHAT)) == 1 and "Which language" in texts[0]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(env_extra: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECOMING_")}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "-m", "bot", "run"], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=60)
+
+
+def test_run_without_a_token_says_so(tmp_path: Path) -> None:
+    result = run_cli({}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("HOMECOMING_TELEGRAM_TOKEN is not set")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_run_with_a_malformed_token_says_so(tmp_path: Path) -> None:
+    result = run_cli({"HOMECOMING_TELEGRAM_TOKEN": "not-a-token"}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "HOMECOMING_TELEGRAM_TOKEN: does not look like a bot token from BotFather "
+        "(digits, a colon, then letters and digits)"
+    ]
+
+
+async def test_run_with_a_refused_token_says_so(fake: FakeTelegram, tmp_path: Path) -> None:
+    other = "987654321:AAThisTokenIsNotKnownToTheFakeServer00"
+    result = await asyncio.to_thread(run_cli, {
+        "HOMECOMING_TELEGRAM_TOKEN": other, "HOMECOMING_TELEGRAM_API_URL": fake.url,
+    }, tmp_path)
+    assert result.returncode == 2
+    assert "refused HOMECOMING_TELEGRAM_TOKEN (401 Unauthorized)" in result.stderr
+    assert other not in result.stderr
