@@ -7,7 +7,6 @@ Telegram's secret header) and answers ``/healthz``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import secrets
@@ -98,11 +97,12 @@ async def serve(
     runtime = await start(settings, {adapter.channel: adapter}, limiter=limiter)
     runner: web.AppRunner | None = None
     sender_task: asyncio.Task[None] | None = None
+    sender_stop = asyncio.Event()
     try:
         username = await adapter.open()
         adapter.bind(runtime.engine.handle)
         await adapter.publish_commands(runtime.engine.catalogs)
-        sender_task = asyncio.create_task(runtime.sender.run(poll=sender_poll))
+        sender_task = asyncio.create_task(runtime.sender.run(sender_stop, poll=sender_poll))
         if webhook_url is None:
             await adapter.delete_webhook()
             log.info("@%s is polling for updates", username)
@@ -126,9 +126,14 @@ async def serve(
             await stop.wait()
     finally:
         if sender_task is not None:
-            sender_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender_task
+            # Let the pass in progress finish (a send and its "sent" mark belong together);
+            # cut it only if it hangs.
+            sender_stop.set()
+            runtime.sender.stop_soon()
+            try:
+                await asyncio.wait_for(sender_task, timeout=30)
+            except TimeoutError:
+                log.warning("the sender did not finish its pass in time; stopping it")
         if runner is not None:
             await runner.cleanup()
         await adapter.close()

@@ -111,9 +111,14 @@ class Sender:
         if blocked:
             repo.mark_unreachable(session, item.channel, item.chat_id)
 
-    async def run(self, poll: float = 1.0) -> None:
-        """Drain on every wake-up, and every ``poll`` seconds for retries that came due."""
-        while True:
+    async def run(self, stop: asyncio.Event, poll: float = 1.0) -> None:
+        """Drain on every wake-up, and every ``poll`` seconds for retries that came due.
+
+        Stops when ``stop`` is set, after the pass in progress: a pass cut between a send
+        and its "sent" mark would leave the message leased, holding back the chat's next
+        messages until the lease ends, and then sent twice.
+        """
+        while not stop.is_set():
             self._wake.clear()  # before draining, so a wake-up during the pass is not lost
             try:
                 await self.drain()
@@ -121,3 +126,6 @@ class Sender:
                 log.error("sender pass failed (%s); retrying", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll)
+
+    def stop_soon(self) -> None:
+        self._wake.set()

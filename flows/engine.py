@@ -40,7 +40,6 @@ from flows.places import fold
 from flows.registry import FLOWS
 from storage import repository as repo
 from storage.db import Database, Session
-from storage.models import Conversation, Participant
 
 log = logging.getLogger(__name__)
 
@@ -131,51 +130,48 @@ class Engine:
             session, event.channel, event.update_id, now
         ):
             return Result(Outcome.DUPLICATE)
-        loaded = repo.load_participant(session, event.channel, event.chat_id)
+        participant = repo.load_participant(session, event.channel, event.chat_id)
         if event.kind in (EventKind.BLOCKED, EventKind.UNBLOCKED) or event.edited:
             # Facts about the chat, not answers: recorded, never replied to. An edit does
             # not re-answer an earlier question.
-            if loaded is not None:
-                loaded[0].reachable = event.kind is not EventKind.BLOCKED
+            if participant is not None:
+                participant.set(reachable=event.kind is not EventKind.BLOCKED)
+                repo.save_participant(session, participant)
             return Result(Outcome.DONE)
-        if loaded is None:
+        if participant is None:
             locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
             participant = repo.create_participant(session, event.channel, event.chat_id,
                                                   locale, now)
-            conversation = None
-        else:
-            participant, conversation = loaded
-            if not participant.reachable:  # they write again: they can be written to again
-                participant.reachable = True
-        if conversation is None:
-            conversation = repo.start_conversation(
-                session, participant, "onboarding", self.flows["onboarding"].initial, now
-            )
-        turn = Turn(self._view(participant), event, now, dict(conversation.data or {}))
+        elif not participant.reachable:  # they write again: they can be written to again
+            participant.set(reachable=True)
+        conversation = participant.conversation or repo.ConversationRecord(
+            "onboarding", self.flows["onboarding"].initial, {}, None, None)
+        turn = Turn(self._view(participant), event, now, dict(conversation.data))
         flow_name, state = self._run(turn, conversation)
         deleted = self._apply(session, participant, turn.effects, now)
         if deleted:
             locale = participant.locale or self.default_locale
             self._write_outbox(session, None, event, locale, turn.effects, None, now)
             return Result(Outcome.DONE)
+        repo.save_participant(session, participant)
         view = self._view(participant)
         turn.participant = view
         prompt = self.flows[flow_name](turn, state).prompt()
-        repo.save_conversation(session, conversation, flow=flow_name, state=state,
-                               data=turn.data, expires_at=now + self.conversation_timeout,
-                               now=now)
+        conversation.flow, conversation.state, conversation.data = flow_name, state, turn.data
+        repo.save_conversation(session, participant, conversation,
+                               expires_at=now + self.conversation_timeout, now=now)
         self._write_outbox(session, participant.id, event, view.locale, turn.effects, prompt,
                            now)
         return Result(Outcome.DONE, flow_name, state)
 
     async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:
         """The language to address this chat in outside a turn (greetings, farewells)."""
-        loaded = await self.db.run(repo.load_participant, channel, chat_id)
-        if loaded is not None and loaded[0].locale:
-            return loaded[0].locale
+        participant = await self.db.run(repo.load_participant, channel, chat_id)
+        if participant is not None and participant.locale:
+            return participant.locale
         return self.catalogs.best_match(hint, self.default_locale)
 
-    def _view(self, p: Participant) -> ParticipantView:
+    def _view(self, p: repo.ParticipantRecord) -> ParticipantView:
         return ParticipantView(
             pseudonym=p.pseudonym,
             locale=p.locale or self.default_locale,
@@ -189,7 +185,7 @@ class Engine:
 
     # Routing ---------------------------------------------------------------------------
 
-    def _run(self, turn: Turn, conversation: Conversation) -> tuple[str, str]:
+    def _run(self, turn: Turn, conversation: repo.ConversationRecord) -> tuple[str, str]:
         """Decide the turn: interrupts first, then the current flow. Returns the new place."""
         flow_name, state = conversation.flow, conversation.state
         if flow_name not in self.flows:
@@ -305,7 +301,8 @@ class Engine:
     # Effects ---------------------------------------------------------------------------
 
     def _apply(
-        self, session: Session, participant: Participant, effects: list[Effect], now: datetime
+        self, session: Session, participant: repo.ParticipantRecord, effects: list[Effect],
+        now: datetime
     ) -> bool:
         """Write what the flow decided. True when the participant was deleted."""
         for effect in effects:
@@ -314,16 +311,16 @@ class Engine:
                     for key, value in fields.items():
                         if key not in PROFILE_FIELDS:
                             raise ValueError(f"flows may not set participant.{key}")
-                        setattr(participant, key, value)
+                        participant.set(**{key: value})
                 case RecordConsent(purpose=purpose, version=version, granted=granted):
                     repo.record_consent(session, participant, purpose, version, granted, now)
                 case OpenEscalation(tier=tier, category=category, source=source):
                     repo.open_escalation(session, participant, tier=tier,
                                                category=category, source=source, now=now)
                 case SetPaused(paused=paused):
-                    participant.paused = paused
+                    participant.set(paused=paused)
                 case MarkOnboarded():
-                    participant.onboarded_at = now
+                    participant.set(onboarded_at=now)
                 case DeleteMyData():
                     repo.delete_participant(session, participant, now)
                     return True
@@ -386,16 +383,16 @@ class Engine:
             session, event.channel, event.update_id, now
         ):
             return False
-        loaded = repo.load_participant(session, event.channel, event.chat_id)
+        participant = repo.load_participant(session, event.channel, event.chat_id)
         locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
         prompt = None
         participant_id = None
-        if loaded is not None:
-            participant, conversation = loaded
+        if participant is not None:
+            conversation = participant.conversation
             participant_id = participant.id
             locale = participant.locale or locale
             if conversation is not None and conversation.flow in self.flows:
-                turn = Turn(self._view(participant), event, now, dict(conversation.data or {}))
+                turn = Turn(self._view(participant), event, now, dict(conversation.data))
                 try:
                     prompt = self.flows[conversation.flow](turn, conversation.state).prompt()
                 except Exception:

@@ -3,16 +3,15 @@
 They are plain (synchronous) functions, called inside a unit of work run by
 ``Database.run``. The engine handles an update as one unit of work; these functions are
 written so that the common path costs few statements: one insert to deduplicate, one joined
-select to load the participant and conversation, then the ORM flush (updates and one
-multi-row outbox insert).
+select to load the participant and conversation, an update of each, and the outbox insert.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -45,7 +44,10 @@ def is_postgres(session: Session) -> bool:
 
 # The statements on every update's path are built once, with bound parameters, so that
 # SQLAlchemy compiles them once and reuses the compiled form: building a statement anew per
-# call costs more than running it on SQLite.
+# call costs more than running it on SQLite. They are Core statements on plain records: the
+# ORM's unit of work costs more than the few statements it would save us writing.
+_participants = Participant.__table__
+_conversations = Conversation.__table__
 _CLAIM_UPDATE = {
     name: dialect.insert(ProcessedUpdate.__table__).on_conflict_do_nothing(
         index_elements=["channel", "update_id"]
@@ -53,20 +55,26 @@ _CLAIM_UPDATE = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _LOAD_PARTICIPANT = (
-    select(Participant, Conversation)
-    .outerjoin(Conversation, Conversation.participant_id == Participant.id)
-    .where(Participant.channel == bindparam("channel"), Participant.chat_id == bindparam("chat"))
+    select(_participants, _conversations.c.flow, _conversations.c.state,
+           _conversations.c.data, _conversations.c.version, _conversations.c.expires_at)
+    .outerjoin(_conversations, _conversations.c.participant_id == _participants.c.id)
+    .where(_participants.c.channel == bindparam("channel"),
+           _participants.c.chat_id == bindparam("chat"))
 )
-_conversations = Conversation.__table__.c
+_INSERT_PARTICIPANT = insert(_participants).returning(_participants.c.id)
+_UPDATE_PARTICIPANT = _participants.update().where(_participants.c.id == bindparam("pid"))
+_INSERT_CONVERSATION = insert(_conversations)
 _SAVE_CONVERSATION = (
-    update(Conversation.__table__)
-    .where(_conversations.participant_id == bindparam("pid"),
-           _conversations.version == bindparam("expected"))
+    update(_conversations)
+    .where(_conversations.c.participant_id == bindparam("pid"),
+           _conversations.c.version == bindparam("expected"))
     .values(flow=bindparam("new_flow"), state=bindparam("new_state"),
             data=bindparam("new_data"), expires_at=bindparam("new_expires_at"),
-            updated_at=bindparam("now"), version=_conversations.version + 1)
+            updated_at=bindparam("now"), version=_conversations.c.version + 1)
 )
+_INSERT_CONSENT = insert(Consent.__table__)
 _ADD_OUTBOX = insert(OutboxMessage.__table__)
+_INSERT_AUDIT = insert(AuditEntry.__table__)
 
 
 class StaleConversation(Exception):
@@ -78,6 +86,45 @@ class StaleConversation(Exception):
 CONFLICTS = (StaleDataError, IntegrityError, StaleConversation)
 
 
+@dataclass(slots=True)
+class ConversationRecord:
+    flow: str
+    state: str
+    data: dict[str, Any]
+    version: int | None  # None: not stored yet
+    expires_at: datetime | None
+
+
+@dataclass(slots=True)
+class ParticipantRecord:
+    """A participant as read in a unit of work; ``changes`` are written by ``save_participant``.
+    """
+
+    id: int
+    pseudonym: str
+    channel: str
+    chat_id: str
+    locale: str | None
+    country: str | None
+    returned: bool | None
+    return_date: date | None
+    onboarded_at: datetime | None
+    paused: bool
+    reachable: bool
+    consent_state: dict[str, bool]
+    created_at: datetime
+    conversation: ConversationRecord | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    def set(self, **fields: Any) -> None:
+        for key, value in fields.items():
+            setattr(self, key, value)
+        self.changes.update(fields)
+
+
+_PARTICIPANT_FIELDS = tuple(c.name for c in _participants.columns)
+
+
 def claim_update(session: Session, channel: str, update_id: int, now: datetime) -> bool:
     """Record an inbound update id; False when it was already processed (a redelivery)."""
     conn = session.connection()
@@ -86,51 +133,47 @@ def claim_update(session: Session, channel: str, update_id: int, now: datetime) 
     return bool(result.rowcount)
 
 
-def load_participant(
-    session: Session, channel: str, chat_id: str
-) -> tuple[Participant, Conversation | None] | None:
-    """The participant writing from this chat and their conversation, in one query."""
-    row = session.execute(_LOAD_PARTICIPANT, {"channel": channel, "chat": chat_id}).first()
+def load_participant(session: Session, channel: str, chat_id: str) -> ParticipantRecord | None:
+    """The participant writing from this chat, with their conversation, in one query."""
+    row = session.connection().execute(
+        _LOAD_PARTICIPANT, {"channel": channel, "chat": chat_id}).first()
     if row is None:
         return None
-    return row[0], row[1]
+    values = row._mapping
+    participant = ParticipantRecord(**{name: values[name] for name in _PARTICIPANT_FIELDS})
+    if values["flow"] is not None:
+        participant.conversation = ConversationRecord(
+            values["flow"], values["state"], values["data"] or {}, values["version"],
+            values["expires_at"])
+    return participant
 
 
 def create_participant(
     session: Session, channel: str, chat_id: str, locale: str, now: datetime
-) -> Participant:
-    participant = Participant(
-        pseudonym=new_pseudonym(),
-        channel=channel,
-        chat_id=chat_id,
-        locale=locale,
-        paused=False,
-        reachable=True,
-        consent_state={},
-        created_at=now,
-    )
-    session.add(participant)
-    session.flush()
-    return participant
+) -> ParticipantRecord:
+    fields: dict[str, Any] = {
+        "pseudonym": new_pseudonym(), "channel": channel, "chat_id": chat_id,
+        "locale": locale, "country": None, "returned": None, "return_date": None,
+        "onboarded_at": None, "paused": False, "reachable": True, "consent_state": {},
+        "created_at": now,
+    }
+    new_id = session.connection().execute(_INSERT_PARTICIPANT, fields).scalar_one()
+    return ParticipantRecord(id=new_id, **fields)
 
 
-def start_conversation(
-    session: Session, participant: Participant, flow: str, state: str, now: datetime
-) -> Conversation:
-    conversation = Conversation(
-        participant_id=participant.id, flow=flow, state=state, data={}, updated_at=now
-    )
-    session.add(conversation)
-    return conversation
+def save_participant(session: Session, participant: ParticipantRecord) -> None:
+    """Write the fields changed with ``participant.set``, in one statement, if any."""
+    if participant.changes:
+        session.connection().execute(_UPDATE_PARTICIPANT.values(**participant.changes),
+                                     {"pid": participant.id})
+        participant.changes = {}
 
 
 def save_conversation(
     session: Session,
-    conversation: Conversation,
+    participant: ParticipantRecord,
+    conversation: ConversationRecord,
     *,
-    flow: str,
-    state: str,
-    data: dict[str, Any],
     expires_at: datetime | None,
     now: datetime,
 ) -> None:
@@ -139,42 +182,42 @@ def save_conversation(
     The version is checked and bumped even when nothing moved: a reply decided on a state
     another worker has since changed must not be sent.
     """
-    if conversation in session.new:  # first contact: inserted by the flush at commit
-        conversation.flow, conversation.state, conversation.data = flow, state, data
-        conversation.expires_at, conversation.updated_at = expires_at, now
+    conn = session.connection()
+    if conversation.version is None:  # first contact
+        conn.execute(_INSERT_CONVERSATION, {
+            "participant_id": participant.id, "flow": conversation.flow,
+            "state": conversation.state, "data": conversation.data, "version": 1,
+            "expires_at": expires_at, "updated_at": now})
+        conversation.version = 1
         return
-    result = session.connection().execute(_SAVE_CONVERSATION, {
-        "pid": conversation.participant_id, "expected": conversation.version,
-        "new_flow": flow, "new_state": state, "new_data": data,
-        "new_expires_at": expires_at, "now": now,
+    result = conn.execute(_SAVE_CONVERSATION, {
+        "pid": participant.id, "expected": conversation.version,
+        "new_flow": conversation.flow, "new_state": conversation.state,
+        "new_data": conversation.data, "new_expires_at": expires_at, "now": now,
     })
     if result.rowcount != 1:
         raise StaleConversation
+    conversation.version += 1
 
 
 def record_consent(
     session: Session,
-    participant: Participant,
+    participant: ParticipantRecord,
     purpose: str,
     version: str,
     granted: bool,
     now: datetime,
 ) -> None:
-    session.add(
-        Consent(
-            participant_id=participant.id,
-            purpose=purpose,
-            version=version,
-            granted=granted,
-            at=now,
-        )
-    )
-    participant.consent_state = {**participant.consent_state, purpose: granted}
+    """Keep the answer in the history, and as the answer in force on the participant."""
+    session.connection().execute(_INSERT_CONSENT, {
+        "participant_id": participant.id, "purpose": purpose, "version": version,
+        "granted": granted, "at": now})
+    participant.set(consent_state={**participant.consent_state, purpose: granted})
 
 
 def open_escalation(
     session: Session,
-    participant: Participant,
+    participant: ParticipantRecord,
     *,
     tier: int,
     category: str,
@@ -201,19 +244,16 @@ def open_escalation(
             created_at=now,
         )
     )
+    session.flush()
     return True
 
 
-def delete_participant(
-    session: Session, participant: Participant, now: datetime
-) -> None:
+def delete_participant(session: Session, participant: ParticipantRecord, now: datetime
+                       ) -> None:
     """Erase a participant; consents, conversation and escalations go with them (cascade)."""
-    pseudonym = participant.pseudonym
-    for obj in list(session):
-        session.expunge(obj)
     session.execute(delete(Participant).where(Participant.id == participant.id))
-    audit(session, now, actor=f"participant:{pseudonym}", action="participant.deleted",
-          subject=pseudonym)
+    audit(session, now, actor=f"participant:{participant.pseudonym}",
+          action="participant.deleted", subject=participant.pseudonym)
 
 
 def audit(
@@ -225,8 +265,9 @@ def audit(
     subject: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.add(AuditEntry(at=now, actor=actor, action=action, subject=subject,
-                           details=details or {}))
+    session.connection().execute(_INSERT_AUDIT, {
+        "at": now, "actor": actor, "action": action, "subject": subject,
+        "details": details or {}})
 
 
 def add_outbox(
@@ -239,7 +280,6 @@ def add_outbox(
     now: datetime,
     kind: str = "message",
 ) -> None:
-    session.flush()  # a participant created in this unit must exist before its messages
     session.connection().execute(_ADD_OUTBOX, {
         "participant_id": participant_id, "channel": channel, "chat_id": chat_id,
         "kind": kind, "payload": payload, "status": "pending", "attempts": 0,

@@ -95,15 +95,18 @@ async def test_deleting_a_participant_cascades_but_keeps_sent_messages(
 ) -> None:
     def setup(session: Session) -> None:
         p = repo.create_participant(session, "t", "1", "en", NOW)
-        repo.start_conversation(session, p, "menu", "main", NOW)
+        conversation = repo.ConversationRecord("menu", "main", {}, None, None)
+        repo.save_conversation(session, p, conversation, expires_at=None, now=NOW)
         repo.record_consent(session, p, "follow_up", "v1", True, NOW)
+        repo.save_participant(session, p)
         repo.add_outbox(session, participant_id=p.id, channel="t", chat_id="1",
                         payload={"text": "x"}, now=NOW)
 
     def delete(session: Session) -> None:
-        loaded = repo.load_participant(session, "t", "1")
-        assert loaded is not None
-        repo.delete_participant(session, loaded[0], NOW)
+        participant = repo.load_participant(session, "t", "1")
+        assert participant is not None and participant.conversation is not None
+        assert participant.consent_state == {"follow_up": True}
+        repo.delete_participant(session, participant, NOW)
 
     await database.run(setup)
     await database.run(delete)

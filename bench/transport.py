@@ -1,0 +1,196 @@
+"""How much our engine adds to one Telegram update, measured through aiogram.
+
+Three figures from one run on one SQLite file, each fed in-process through the aiogram
+dispatcher with a fake session (no network):
+
+- bare echo: a handler that answers the text back, no database;
+- durable echo: the same handler, first committing one row through our storage layer;
+- onboarding step: our adapter → engine → outbox → sender → sendMessage, for the eight
+  messages of an onboarding (start, language, ..., return date).
+
+Updates are fed as long polling delivers them: a batch of chats at once, each chat's
+updates in order. Time runs until every reply has reached the (fake) Bot API.
+
+    .venv/bin/python bench/transport.py [--chats 250] [--batch 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.types import Chat, Message, Update, User
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.ratelimit import LocalRateLimiter  # noqa: E402
+from bot.runtime import start  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+from bot.telegram.aiogram_adapter import AiogramAdapter  # noqa: E402
+from storage import repository as repo  # noqa: E402
+from storage.db import Database  # noqa: E402
+
+TOKEN = "123456789:AAHomecomingBenchmarkTokenNotReal000"
+ONBOARDING = ["/start", "1", "1", "1", "1", "Senegal", "1", "14/03/2026"]
+
+
+class FakeSession(BaseSession):
+    """Answers every Bot API call at once, as Telegram would, and counts the messages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+        self.all_sent = asyncio.Event()
+        self.expected = 0
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any],
+                           timeout: int | None = None) -> Any:  # noqa: ASYNC109
+        if isinstance(method, SendMessage):
+            self.sent += 1
+            if self.sent >= self.expected:
+                self.all_sent.set()
+            return Message(message_id=self.sent, date=datetime.now(UTC),
+                           chat=Chat(id=int(method.chat_id), type="private"), text=method.text)
+        return True
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
+                             timeout: int = 30, chunk_size: int = 65536,  # noqa: ASYNC109
+                             raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+
+def updates_for(chats: range, first_id: int) -> list[list[Update]]:
+    """Rounds of updates: round k holds every chat's k-th onboarding message."""
+    rounds, update_id = [], first_id
+    for text in ONBOARDING:
+        batch = []
+        for chat in chats:
+            update_id += 1
+            batch.append(Update(update_id=update_id, message=Message(
+                message_id=update_id, date=datetime.now(UTC), text=text,
+                chat=Chat(id=chat, type="private"),
+                from_user=User(id=chat, is_bot=False, first_name="R", language_code="en"))))
+        rounds.append(batch)
+    return rounds
+
+
+async def feed(rounds: list[list[Update]], batch: int,
+               process: Callable[[list[Update]], Awaitable[Any]]) -> None:
+    for updates in rounds:
+        for i in range(0, len(updates), batch):
+            await process(updates[i:i + batch])
+
+
+class Statements:
+    """Counts SQL statements sent to the database."""
+
+    def __init__(self, database: Database) -> None:
+        self.count = 0
+        for engine in filter(None, (database._sync, database.engine.sync_engine)):
+            event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: Any) -> None:
+        self.count += 1
+
+
+async def echo_variant(database: Database | None, rounds: list[list[Update]], batch: int
+                       ) -> float:
+    session = FakeSession()
+    session.expected = sum(len(r) for r in rounds)
+    bot = Bot(TOKEN, session=session)
+    dispatcher = Dispatcher()
+    router = Router()
+
+    async def echo(message: Message, event_update: Update) -> None:
+        if database is not None:
+            await database.run(repo.claim_update, "bench", event_update.update_id,
+                               datetime.now(UTC))
+        await message.answer(message.text or "")
+
+    router.message.register(echo)
+    dispatcher.include_router(router)
+
+    async def process(updates: list[Update]) -> None:
+        await asyncio.gather(*(dispatcher.feed_update(bot, u) for u in updates))
+
+    started = time.perf_counter()
+    await feed(rounds, batch, process)
+    await session.all_sent.wait()
+    return time.perf_counter() - started
+
+
+async def step_variant(db_path: Path, rounds: list[list[Update]], batch: int
+                       ) -> tuple[float, Statements]:
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{db_path}")
+    adapter = AiogramAdapter(TOKEN, "http://127.0.0.1:9")
+    session = FakeSession()
+    session.expected = sum(len(r) for r in rounds)
+    adapter.bot = Bot(TOKEN, session=session)
+    limiter = LocalRateLimiter(per_second=1e9, per_chat_per_second=1e9)
+    runtime = await start(settings, {adapter.channel: adapter}, limiter=limiter)
+    adapter.bind(runtime.engine.handle)
+    statements = Statements(runtime.database)
+    sender_stop = asyncio.Event()
+    sender = asyncio.create_task(runtime.sender.run(sender_stop, poll=0.5))
+    try:
+        started = time.perf_counter()
+        await feed(rounds, batch, adapter.process_batch)
+        await session.all_sent.wait()
+        elapsed = time.perf_counter() - started
+    finally:
+        sender_stop.set()
+        runtime.sender.stop_soon()
+        await sender
+        await runtime.close()
+    return elapsed, statements
+
+
+def row(name: str, n: int, seconds: float, statements: str = "") -> str:
+    return f"{name:<18}{n / seconds:>12,.0f}{seconds / n * 1e6:>14,.0f}{statements:>20}"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chats", type=int, default=250)
+    parser.add_argument("--batch", type=int, default=50, help="updates processed at once")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "bench.db"
+        n = args.chats * len(ONBOARDING)
+        # The step variant creates and migrates the file; the durable echo then uses it too.
+        step_seconds, statements = await step_variant(
+            db_path, updates_for(range(1, args.chats + 1), 0), args.batch)
+        database = Database(f"sqlite+aiosqlite:///{db_path}")
+        durable_counter = Statements(database)
+        durable = await echo_variant(database, updates_for(range(10**6, 10**6 + args.chats),
+                                                           10**7), args.batch)
+        await database.dispose()
+        bare = await echo_variant(None, updates_for(range(2 * 10**6, 2 * 10**6 + args.chats),
+                                                    2 * 10**7), args.batch)
+    print(f"transport benchmark: {n} updates per variant ({args.chats} chats x "
+          f"{len(ONBOARDING)} onboarding messages), batches of {args.batch}, SQLite file")
+    print(f"{'variant':<18}{'updates/s':>12}{'us/update':>14}{'statements/update':>20}")
+    print(row("bare echo", n, bare))
+    print(row("durable echo", n, durable, f"{durable_counter.count / n:.1f}"))
+    print(row("onboarding step", n, step_seconds, f"{statements.count / n:.1f}"))
+    print(f"step / bare echo    = {step_seconds / bare:.2f}")
+    print(f"step / durable echo = {step_seconds / durable:.2f}   (target: at most 2.00)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
