@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from bot.ratelimit import LocalRateLimiter, RateLimiter
 from flows.engine import utcnow
 from storage import repository as repo
-from storage.db import Database, Session
+from storage.db import Connection, Database
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +106,10 @@ class Sender:
                               str(exc))
 
     @staticmethod
-    def _give_up(session: Session, item: repo.OutboxItem, error: str, blocked: bool) -> None:
-        repo.mark_failed(session, item.id, error)
+    def _give_up(conn: Connection, item: repo.OutboxItem, error: str, blocked: bool) -> None:
+        repo.mark_failed(conn, item.id, error)
         if blocked:
-            repo.mark_unreachable(session, item.channel, item.chat_id)
+            repo.mark_unreachable(conn, item.channel, item.chat_id)
 
     async def run(self, stop: asyncio.Event, poll: float = 1.0) -> None:
         """Drain on every wake-up, and every ``poll`` seconds for retries that came due.

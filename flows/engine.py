@@ -39,7 +39,7 @@ from flows.i18n import N_, Catalogs
 from flows.places import fold
 from flows.registry import FLOWS
 from storage import repository as repo
-from storage.db import Database, Session
+from storage.db import Connection, Database
 
 log = logging.getLogger(__name__)
 
@@ -124,23 +124,23 @@ class Engine:
     async def _handle_once(self, event: Event) -> Result:
         return await self.db.run(self._unit, event, self.clock())
 
-    def _unit(self, session: Session, event: Event, now: datetime) -> Result:
+    def _unit(self, conn: Connection, event: Event, now: datetime) -> Result:
         """The whole update as one unit of work: load, decide, write. Nothing is awaited."""
         if event.update_id is not None and not repo.claim_update(
-            session, event.channel, event.update_id, now
+            conn, event.channel, event.update_id, now
         ):
             return Result(Outcome.DUPLICATE)
-        participant = repo.load_participant(session, event.channel, event.chat_id)
+        participant = repo.load_participant(conn, event.channel, event.chat_id)
         if event.kind in (EventKind.BLOCKED, EventKind.UNBLOCKED) or event.edited:
             # Facts about the chat, not answers: recorded, never replied to. An edit does
             # not re-answer an earlier question.
             if participant is not None:
                 participant.set(reachable=event.kind is not EventKind.BLOCKED)
-                repo.save_participant(session, participant)
+                repo.save_participant(conn, participant)
             return Result(Outcome.DONE)
         if participant is None:
             locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
-            participant = repo.create_participant(session, event.channel, event.chat_id,
+            participant = repo.create_participant(conn, event.channel, event.chat_id,
                                                   locale, now)
         elif not participant.reachable:  # they write again: they can be written to again
             participant.set(reachable=True)
@@ -148,19 +148,19 @@ class Engine:
             "onboarding", self.flows["onboarding"].initial, {}, None, None)
         turn = Turn(self._view(participant), event, now, dict(conversation.data))
         flow_name, state = self._run(turn, conversation)
-        deleted = self._apply(session, participant, turn.effects, now)
+        deleted = self._apply(conn, participant, turn.effects, now)
         if deleted:
             locale = participant.locale or self.default_locale
-            self._write_outbox(session, None, event, locale, turn.effects, None, now)
+            self._write_outbox(conn, None, event, locale, turn.effects, None, now)
             return Result(Outcome.DONE)
-        repo.save_participant(session, participant)
+        repo.save_participant(conn, participant)
         view = self._view(participant)
         turn.participant = view
         prompt = self.flows[flow_name](turn, state).prompt()
         conversation.flow, conversation.state, conversation.data = flow_name, state, turn.data
-        repo.save_conversation(session, participant, conversation,
+        repo.save_conversation(conn, participant, conversation,
                                expires_at=now + self.conversation_timeout, now=now)
-        self._write_outbox(session, participant.id, event, view.locale, turn.effects, prompt,
+        self._write_outbox(conn, participant.id, event, view.locale, turn.effects, prompt,
                            now)
         return Result(Outcome.DONE, flow_name, state)
 
@@ -301,7 +301,7 @@ class Engine:
     # Effects ---------------------------------------------------------------------------
 
     def _apply(
-        self, session: Session, participant: repo.ParticipantRecord, effects: list[Effect],
+        self, conn: Connection, participant: repo.ParticipantRecord, effects: list[Effect],
         now: datetime
     ) -> bool:
         """Write what the flow decided. True when the participant was deleted."""
@@ -313,16 +313,16 @@ class Engine:
                             raise ValueError(f"flows may not set participant.{key}")
                         participant.set(**{key: value})
                 case RecordConsent(purpose=purpose, version=version, granted=granted):
-                    repo.record_consent(session, participant, purpose, version, granted, now)
+                    repo.record_consent(conn, participant, purpose, version, granted, now)
                 case OpenEscalation(tier=tier, category=category, source=source):
-                    repo.open_escalation(session, participant, tier=tier,
+                    repo.open_escalation(conn, participant, tier=tier,
                                                category=category, source=source, now=now)
                 case SetPaused(paused=paused):
                     participant.set(paused=paused)
                 case MarkOnboarded():
                     participant.set(onboarded_at=now)
                 case DeleteMyData():
-                    repo.delete_participant(session, participant, now)
+                    repo.delete_participant(conn, participant, now)
                     return True
                 case Reply():
                     pass
@@ -330,7 +330,7 @@ class Engine:
 
     def _write_outbox(
         self,
-        session: Session,
+        conn: Connection,
         participant_id: int | None,
         event: Event,
         locale: str,
@@ -352,7 +352,7 @@ class Engine:
             return
         payload: dict[str, Any] = {"text": "\n\n".join(parts), "buttons": buttons,
                                    "locale": locale}
-        repo.add_outbox(session, participant_id=participant_id, channel=event.channel,
+        repo.add_outbox(conn, participant_id=participant_id, channel=event.channel,
                         chat_id=event.chat_id, payload=payload, now=now)
 
     # Failure ---------------------------------------------------------------------------
@@ -378,12 +378,12 @@ class Engine:
             self.on_commit()
         return True
 
-    def _apology(self, session: Session, event: Event, now: datetime) -> bool:
+    def _apology(self, conn: Connection, event: Event, now: datetime) -> bool:
         if event.update_id is not None and not repo.claim_update(
-            session, event.channel, event.update_id, now
+            conn, event.channel, event.update_id, now
         ):
             return False
-        participant = repo.load_participant(session, event.channel, event.chat_id)
+        participant = repo.load_participant(conn, event.channel, event.chat_id)
         locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
         prompt = None
         participant_id = None
@@ -398,5 +398,5 @@ class Engine:
                 except Exception:
                     prompt = None
         sorry = Reply(Msg(N_("Sorry, something went wrong on my side. Please try again.")))
-        self._write_outbox(session, participant_id, event, locale, [sorry], prompt, now)
+        self._write_outbox(conn, participant_id, event, locale, [sorry], prompt, now)
         return True

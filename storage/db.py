@@ -1,10 +1,10 @@
 """Engines, units of work and schema upgrades.
 
 Every piece of work against the database is a *unit of work*: a plain function
-``fn(session, ...)`` run in one transaction by ``Database.run``. How it gets there depends
+``fn(connection, ...)`` run in one transaction by ``Database.run``. How it gets there depends
 on the backend, and is chosen for the cost of a round trip:
 
-- PostgreSQL: the function runs on an ``AsyncSession`` through ``run_sync``; each statement
+- PostgreSQL: the function runs on an async connection through ``run_sync``; each statement
   is one network round trip on the event loop (asyncpg).
 - SQLite: each aiosqlite statement is a hop to a helper thread and back (about 0.3 ms), so a
   unit of five statements would pay five hops. Instead the whole function runs in one hop,
@@ -27,14 +27,14 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection as Connection
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session as Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 P = ParamSpec("P")
@@ -99,23 +99,24 @@ class Database:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-uow")
 
     async def run(
-        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Run ``fn(session, *args)`` in one transaction; commit if it returns, else roll back."""
+        """Run ``fn(connection, *args)`` in one transaction: commit if it returns, else roll
+        back."""
         if self._thread is not None:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
                 self._thread, lambda: self._run_in_thread(fn, *args, **kwargs)
             )
-        async with self.sessions() as session, session.begin():
-            return await session.run_sync(fn, *args, **kwargs)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(fn, *args, **kwargs)
 
     def _run_in_thread(
-        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         assert self._sync is not None
-        with Session(self._sync, expire_on_commit=False) as session, session.begin():
-            return fn(session, *args, **kwargs)
+        with self._sync.begin() as conn:
+            return fn(conn, *args, **kwargs)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

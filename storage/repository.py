@@ -1,9 +1,10 @@
-"""The statements the rest of the code needs, each a small function on an open session.
+"""The statements the rest of the code needs, each a small function on an open connection.
 
 They are plain (synchronous) functions, called inside a unit of work run by
-``Database.run``. The engine handles an update as one unit of work; these functions are
-written so that the common path costs few statements: one insert to deduplicate, one joined
-select to load the participant and conversation, an update of each, and the outbox insert.
+``Database.run``, which hands them a Core ``Connection`` inside a transaction. The engine
+handles an update as one unit of work; these functions are written so that the common path
+costs few statements: one insert to deduplicate, one joined select to load the participant
+and conversation, an update of each, and the outbox insert.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.orm.exc import StaleDataError
 
 from storage.models import (
     AuditEntry,
@@ -38,8 +38,8 @@ def new_pseudonym() -> str:
     return "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(8))
 
 
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+def is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
 
 
 # The statements on every update's path are built once, with bound parameters, so that
@@ -62,7 +62,13 @@ _LOAD_PARTICIPANT = (
            _participants.c.chat_id == bindparam("chat"))
 )
 _INSERT_PARTICIPANT = insert(_participants).returning(_participants.c.id)
-_UPDATE_PARTICIPANT = _participants.update().where(_participants.c.id == bindparam("pid"))
+_MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
+            "reachable", "consent_state")
+_UPDATE_PARTICIPANT = (
+    update(_participants)
+    .where(_participants.c.id == bindparam("pid"))
+    .values({name: bindparam(f"new_{name}") for name in _MUTABLE})
+)
 _INSERT_CONVERSATION = insert(_conversations)
 _SAVE_CONVERSATION = (
     update(_conversations)
@@ -83,7 +89,7 @@ class StaleConversation(Exception):
 
 # Another worker got there first: the conversation's version moved, or two first messages of
 # one chat both created a participant. The unit of work is rolled back and run again.
-CONFLICTS = (StaleDataError, IntegrityError, StaleConversation)
+CONFLICTS = (IntegrityError, StaleConversation)
 
 
 @dataclass(slots=True)
@@ -125,17 +131,16 @@ class ParticipantRecord:
 _PARTICIPANT_FIELDS = tuple(c.name for c in _participants.columns)
 
 
-def claim_update(session: Session, channel: str, update_id: int, now: datetime) -> bool:
+def claim_update(conn: Connection, channel: str, update_id: int, now: datetime) -> bool:
     """Record an inbound update id; False when it was already processed (a redelivery)."""
-    conn = session.connection()
     result = conn.execute(_CLAIM_UPDATE[conn.dialect.name],
                           {"channel": channel, "update_id": update_id, "at": now})
     return bool(result.rowcount)
 
 
-def load_participant(session: Session, channel: str, chat_id: str) -> ParticipantRecord | None:
+def load_participant(conn: Connection, channel: str, chat_id: str) -> ParticipantRecord | None:
     """The participant writing from this chat, with their conversation, in one query."""
-    row = session.connection().execute(
+    row = conn.execute(
         _LOAD_PARTICIPANT, {"channel": channel, "chat": chat_id}).first()
     if row is None:
         return None
@@ -149,7 +154,7 @@ def load_participant(session: Session, channel: str, chat_id: str) -> Participan
 
 
 def create_participant(
-    session: Session, channel: str, chat_id: str, locale: str, now: datetime
+    conn: Connection, channel: str, chat_id: str, locale: str, now: datetime
 ) -> ParticipantRecord:
     fields: dict[str, Any] = {
         "pseudonym": new_pseudonym(), "channel": channel, "chat_id": chat_id,
@@ -157,20 +162,23 @@ def create_participant(
         "onboarded_at": None, "paused": False, "reachable": True, "consent_state": {},
         "created_at": now,
     }
-    new_id = session.connection().execute(_INSERT_PARTICIPANT, fields).scalar_one()
+    new_id = conn.execute(_INSERT_PARTICIPANT, fields).scalar_one()
     return ParticipantRecord(id=new_id, **fields)
 
 
-def save_participant(session: Session, participant: ParticipantRecord) -> None:
+def save_participant(conn: Connection, participant: ParticipantRecord) -> None:
     """Write the fields changed with ``participant.set``, in one statement, if any."""
     if participant.changes:
-        session.connection().execute(_UPDATE_PARTICIPANT.values(**participant.changes),
-                                     {"pid": participant.id})
+        if not participant.changes.keys() <= set(_MUTABLE):
+            unknown = set(participant.changes) - set(_MUTABLE)
+            raise ValueError(f"participant fields that cannot change: {sorted(unknown)}")
+        values = {f"new_{name}": getattr(participant, name) for name in _MUTABLE}
+        conn.execute(_UPDATE_PARTICIPANT, {"pid": participant.id, **values})
         participant.changes = {}
 
 
 def save_conversation(
-    session: Session,
+    conn: Connection,
     participant: ParticipantRecord,
     conversation: ConversationRecord,
     *,
@@ -182,7 +190,6 @@ def save_conversation(
     The version is checked and bumped even when nothing moved: a reply decided on a state
     another worker has since changed must not be sent.
     """
-    conn = session.connection()
     if conversation.version is None:  # first contact
         conn.execute(_INSERT_CONVERSATION, {
             "participant_id": participant.id, "flow": conversation.flow,
@@ -201,7 +208,7 @@ def save_conversation(
 
 
 def record_consent(
-    session: Session,
+    conn: Connection,
     participant: ParticipantRecord,
     purpose: str,
     version: str,
@@ -209,14 +216,14 @@ def record_consent(
     now: datetime,
 ) -> None:
     """Keep the answer in the history, and as the answer in force on the participant."""
-    session.connection().execute(_INSERT_CONSENT, {
+    conn.execute(_INSERT_CONSENT, {
         "participant_id": participant.id, "purpose": purpose, "version": version,
         "granted": granted, "at": now})
     participant.set(consent_state={**participant.consent_state, purpose: granted})
 
 
 def open_escalation(
-    session: Session,
+    conn: Connection,
     participant: ParticipantRecord,
     *,
     tier: int,
@@ -225,7 +232,7 @@ def open_escalation(
     now: datetime,
 ) -> bool:
     """Open an escalation unless one is already open for this person and category."""
-    existing = session.scalar(
+    existing = conn.scalar(
         select(Escalation.id).where(
             Escalation.participant_id == participant.id,
             Escalation.category == category,
@@ -234,30 +241,22 @@ def open_escalation(
     )
     if existing is not None:
         return False
-    session.add(
-        Escalation(
-            participant_id=participant.id,
-            tier=tier,
-            category=category,
-            source=source,
-            status="open",
-            created_at=now,
-        )
-    )
-    session.flush()
+    conn.execute(insert(Escalation).values(
+        participant_id=participant.id, tier=tier, category=category, source=source,
+        status="open", created_at=now))
     return True
 
 
-def delete_participant(session: Session, participant: ParticipantRecord, now: datetime
+def delete_participant(conn: Connection, participant: ParticipantRecord, now: datetime
                        ) -> None:
     """Erase a participant; consents, conversation and escalations go with them (cascade)."""
-    session.execute(delete(Participant).where(Participant.id == participant.id))
-    audit(session, now, actor=f"participant:{participant.pseudonym}",
+    conn.execute(delete(Participant).where(Participant.id == participant.id))
+    audit(conn, now, actor=f"participant:{participant.pseudonym}",
           action="participant.deleted", subject=participant.pseudonym)
 
 
 def audit(
-    session: Session,
+    conn: Connection,
     now: datetime,
     *,
     actor: str,
@@ -265,13 +264,13 @@ def audit(
     subject: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.connection().execute(_INSERT_AUDIT, {
+    conn.execute(_INSERT_AUDIT, {
         "at": now, "actor": actor, "action": action, "subject": subject,
         "details": details or {}})
 
 
 def add_outbox(
-    session: Session,
+    conn: Connection,
     *,
     participant_id: int | None,
     channel: str,
@@ -280,7 +279,7 @@ def add_outbox(
     now: datetime,
     kind: str = "message",
 ) -> None:
-    session.connection().execute(_ADD_OUTBOX, {
+    conn.execute(_ADD_OUTBOX, {
         "participant_id": participant_id, "channel": channel, "chat_id": chat_id,
         "kind": kind, "payload": payload, "status": "pending", "attempts": 0,
         "not_before": now, "created_at": now, "sent_at": None, "last_error": None,
@@ -298,7 +297,7 @@ class OutboxItem:
 
 
 def claim_outbox(
-    session: Session, now: datetime, *, limit: int = 100, lease: timedelta
+    conn: Connection, now: datetime, *, limit: int = 100, lease: timedelta
 ) -> list[OutboxItem]:
     """Take due rows for sending. Each is leased: if the sender dies it is due again later.
 
@@ -306,68 +305,71 @@ def claim_outbox(
     one of them waits for a retry. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
     senders share the queue without taking the same row; SQLite has one writer at a time.
     """
-    earlier = aliased(OutboxMessage)
+    outbox = OutboxMessage.__table__
+    earlier = outbox.alias("earlier")
     waiting_behind = (
-        select(earlier.id)
+        select(earlier.c.id)
         .where(
-            earlier.channel == OutboxMessage.channel,
-            earlier.chat_id == OutboxMessage.chat_id,
-            earlier.id < OutboxMessage.id,
-            earlier.status.in_(("pending", "sending")),
+            earlier.c.channel == outbox.c.channel,
+            earlier.c.chat_id == outbox.c.chat_id,
+            earlier.c.id < outbox.c.id,
+            earlier.c.status.in_(("pending", "sending")),
         )
         .exists()
     )
     stmt = (
-        select(OutboxMessage)
+        select(outbox.c.id, outbox.c.channel, outbox.c.chat_id, outbox.c.kind,
+               outbox.c.payload, outbox.c.attempts)
         .where(
-            OutboxMessage.status.in_(("pending", "sending")),
-            OutboxMessage.not_before <= now,
+            outbox.c.status.in_(("pending", "sending")),
+            outbox.c.not_before <= now,
             ~waiting_behind,
         )
-        .order_by(OutboxMessage.id)
+        .order_by(outbox.c.id)
         .limit(limit)
     )
-    if is_postgres(session):
+    if is_postgres(conn):
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = session.scalars(stmt).all()
-    items = []
-    for row in rows:
-        row.status = "sending"
-        row.attempts += 1
-        row.not_before = now + lease
-        items.append(OutboxItem(row.id, row.channel, row.chat_id, row.kind, row.payload,
-                                row.attempts))
-    return items
+    rows = conn.execute(stmt).all()
+    if not rows:
+        return []
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_([row.id for row in rows]))
+        .values(status="sending", attempts=outbox.c.attempts + 1, not_before=now + lease)
+    )
+    return [OutboxItem(row.id, row.channel, row.chat_id, row.kind, row.payload,
+                       row.attempts + 1) for row in rows]
 
 
-def mark_unreachable(session: Session, channel: str, chat_id: str) -> None:
+def mark_unreachable(conn: Connection, channel: str, chat_id: str) -> None:
     """The channel refused delivery for good (the person blocked the bot)."""
-    session.execute(
+    conn.execute(
         update(Participant)
         .where(Participant.channel == channel, Participant.chat_id == chat_id)
         .values(reachable=False)
     )
 
 
-def mark_sent(session: Session, ids: Sequence[int], now: datetime) -> None:
+def mark_sent(conn: Connection, ids: Sequence[int], now: datetime) -> None:
     if ids:
-        session.execute(
+        conn.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids))
             .values(status="sent", sent_at=now, last_error=None)
         )
 
 
-def mark_retry(session: Session, item_id: int, at: datetime, error: str) -> None:
-    session.execute(
+def mark_retry(conn: Connection, item_id: int, at: datetime, error: str) -> None:
+    conn.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == item_id)
         .values(status="pending", not_before=at, last_error=error)
     )
 
 
-def mark_failed(session: Session, item_id: int, error: str) -> None:
-    session.execute(
+def mark_failed(conn: Connection, item_id: int, error: str) -> None:
+    conn.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == item_id)
         .values(status="failed", last_error=error)

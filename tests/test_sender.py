@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot.sender import Sender, SendError
 from storage import repository as repo
@@ -13,9 +13,9 @@ from tests.conftest import FakeClock, RecordingTransport
 
 
 async def queue(database: Database, clock: FakeClock, n: int, channel: str = "test") -> None:
-    def add(session: Session) -> None:
+    def add(conn: Connection) -> None:
         for i in range(n):
-            repo.add_outbox(session, participant_id=None, channel=channel, chat_id=str(i),
+            repo.add_outbox(conn, participant_id=None, channel=channel, chat_id=str(i),
                             payload={"text": f"m{i}"}, now=clock())
 
     await database.run(add)
@@ -104,9 +104,9 @@ async def test_a_chat_waiting_for_a_retry_keeps_its_order(database: Database,
     transport = RecordingTransport()
     sender = Sender(database, {"test": transport}, clock=clock)
 
-    def add(session: Session) -> None:
+    def add(conn: Connection) -> None:
         for text, chat in (("first", "a"), ("second", "a"), ("other", "b")):
-            repo.add_outbox(session, participant_id=None, channel="test", chat_id=chat,
+            repo.add_outbox(conn, participant_id=None, channel="test", chat_id=chat,
                             payload={"text": text}, now=clock())
 
     await database.run(add)

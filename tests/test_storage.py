@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from storage import db
 from storage import repository as repo
@@ -48,8 +48,8 @@ async def test_claim_update_once(database: db.Database) -> None:
 
 
 async def test_a_failing_unit_of_work_leaves_nothing(database: db.Database) -> None:
-    def claim_then_fail(session: Session) -> None:
-        repo.claim_update(session, "telegram", 1, NOW)
+    def claim_then_fail(conn: Connection) -> None:
+        repo.claim_update(conn, "telegram", 1, NOW)
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
@@ -65,9 +65,9 @@ async def test_datetimes_come_back_aware_utc(database: db.Database) -> None:
         assert row.pseudonym.startswith("R-") and len(row.pseudonym) == 10
 
 
-def queue(session: Session, n: int) -> None:
+def queue(conn: Connection, n: int) -> None:
     for i in range(n):
-        repo.add_outbox(session, participant_id=None, channel="t", chat_id=str(i),
+        repo.add_outbox(conn, participant_id=None, channel="t", chat_id=str(i),
                         payload={"text": str(i)}, now=NOW)
 
 
@@ -93,20 +93,20 @@ async def test_outbox_claim_lease_and_retry(database: db.Database) -> None:
 async def test_deleting_a_participant_cascades_but_keeps_sent_messages(
     database: db.Database,
 ) -> None:
-    def setup(session: Session) -> None:
-        p = repo.create_participant(session, "t", "1", "en", NOW)
+    def setup(conn: Connection) -> None:
+        p = repo.create_participant(conn, "t", "1", "en", NOW)
         conversation = repo.ConversationRecord("menu", "main", {}, None, None)
-        repo.save_conversation(session, p, conversation, expires_at=None, now=NOW)
-        repo.record_consent(session, p, "follow_up", "v1", True, NOW)
-        repo.save_participant(session, p)
-        repo.add_outbox(session, participant_id=p.id, channel="t", chat_id="1",
+        repo.save_conversation(conn, p, conversation, expires_at=None, now=NOW)
+        repo.record_consent(conn, p, "follow_up", "v1", True, NOW)
+        repo.save_participant(conn, p)
+        repo.add_outbox(conn, participant_id=p.id, channel="t", chat_id="1",
                         payload={"text": "x"}, now=NOW)
 
-    def delete(session: Session) -> None:
-        participant = repo.load_participant(session, "t", "1")
+    def delete(conn: Connection) -> None:
+        participant = repo.load_participant(conn, "t", "1")
         assert participant is not None and participant.conversation is not None
         assert participant.consent_state == {"follow_up": True}
-        repo.delete_participant(session, participant, NOW)
+        repo.delete_participant(conn, participant, NOW)
 
     await database.run(setup)
     await database.run(delete)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -16,6 +16,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
+from aiogram.filters import Filter
 from aiogram.types import (
     BotCommand,
     CallbackQuery,
@@ -31,7 +32,19 @@ from bot.sender import SendError
 from bot.telegram.adapter import Conflict, TelegramAdapter, Unauthorized
 from bot.telegram.updates import callback_event, keyboard_rows, member_event, message_event
 
-PRIVATE = F.chat.type == "private"
+
+class PrivateChat(Filter):
+    """Only one-to-one chats are conversations with a returnee.
+
+    An async filter class rather than ``F.chat.type == "private"``: aiogram runs a magic
+    filter's plain function in a worker thread, a thread hop per update for one comparison.
+    """
+
+    async def __call__(self, event: Message | ChatMemberUpdated) -> bool:
+        return event.chat.type == "private"
+
+
+PRIVATE = PrivateChat()
 
 
 class AiogramAdapter(TelegramAdapter):
