@@ -101,7 +101,8 @@ class Statements:
 
     def __init__(self, database: Database) -> None:
         self.count = 0
-        for engine in filter(None, (database._sync, database.engine.sync_engine)):
+        for engine in filter(None, (database._inline, database._sync,
+                                    database.engine.sync_engine)):
             event.listen(engine, "before_cursor_execute", self._count)
 
     def _count(self, *_args: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date, get_date_format
@@ -21,6 +22,7 @@ class DateInputError(ValueError):
         self.problem = problem
 
 
+@lru_cache(maxsize=64)
 def _day_first(locale: str) -> bool:
     pattern = get_date_format("short", locale=Locale.parse(locale)).pattern
     return pattern.lower().find("d") < pattern.find("M")
@@ -56,6 +58,7 @@ def parse_date(text: str, locale: str) -> date:
         raise DateInputError(DateProblem.IMPOSSIBLE) from exc
 
 
+@lru_cache(maxsize=64)
 def example_date(locale: str) -> str:
     """How to type a date in this locale, shown in questions."""
     return format_date(date(2026, 3, 14), format="short", locale=Locale.parse(locale))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+@lru_cache(maxsize=256)
 def autonym(code: str) -> str:
     """A language's name in that language ("français", "العربية"), from CLDR via Babel."""
     try:

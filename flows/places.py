@@ -45,5 +45,6 @@ def find_country(text: str, locale: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def country_name(code: str, locale: str) -> str:
     return str(Locale.parse(locale).territories.get(code, code))

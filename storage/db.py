@@ -29,6 +29,7 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection as Connection
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -45,7 +46,7 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, busy_timeout_ms: int = 5000) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         # Transactions are begun by us (below), not implicitly by the driver.
@@ -54,7 +55,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -90,10 +91,16 @@ class Database:
         self.engine = create_engine(url, **kwargs)
         self.sessions = sessionmaker(self.engine)
         self.dialect = make_url(url).get_backend_name()
+        self._inline: Engine | None = None
+        self._inline_conn: Connection | None = None
         self._sync: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         if self.dialect == "sqlite":
             sync_url = make_url(url).set(drivername="sqlite")
+            # Inline: never waits for a lock (it would block the event loop), so it gives up
+            # at once when another process writes, and the unit goes to the thread instead.
+            self._inline = sa.create_engine(sync_url, pool_size=1, max_overflow=0)
+            _sqlite_setup(self._inline, busy_timeout_ms=0)
             self._sync = sa.create_engine(sync_url, pool_size=1, max_overflow=0)
             _sqlite_setup(self._sync)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-uow")
@@ -103,7 +110,17 @@ class Database:
     ) -> T:
         """Run ``fn(connection, *args)`` in one transaction: commit if it returns, else roll
         back."""
-        if self._thread is not None:
+        if self._inline is not None and self._thread is not None:
+            # One connection kept open: units run one at a time here (nothing is awaited
+            # inside), and a pool checkout per unit would cost more than the unit's SQL.
+            if self._inline_conn is None:
+                self._inline_conn = self._inline.connect()
+            try:
+                with self._inline_conn.begin():
+                    return fn(self._inline_conn, *args, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    raise
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
                 self._thread, lambda: self._run_in_thread(fn, *args, **kwargs)
@@ -120,8 +137,11 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self._sync is not None:
-            self._sync.dispose()
+        if self._inline_conn is not None:
+            self._inline_conn.close()
+        for engine in (self._inline, self._sync):
+            if engine is not None:
+                engine.dispose()
         if self._thread is not None:
             self._thread.shutdown(wait=True)
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
@@ -128,7 +129,10 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "not_before"),
-        Index("ix_outbox_chat", "channel", "chat_id", "id"),
+        # A chat's unsent messages, oldest first: the sender sends only the oldest one.
+        Index("ix_outbox_unsent", "channel", "chat_id", "id",
+              sqlite_where=text("status IN ('pending', 'sending')"),
+              postgresql_where=text("status IN ('pending', 'sending')")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -115,3 +116,32 @@ async def test_deleting_a_participant_cascades_but_keeps_sent_messages(
             assert await s.scalar(select(func.count()).select_from(model)) == 0
         outbox = (await s.scalars(select(OutboxMessage))).one()
         assert outbox.participant_id is None
+
+
+async def test_sqlite_lock_held_elsewhere_waits_off_the_event_loop(tmp_path: Path,
+                                                                   sqlite_template: Path) -> None:
+    """Another process writing: the unit waits in the helper thread, the loop stays free."""
+    import asyncio
+    import shutil
+    import sqlite3
+    import time
+
+    path = tmp_path / "locked.db"
+    shutil.copy(sqlite_template, path)
+    database = db.Database(f"sqlite+aiosqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the other process holds the write lock
+    try:
+        unit = asyncio.create_task(database.run(repo.claim_update, "t", 1, NOW))
+        ticks = 0
+        started = time.monotonic()
+        while time.monotonic() - started < 0.3:
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not unit.done()
+        assert ticks >= 15  # the event loop kept running while the unit waited
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(unit, 5) is True
+    finally:
+        other.close()
+        await database.dispose()
