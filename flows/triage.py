@@ -1,0 +1,305 @@
+"""Triage: which distress categories a message shows, and the highest referral tier.
+
+Lexicons are data, one per language (``locales/<lang>/distress.yaml``), so that country
+offices extend them without code. Matching works on normalised words:
+
+- Unicode NFKC and case folding; Latin accents dropped ("désespéré" = "desespere");
+- Arabic and Persian letter variants unified (أ إ آ → ا, ى ی → ي, ة → ه, ک → ك), tatweel and
+  short-vowel marks removed;
+- letters repeated for emphasis collapsed ("soooo saaad" = "so sad"), on both sides;
+- a word may differ from the lexicon's by one letter (a typo) when it has seven or more;
+- a lexicon word ending in ``*`` matches any word it begins ("kill*" = "killing");
+- a word in brackets is optional ("ran out of (my) pills").
+
+Phrases match whole words in sequence. Idioms listed under ``not_distress`` ("this job is
+killing me") cancel a match they overlap. Negation is conservative: a Tier 1 phrase after a
+negation ("I will not kill myself") still reaches a person, at Tier 2; a negated Tier 2 or
+3 phrase ("I am not sad") counts for nothing.
+
+Triage supports a human decision; it never replaces one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from flows.i18n import DEFAULT_LOCALES_DIR
+
+FUZZY_MIN_LENGTH = 7
+NOTE_72H = (
+    "Possible recent sexual violence: post-exposure HIV prophylaxis and emergency "
+    "contraception work only within 72 hours."
+)
+
+_ARABIC_VARIANTS = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ة": "ه",
+    "ؤ": "و", "ک": "ك", "ڪ": "ك", "ۀ": "ه", "ھ": "ه", "ـ": None, "’": "'", "ʼ": "'",
+    "‘": "'",
+})
+_REPEATS = re.compile(r"(\w)\1+")
+# Words, and the punctuation that ends a clause (Latin, Arabic, Ethiopic), kept as "|" so
+# that a negation never reaches across it: "I'm not ok. I want to die" is not negated.
+_TOKEN = re.compile(r"\w+|[.,;:!?\n؟،؛።፣፤፥፦]")
+BOUNDARY = "|"
+
+
+def normalise(text: str, elisions: bool = False) -> list[str]:
+    """The words of ``text`` in the form lexicons are compared in; "|" ends a clause.
+
+    Apostrophes join ("don't" = "dont"), or with ``elisions`` separate, as French needs
+    ("n'arrête" = "n arrête", so that "arrête pas de pleurer" is found in it).
+    """
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_VARIANTS)
+    text = text.replace("'", " " if elisions else "")
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return [_REPEATS.sub(r"\1", token) if token[0].isalnum() or token[0] == "_" else BOUNDARY
+            for token in _TOKEN.findall(text)]
+
+
+def expand(phrase: str) -> list[str]:
+    """A phrase with optional words in brackets, written out: "ran out of (my) pills" gives
+    "ran out of pills" and "ran out of my pills"."""
+    variants = [[]]  # type: list[list[str]]
+    for word in phrase.split():
+        if word.startswith("(") and word.endswith(")"):
+            inner = word[1:-1]
+            variants = [*variants, *([*v, inner] for v in variants)]
+        else:
+            variants = [[*v, word] for v in variants]
+    return [" ".join(v) for v in variants if v]
+
+
+def _deletions(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
+
+
+class CategorySpec(BaseModel):
+    tier: int = Field(ge=1, le=3)
+    note_72h: bool = False
+    phrases: list[str] = Field(min_length=1)
+
+
+class LexiconFile(BaseModel):
+    """The schema of ``distress.yaml``."""
+
+    language: str
+    elisions: bool = False
+    negations: list[str] = []
+    negation_window: int = Field(default=3, ge=0, le=8)
+    not_distress: list[str] = []
+    categories: dict[str, CategorySpec]
+
+    @field_validator("categories")
+    @classmethod
+    def _names(cls, value: dict[str, CategorySpec]) -> dict[str, CategorySpec]:
+        for name in value:
+            if not re.fullmatch(r"[a-z_]+", name):
+                raise ValueError(f"category name {name!r}: use lowercase letters and _")
+        return value
+
+
+class LexiconError(Exception):
+    """A lexicon that cannot be used; the message names the file and, if known, the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    words: tuple[str, ...]  # normalised; a trailing "*" marks a prefix
+    text: str  # as written in the lexicon
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    phrase: Phrase
+    start: int
+    end: int
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TriageResult:
+    tier: int | None
+    categories: tuple[str, ...]
+    matched: tuple[str, ...]
+    note_72h: bool = False
+
+    @property
+    def urgent(self) -> bool:
+        return self.tier == 1
+
+    def as_json(self, text: str) -> dict[str, Any]:
+        return {"text": text, "tier": self.tier, "categories": list(self.categories),
+                "matched": list(self.matched)}
+
+
+NOTHING = TriageResult(None, (), ())
+
+
+class Lexicon:
+    def __init__(self, spec: LexiconFile, source: str = "") -> None:
+        self.language = spec.language
+        self.source = source
+        self.elisions = spec.elisions
+        self.tiers = {name: c.tier for name, c in spec.categories.items()}
+        self.note_72h = {name for name, c in spec.categories.items() if c.note_72h}
+        self.negation_window = spec.negation_window
+        self.negations = [tuple(w for w in normalise(n, self.elisions) if w != BOUNDARY)
+                          for n in spec.negations]
+        self.negations = [n for n in self.negations if n]
+        self.phrases = [self._phrase(variant, name) for name, c in spec.categories.items()
+                        for text in c.phrases for variant in expand(text)]
+        self.idioms = [self._phrase(variant, "") for text in spec.not_distress
+                       for variant in expand(text)]
+        self._exact: dict[str, list[Phrase]] = defaultdict(list)
+        self._fuzzy: dict[str, list[Phrase]] = defaultdict(list)
+        self._prefix: list[Phrase] = []
+        for phrase in [*self.phrases, *self.idioms]:
+            first = phrase.words[0]
+            if first.endswith("*"):
+                self._prefix.append(phrase)
+            else:
+                self._exact[first].append(phrase)
+                if len(first) >= FUZZY_MIN_LENGTH:
+                    for variant in _deletions(first):
+                        self._fuzzy[variant].append(phrase)
+
+    def _phrase(self, text: str, category: str) -> Phrase:
+        words: list[str] = []
+        for raw in text.split():
+            star = raw.endswith("*")
+            normal = [w for w in normalise(raw.rstrip("*"), self.elisions) if w != BOUNDARY]
+            if not normal:
+                continue
+            words.extend(normal[:-1])
+            words.append(normal[-1] + ("*" if star else ""))
+        if not words:
+            raise LexiconError(f"{self.source}: the phrase {text!r} has no words")
+        return Phrase(tuple(words), text, category)
+
+    @staticmethod
+    def _word_matches(pattern: str, word: str) -> bool:
+        if pattern.endswith("*"):
+            return word.startswith(pattern[:-1])
+        if pattern == word:
+            return True
+        if len(pattern) >= FUZZY_MIN_LENGTH and abs(len(pattern) - len(word)) <= 1:
+            return bool(_deletions(pattern) & _deletions(word))
+        return False
+
+    def _candidates(self, word: str) -> list[Phrase]:
+        found = list(self._exact.get(word, ()))
+        if len(word) >= FUZZY_MIN_LENGTH - 1:
+            for variant in _deletions(word):
+                found.extend(self._fuzzy.get(variant, ()))
+        found.extend(p for p in self._prefix if word.startswith(p.words[0][:-1]))
+        return found
+
+    def hits(self, words: list[str]) -> tuple[list[Hit], list[Hit]]:
+        """Distress phrases found, and idioms found, as word spans."""
+        found: list[Hit] = []
+        idioms: list[Hit] = []
+        seen: set[tuple[str, int]] = set()
+        for start, word in enumerate(words):
+            for phrase in self._candidates(word):
+                end = start + len(phrase.words)
+                if end > len(words) or (phrase.text, start) in seen:
+                    continue
+                if all(self._word_matches(p, w)
+                       for p, w in zip(phrase.words, words[start:end], strict=True)):
+                    seen.add((phrase.text, start))
+                    hit = Hit(phrase, start, end, self._negated(words, start))
+                    (idioms if not phrase.category else found).append(hit)
+        return found, idioms
+
+    def _negated(self, words: list[str], start: int) -> bool:
+        window = words[max(0, start - self.negation_window):start]
+        if BOUNDARY in window:
+            window = window[len(window) - window[::-1].index(BOUNDARY):]
+        for negation in self.negations:
+            n = len(negation)
+            for i in range(len(window) - n + 1):
+                if tuple(window[i:i + n]) == negation:
+                    return True
+        return False
+
+
+class Triage:
+    """Every shipped lexicon, by language."""
+
+    def __init__(self, lexicons: dict[str, Lexicon]) -> None:
+        self.lexicons = lexicons
+
+    @classmethod
+    def load(cls, locales_dir: Path = DEFAULT_LOCALES_DIR) -> Triage:
+        lexicons = {}
+        for path in sorted(locales_dir.glob("*/distress.yaml")):
+            lexicon = load_lexicon(path)
+            lexicons[lexicon.language] = lexicon
+        return cls(lexicons)
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.lexicons)
+
+    def assess(self, text: str, languages: list[str] | tuple[str, ...]) -> TriageResult:
+        """Triage ``text`` with the lexicons of ``languages`` (the person's, then English)."""
+        tiers: dict[str, int] = {}
+        matched: list[str] = []
+        note = False
+        for language in dict.fromkeys(languages):
+            lexicon = self.lexicons.get(language)
+            if lexicon is None:
+                continue
+            hits, idioms = lexicon.hits(normalise(text, lexicon.elisions))
+            for hit in hits:
+                if any(i.start < hit.end and hit.start < i.end for i in idioms):
+                    continue
+                tier = lexicon.tiers[hit.phrase.category]
+                if hit.negated:
+                    if tier != 1:
+                        continue
+                    tier = 2  # conservative: a negated Tier 1 phrase still reaches a person
+                category = hit.phrase.category
+                tiers[category] = min(tier, tiers.get(category, 3))
+                matched.append(hit.phrase.text)
+                note = note or category in lexicon.note_72h
+        if not tiers:
+            return NOTHING
+        ordered = tuple(sorted(tiers, key=lambda c: (tiers[c], c)))
+        return TriageResult(min(tiers.values()), ordered, tuple(dict.fromkeys(matched)), note)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, mtime: float) -> Lexicon:
+    return _load(Path(path))
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    return _load_cached(str(path), path.stat().st_mtime)
+
+
+def _load(path: Path) -> Lexicon:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise LexiconError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    try:
+        spec = LexiconFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = ".".join(str(part) for part in first["loc"])
+        raise LexiconError(f"{path}: {place}: {first['msg']}") from None
+    return Lexicon(spec, str(path))
