@@ -8,7 +8,9 @@ offices extend them without code. Matching works on normalised words:
   short-vowel marks removed;
 - letters repeated for emphasis collapsed ("soooo saaad" = "so sad"), on both sides;
 - a word may differ from the lexicon's by one letter (a typo) when it has seven or more;
-- a lexicon word ending in ``*`` matches any word it begins ("kill*" = "killing");
+- a lexicon word ending in ``*`` matches any word it begins ("kill*" = "killing"), one
+  starting with ``*`` any word it ends, one in stars any word it is part of ("*انتحار*"
+  finds "الانتحار", "بالانتحار": Arabic joins articles and prepositions to words);
 - a word in brackets is optional ("ran out of (my) pills").
 
 Phrases match whole words in sequence. Idioms listed under ``not_distress`` ("this job is
@@ -166,7 +168,7 @@ class Lexicon:
         self._prefix: list[Phrase] = []
         for phrase in [*self.phrases, *self.idioms]:
             first = phrase.words[0]
-            if first.endswith("*"):
+            if "*" in first:
                 self._prefix.append(phrase)
             else:
                 self._exact[first].append(phrase)
@@ -177,18 +179,23 @@ class Lexicon:
     def _phrase(self, text: str, category: str) -> Phrase:
         words: list[str] = []
         for raw in text.split():
-            star = raw.endswith("*")
-            normal = [w for w in normalise(raw.rstrip("*"), self.elisions) if w != BOUNDARY]
+            head, tail = raw.startswith("*"), raw.endswith("*") and len(raw) > 1
+            normal = [w for w in normalise(raw.strip("*"), self.elisions) if w != BOUNDARY]
             if not normal:
                 continue
-            words.extend(normal[:-1])
-            words.append(normal[-1] + ("*" if star else ""))
+            normal[0] = ("*" if head else "") + normal[0]
+            normal[-1] = normal[-1] + ("*" if tail else "")
+            words.extend(normal)
         if not words:
             raise LexiconError(f"{self.source}: the phrase {text!r} has no words")
         return Phrase(tuple(words), text, category)
 
     @staticmethod
     def _word_matches(pattern: str, word: str) -> bool:
+        if pattern.startswith("*") and pattern.endswith("*") and len(pattern) > 2:
+            return pattern[1:-1] in word
+        if pattern.startswith("*"):
+            return word.endswith(pattern[1:])
         if pattern.endswith("*"):
             return word.startswith(pattern[:-1])
         if pattern == word:
@@ -202,7 +209,7 @@ class Lexicon:
         if len(word) >= FUZZY_MIN_LENGTH - 1:
             for variant in _deletions(word):
                 found.extend(self._fuzzy.get(variant, ()))
-        found.extend(p for p in self._prefix if word.startswith(p.words[0][:-1]))
+        found.extend(p for p in self._prefix if self._word_matches(p.words[0], word))
         return found
 
     def hits(self, words: list[str]) -> tuple[list[Hit], list[Hit]]:
