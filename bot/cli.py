@@ -103,6 +103,31 @@ def run(
         raise typer.Exit(2) from None
 
 
+@app.command()
+def triage(
+    lang: Annotated[str, typer.Option(help="Language of the messages, e.g. fr")] = "en",
+) -> None:
+    """Triage messages from stdin, one per line; print one JSON object per line."""
+    import json
+
+    from flows.triage import LexiconError, Triage
+
+    try:
+        engine = Triage.load(_settings().locales_dir)
+    except LexiconError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    if lang not in engine.lexicons:
+        typer.echo(f"no distress lexicon for {lang!r}; languages: "
+                   f"{', '.join(engine.languages)}", err=True)
+        raise typer.Exit(2)
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        if text.strip():
+            result = engine.assess(text, [lang])
+            typer.echo(json.dumps(result.as_json(text), ensure_ascii=False))
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Create or migrate the database schema (chat and run do this on their own)."""

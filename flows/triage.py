@@ -4,8 +4,8 @@ Lexicons are data, one per language (``locales/<lang>/distress.yaml``), so that 
 offices extend them without code. Matching works on normalised words:
 
 - Unicode NFKC and case folding; Latin accents dropped ("désespéré" = "desespere");
-- Arabic and Persian letter variants unified (أ إ آ → ا, ى ی → ي, ة → ه, ک → ك), tatweel and
-  short-vowel marks removed;
+- Arabic and Persian letter variants unified (أ إ آ → ا, ى ی → ي, ة → ه, ک → ك), tatweel,
+  short-vowel marks and Persian half-spaces removed; Ethiopic homophones unified (ሐ ኀ → ሀ);
 - letters repeated for emphasis collapsed ("soooo saaad" = "so sad"), on both sides;
 - a word may differ from the lexicon's by one letter (a typo) when it has seven or more;
 - a lexicon word ending in ``*`` matches any word it begins ("kill*" = "killing"), one
@@ -45,7 +45,16 @@ NOTE_72H = (
 _ARABIC_VARIANTS = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ة": "ه",
     "ؤ": "و", "ک": "ك", "ڪ": "ك", "ۀ": "ه", "ھ": "ه", "ـ": None, "’": "'", "ʼ": "'",
-    "‘": "'",
+    "‘": "'", "\u200c": None, "\u200d": None,  # Persian half-spaces join: می‌خواهم = میخواهم
+})
+# Ethiopic letters that sound alike and are written either way (ሐ/ኀ/ሀ, ሠ/ሰ, ዐ/አ, ፀ/ጸ),
+# each in its seven vowel orders: one form for each.
+_ETHIOPIC_HOMOPHONES = str.maketrans({
+    **{0x1210 + i: 0x1200 + i for i in range(7)},  # ሐ → ሀ
+    **{0x1280 + i: 0x1200 + i for i in range(7)},  # ኀ → ሀ
+    **{0x1220 + i: 0x1230 + i for i in range(7)},  # ሠ → ሰ
+    **{0x12D0 + i: 0x12A0 + i for i in range(7)},  # ዐ → አ
+    **{0x1340 + i: 0x1338 + i for i in range(7)},  # ፀ → ጸ
 })
 _REPEATS = re.compile(r"(\w)\1+")
 # Words, and the punctuation that ends a clause (Latin, Arabic, Ethiopic), kept as "|" so
@@ -61,6 +70,7 @@ def normalise(text: str, elisions: bool = False) -> list[str]:
     ("n'arrête" = "n arrête", so that "arrête pas de pleurer" is found in it).
     """
     text = unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_VARIANTS)
+    text = text.translate(_ETHIOPIC_HOMOPHONES)
     text = text.replace("'", " " if elisions else "")
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -97,6 +107,12 @@ class LexiconFile(BaseModel):
     language: str
     elisions: bool = False
     negations: list[str] = []
+    # Negations that follow what they negate, within the window (Persian, Amharic: the verb
+    # comes last, "غمگین نیستم" = "I am not sad").
+    negations_after: list[str] = []
+    # Words that start a new clause, like punctuation: "I want to die, but I won't do
+    # anything" must not have its "want to die" negated by what follows "but".
+    clause_words: list[str] = []
     negation_window: int = Field(default=3, ge=0, le=8)
     not_distress: list[str] = []
     categories: dict[str, CategorySpec]
@@ -159,6 +175,11 @@ class Lexicon:
         self.negations = [tuple(w for w in normalise(n, self.elisions) if w != BOUNDARY)
                           for n in spec.negations]
         self.negations = [n for n in self.negations if n]
+        self.negations_after = [tuple(w for w in normalise(n, self.elisions) if w != BOUNDARY)
+                                for n in spec.negations_after]
+        self.negations_after = [n for n in self.negations_after if n]
+        self.clause_words = {w for text in spec.clause_words
+                             for w in normalise(text, self.elisions) if w != BOUNDARY}
         self.phrases = [self._phrase(variant, name) for name, c in spec.categories.items()
                         for text in c.phrases for variant in expand(text)]
         self.idioms = [self._phrase(variant, "") for text in spec.not_distress
@@ -214,6 +235,7 @@ class Lexicon:
 
     def hits(self, words: list[str]) -> tuple[list[Hit], list[Hit]]:
         """Distress phrases found, and idioms found, as word spans."""
+        words = [BOUNDARY if w in self.clause_words else w for w in words]
         found: list[Hit] = []
         idioms: list[Hit] = []
         seen: set[tuple[str, int]] = set()
@@ -225,20 +247,27 @@ class Lexicon:
                 if all(self._word_matches(p, w)
                        for p, w in zip(phrase.words, words[start:end], strict=True)):
                     seen.add((phrase.text, start))
-                    hit = Hit(phrase, start, end, self._negated(words, start))
+                    hit = Hit(phrase, start, end, self._negated(words, start, end))
                     (idioms if not phrase.category else found).append(hit)
         return found, idioms
 
-    def _negated(self, words: list[str], start: int) -> bool:
-        window = words[max(0, start - self.negation_window):start]
-        if BOUNDARY in window:
-            window = window[len(window) - window[::-1].index(BOUNDARY):]
-        for negation in self.negations:
-            n = len(negation)
-            for i in range(len(window) - n + 1):
-                if tuple(window[i:i + n]) == negation:
-                    return True
-        return False
+    def _negated(self, words: list[str], start: int, end: int) -> bool:
+        before = words[max(0, start - self.negation_window):start]
+        if BOUNDARY in before:
+            before = before[len(before) - before[::-1].index(BOUNDARY):]
+        after = words[end:end + self.negation_window]
+        if BOUNDARY in after:
+            after = after[:after.index(BOUNDARY)]
+        return _contains(before, self.negations) or _contains(after, self.negations_after)
+
+
+def _contains(window: list[str], sequences: list[tuple[str, ...]]) -> bool:
+    for sequence in sequences:
+        n = len(sequence)
+        for i in range(len(window) - n + 1):
+            if tuple(window[i:i + n]) == sequence:
+                return True
+    return False
 
 
 class Triage:

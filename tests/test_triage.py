@@ -1,0 +1,129 @@
+"""Triage: normalisation, matching, negation, idioms, lexicon errors, CLI, evaluation."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.triage import LexiconError, Triage, load_lexicon, normalise
+from tests.triage.evaluate import TARGETS, evaluate, languages
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def triage() -> Triage:
+    return Triage.load()
+
+
+def test_every_shipped_language_has_a_lexicon_and_a_labelled_set(triage: Triage) -> None:
+    assert {"en", "fr", "ar", "es", "fa", "am"} <= set(triage.languages)
+    assert set(languages()) == set(triage.languages)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ar", "es", "fa", "am"])
+def test_evaluation_meets_targets(triage: Triage, language: str) -> None:
+    score = evaluate(triage, language)
+    assert score.messages >= 60
+    assert score.tier1_recall >= TARGETS["tier1_recall"], score.misses
+    assert score.tier12_recall >= TARGETS["tier12_recall"], score.misses
+    assert score.false_positive_rate <= TARGETS["false_positive_rate"], score.misses
+
+
+def test_normalisation() -> None:
+    assert normalise("DÉSESPÉRÉ") == ["desespere"]
+    assert normalise("ｓａｄ") == ["sad"]  # full-width, NFKC
+    assert normalise("soooo saaaad") == ["so", "sad"]
+    assert normalise("الانتحــــار") == normalise("الانتحار")  # tatweel
+    assert normalise("أريد") == normalise("اريد") == normalise("إريد")
+    assert normalise("مَوْت") == normalise("موت")  # short vowels
+    assert normalise("می‌خواهم") == normalise("میخواهم")  # Persian half-space
+    assert normalise("ሐዘን") == normalise("ሀዘን")  # Ethiopic homophones
+    assert normalise("ok. no") == ["ok", "|", "no"]
+
+
+def test_misspelling_and_inflection(triage: Triage) -> None:
+    assert triage.assess("i want to kil myself", ["en"]).tier == 1  # repeated letters
+    assert triage.assess("thinking about sucide", ["en"]).tier == 1  # one letter off
+    assert triage.assess("I was beaten and toortured", ["en"]).tier == 1
+    assert triage.assess("what a lovely day", ["en"]).tier is None  # short words stay exact
+
+
+def test_negated_tier1_still_reaches_a_person(triage: Triage) -> None:
+    result = triage.assess("I will never kill myself", ["en"])
+    assert result.tier == 2 and result.categories == ("suicide",)
+
+
+def test_negated_lower_tiers_count_for_nothing(triage: Triage) -> None:
+    assert triage.assess("I am not sad", ["en"]).tier is None
+    assert triage.assess("غمگین نیستم", ["fa"]).tier is None  # negation after, Persian
+
+
+def test_negation_stops_at_the_clause(triage: Triage) -> None:
+    assert triage.assess("I'm not okay. I want to die", ["en"]).tier == 1
+    assert triage.assess("I want to die, but I won't do anything", ["en"]).tier == 1
+
+
+def test_idiom_is_not_distress(triage: Triage) -> None:
+    assert triage.assess("this job is killing me", ["en"]).tier is None
+    assert triage.assess("my phone died", ["en"]).tier is None
+
+
+def test_sexual_violence_carries_the_72_hour_note(triage: Triage) -> None:
+    assert triage.assess("I was raped yesterday", ["en"]).note_72h
+    assert not triage.assess("I want to die", ["en"]).note_72h
+
+
+def test_several_categories_highest_tier_first(triage: Triage) -> None:
+    result = triage.assess("I feel sad and I ran out of my medicine", ["en"])
+    assert result.tier == 1
+    assert result.categories == ("medication", "emotional")
+
+
+def test_country_office_can_extend_a_lexicon(tmp_path: Path) -> None:
+    folder = tmp_path / "xx"
+    folder.mkdir()
+    (folder / "distress.yaml").write_text(
+        "language: xx\ncategories:\n  suicide:\n    tier: 1\n    phrases: [blorp myself]\n",
+        encoding="utf-8")
+    assert Triage.load(tmp_path).assess("I will blorp myself", ["xx"]).tier == 1
+
+
+def test_lexicon_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    bad_yaml = tmp_path / "distress.yaml"
+    bad_yaml.write_text("language: xx\ncategories:\n  suicide: [unclosed\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"distress.yaml:\d+: not valid YAML"):
+        load_lexicon(bad_yaml)
+    bad_tier = tmp_path / "tier.yaml"
+    bad_tier.write_text("language: xx\ncategories:\n  x:\n    tier: 7\n    phrases: [a]\n",
+                        encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"tier.yaml: categories.x.tier"):
+        load_lexicon(bad_tier)
+
+
+def test_triage_cli_prints_json_lines(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECOMING_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "triage", "--lang", "fr"],
+        input="Je veux mourir\nBonjour\n\n", capture_output=True, text=True, env=env,
+        cwd=tmp_path, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0] == {"text": "Je veux mourir", "tier": 1, "categories": ["suicide"],
+                        "matched": ["veux mourir"]}
+    assert lines[1] == {"text": "Bonjour", "tier": None, "categories": [], "matched": []}
+    assert len(lines) == 2
+
+
+def test_triage_cli_unknown_language(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "triage", "--lang", "zz"],
+                            input="x\n", capture_output=True, text=True, cwd=tmp_path,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "no distress lexicon for 'zz'" in result.stderr
