@@ -19,7 +19,9 @@ from enum import StrEnum
 from typing import Any
 
 from flows import onboarding
-from flows.common import request_person
+from flows.casework import Casework
+from flows.common import SHARING, request_person
+from flows.countries import CountryPacks
 from flows.events import (
     DeleteMyData,
     Effect,
@@ -38,6 +40,8 @@ from flows.flow import RESUME, Flow, Prompt, Turn
 from flows.i18n import N_, Catalogs
 from flows.places import fold
 from flows.registry import FLOWS
+from flows.triage import Triage
+from storage import casework as casework_db
 from storage import repository as repo
 from storage.db import Connection, Database
 
@@ -78,6 +82,8 @@ class Engine:
         conversation_timeout: timedelta = timedelta(days=7),
         default_locale: str = "en",
         on_commit: Callable[[], None] | None = None,
+        casework: Casework | None = None,
+        triage: Triage | None = None,
     ) -> None:
         self.db = database
         self.catalogs = catalogs
@@ -86,6 +92,8 @@ class Engine:
         self.conversation_timeout = conversation_timeout
         self.default_locale = catalogs.best_match(default_locale)
         self.on_commit = on_commit
+        self.casework = casework or Casework(catalogs, CountryPacks.load(catalogs.locales_dir))
+        self.triage = triage or Triage.load(catalogs.locales_dir)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -131,6 +139,22 @@ class Engine:
         ):
             return Result(Outcome.DUPLICATE)
         participant = repo.load_participant(conn, event.channel, event.chat_id)
+        casework = self.casework
+        if casework.is_join(event):
+            casework.join(conn, event, participant, now)
+            return Result(Outcome.DONE)
+        if participant is None:  # staff chats have no participant row
+            staff = casework_db.load_staff(conn, event.channel, event.chat_id)
+            if staff is not None:
+                casework.handle_staff(conn, staff, event, now)
+                return Result(Outcome.DONE)
+        if casework.is_staff_action(event):
+            actor = (f"participant:{participant.pseudonym}" if participant is not None
+                     else f"{event.channel}:unknown")
+            locale = (participant.locale if participant is not None and participant.locale
+                      else self.catalogs.best_match(event.locale_hint, self.default_locale))
+            casework.refuse(conn, event, actor, locale, now)
+            return Result(Outcome.DONE)
         if event.kind in (EventKind.BLOCKED, EventKind.UNBLOCKED) or event.edited:
             # Facts about the chat, not answers: recorded, never replied to. An edit does
             # not re-answer an earlier question.
@@ -144,6 +168,10 @@ class Engine:
                                                   locale, now)
         elif not participant.reachable:  # they write again: they can be written to again
             participant.set(reachable=True)
+        if participant.handoff_staff_chat and event.kind in (EventKind.TEXT, EventKind.MEDIA):
+            casework.relay_to_staff(conn, participant, event, now)
+            repo.save_participant(conn, participant)
+            return Result(Outcome.DONE)
         conversation = participant.conversation or repo.ConversationRecord(
             "onboarding", self.flows["onboarding"].initial, {}, None, None)
         turn = Turn(self._view(participant), event, now, dict(conversation.data))
@@ -156,13 +184,20 @@ class Engine:
         repo.save_participant(conn, participant)
         view = self._view(participant)
         turn.participant = view
-        prompt = self.flows[flow_name](turn, state).prompt()
+        prompt = None if turn.quiet else self.flows[flow_name](turn, state).prompt()
         conversation.flow, conversation.state, conversation.data = flow_name, state, turn.data
         repo.save_conversation(conn, participant, conversation,
                                expires_at=now + self.conversation_timeout, now=now)
         self._write_outbox(conn, participant.id, event, view.locale, turn.effects, prompt,
                            now)
         return Result(Outcome.DONE, flow_name, state)
+
+    async def sweep(self) -> int:
+        """Re-alert case managers about escalations past their acknowledgement deadline."""
+        alerted = await self.db.run(self.casework.sweep, self.clock())
+        if alerted and self.on_commit is not None:
+            self.on_commit()
+        return alerted
 
     async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:
         """The language to address this chat in outside a turn (greetings, farewells)."""
@@ -206,14 +241,55 @@ class Engine:
         if event.kind is EventKind.COMMAND:
             self._command(turn, flow)
         elif event.kind is EventKind.MEDIA:
-            turn.say(N_("I can only read text messages. If you want to talk to a person, "
-                        "send /help."))
-        elif event.kind in (EventKind.BUTTON, EventKind.TEXT):
+            self._media(turn)
+        elif event.kind is EventKind.BUTTON or not self._distress(turn):
             self._answer(turn, flow)
 
         if turn.next_flow is None:
             return flow_name, flow.state
         return self._switch(turn, flow_name, flow.state)
+
+    def _distress(self, turn: Turn) -> bool:
+        """Triage free text; True when it showed distress and was answered as such.
+
+        Tier 1 always reaches a person (life may be at risk). Tiers 2 and 3 do when the
+        person agreed to share with a case manager; otherwise they are offered a person.
+        """
+        person = turn.participant
+        result = self.triage.assess(turn.event.text, [person.locale, "en"])
+        if result.tier is None:
+            return False
+        if result.tier > 1 and person.consents.get(SHARING) is not True:
+            turn.say(N_("Thank you for telling me. Many people feel this way after coming "
+                        "back, and it is not your fault."))
+            turn.switch("offer_person", come_back=True)
+            return True
+        turn.emit(OpenEscalation(tier=result.tier, category=result.categories[0],
+                                 source="message", categories=result.categories,
+                                 excerpt=turn.event.text[:1000], note_72h=result.note_72h))
+        if result.tier == 1:
+            turn.say(N_("I am worried about what you wrote, and I want you to have help from "
+                        "a person. I have alerted the reintegration team; someone will write "
+                        "to you here as soon as they can."))
+            turn.effects.append(Reply(self.casework.emergency_lines(person.country,
+                                                                    person.locale)))
+            turn.quiet = True
+        else:
+            turn.say(N_("Thank you for telling me. Many people feel this way after coming "
+                        "back. I have let your case manager know, and they will contact you."))
+            turn.quiet = result.tier == 2
+        return True
+
+    def _media(self, turn: Turn) -> None:
+        """Voice messages and files cannot be read here: they go to a person, with consent."""
+        if turn.participant.consents.get(SHARING) is True and turn.event.ref:
+            turn.emit(OpenEscalation(tier=3, category="media", source="voice_media",
+                                     media_ref=turn.event.ref))
+            turn.say(N_("I cannot listen to voice messages or open files, so I have passed "
+                        "yours to a person from the reintegration team."))
+        else:
+            turn.say(N_("I can only read text messages. If you want to talk to a person, "
+                        "send /help."))
 
     def _home(self, turn: Turn) -> str:
         return "menu" if turn.participant.onboarded else "onboarding"
@@ -314,9 +390,8 @@ class Engine:
                         participant.set(**{key: value})
                 case RecordConsent(purpose=purpose, version=version, granted=granted):
                     repo.record_consent(conn, participant, purpose, version, granted, now)
-                case OpenEscalation(tier=tier, category=category, source=source):
-                    repo.open_escalation(conn, participant, tier=tier,
-                                               category=category, source=source, now=now)
+                case OpenEscalation():
+                    self.casework.escalate(conn, participant, effect, now)
                 case SetPaused(paused=paused):
                     participant.set(paused=paused)
                 case MarkOnboarded():

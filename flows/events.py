@@ -38,6 +38,7 @@ class Event:
     update_id: int | None = None
     locale_hint: str | None = None
     edited: bool = False  # an edit of an earlier message, not a new answer
+    ref: str = ""  # the channel's id of the message (to forward media to a case manager)
 
     @classmethod
     def from_text(cls, channel: str, chat_id: str, text: str, **kw: Any) -> Event:
@@ -94,9 +95,15 @@ class RecordConsent:
 
 @dataclass(frozen=True, slots=True)
 class OpenEscalation:
+    """Put the person in front of a human: opens an escalation or adds to the open one."""
+
     tier: int
     category: str
     source: str
+    categories: tuple[str, ...] = ()
+    excerpt: str | None = None
+    note_72h: bool = False
+    media_ref: str = ""  # a voice message or file to pass on to the case manager
 
 
 @dataclass(frozen=True, slots=True)

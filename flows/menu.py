@@ -193,3 +193,29 @@ class Pause(Flow):
     def to_menu(self) -> None:
         self.turn.back()
 
+
+
+class OfferPerson(Flow):
+    """Asked after distress from someone who has not agreed to share with a case manager."""
+
+    name = "offer_person"
+    states: list[dict[str, Any]] = [{"name": "ask"}]
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "person", "source": "ask", "dest": None, "after": "connect"},
+        {"trigger": "no", "source": "ask", "dest": None, "after": "not_now"},
+    ]
+
+    def prompt_ask(self) -> Prompt:
+        return Prompt(
+            Msg(N_("Would you like a person from the reintegration team to contact you?")),
+            (Button("person", Msg(N_("Yes, I want to talk to a person"))),
+             Button("no", Msg(N_("Not now")))),
+        )
+
+    def connect(self, _value: str = "") -> None:
+        request_person(self.turn)
+        self.turn.back()
+
+    def not_now(self, _value: str = "") -> None:
+        self.say(N_("That is fine. You can ask for a person at any time with /help."))
+        self.turn.back()

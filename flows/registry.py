@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flows.flow import Flow
-from flows.menu import Language, Menu, Pause, Privacy
+from flows.menu import Language, Menu, OfferPerson, Pause, Privacy
 from flows.onboarding import Onboarding
 
 FLOWS: dict[str, type[Flow]] = {
-    flow.name: flow for flow in (Onboarding, Menu, Language, Privacy, Pause)
+    flow.name: flow for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson)
 }

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -161,10 +162,23 @@ class ProcessedUpdate(Base):
     at: Mapped[datetime]
 
 
+OPEN_STATUSES = ("open", "acknowledged")
+
+
 class Escalation(Base):
-    """A request for a human. The case-manager queue builds on these rows."""
+    """A person who needs a human: ``open → acknowledged → resolved`` (or ``cancelled``).
+
+    At most one open escalation per person and category; later signals are added to it.
+    Until it is acknowledged, ``next_alert_at`` says when the case managers are alerted again.
+    """
 
     __tablename__ = "escalations"
+    __table_args__ = (
+        Index("uq_escalations_open", "participant_id", "category", unique=True,
+              sqlite_where=text("status IN ('open', 'acknowledged')"),
+              postgresql_where=text("status IN ('open', 'acknowledged')")),
+        Index("ix_escalations_due", "status", "next_alert_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     participant_id: Mapped[int] = mapped_column(
@@ -172,9 +186,90 @@ class Escalation(Base):
     )
     tier: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(32))
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="open")
+    country: Mapped[str | None] = mapped_column(String(2))
+    note_72h: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"))
+    ack_deadline: Mapped[datetime | None]
+    next_alert_at: Mapped[datetime | None]
+    alert_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+
+class EscalationSignal(Base):
+    """One reason an escalation was opened or raised: a message, a survey answer, ..."""
+
+    __tablename__ = "escalation_signals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[int] = mapped_column(Integer)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The person's words, for the case manager. Never logged.
+    excerpt: Mapped[str | None] = mapped_column(Text)
+
+
+class Staff(Base):
+    """A case manager, supervisor or country-office admin, known by their chat."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", name="uq_staff_chat"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # case_manager | supervisor | admin
+    country: Mapped[str | None] = mapped_column(String(2))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A staff command waiting for its next message (a resolution note), or nothing.
+    pending: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+
+class StaffInvite(Base):
+    """A one-time code to join as staff. Only its hash is kept."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(2))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+
+class Handoff(Base):
+    """A case manager talking with a returnee through the bot; flows pause meanwhile."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index("uq_handoffs_active", "participant_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

@@ -24,10 +24,11 @@ from storage.models import (
     AuditEntry,
     Consent,
     Conversation,
-    Escalation,
+    Handoff,
     OutboxMessage,
     Participant,
     ProcessedUpdate,
+    Staff,
 )
 
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -54,10 +55,17 @@ _CLAIM_UPDATE = {
     )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+_handoffs = Handoff.__table__
+_staff = Staff.__table__
 _LOAD_PARTICIPANT = (
     select(_participants, _conversations.c.flow, _conversations.c.state,
-           _conversations.c.data, _conversations.c.version, _conversations.c.expires_at)
+           _conversations.c.data, _conversations.c.version, _conversations.c.expires_at,
+           _handoffs.c.id.label("handoff_id"), _staff.c.id.label("handoff_staff_id"),
+           _staff.c.chat_id.label("handoff_staff_chat"))
     .outerjoin(_conversations, _conversations.c.participant_id == _participants.c.id)
+    .outerjoin(_handoffs, (_handoffs.c.participant_id == _participants.c.id)
+               & _handoffs.c.ended_at.is_(None))
+    .outerjoin(_staff, _staff.c.id == _handoffs.c.staff_id)
     .where(_participants.c.channel == bindparam("channel"),
            _participants.c.chat_id == bindparam("chat"))
 )
@@ -120,6 +128,10 @@ class ParticipantRecord:
     consent_state: dict[str, bool]
     created_at: datetime
     conversation: ConversationRecord | None = None
+    # A case manager talking with the person through the bot (their chat), if any.
+    handoff_id: int | None = None
+    handoff_staff_id: int | None = None
+    handoff_staff_chat: str | None = None
     changes: dict[str, Any] = field(default_factory=dict)
 
     def set(self, **fields: Any) -> None:
@@ -145,7 +157,10 @@ def load_participant(conn: Connection, channel: str, chat_id: str) -> Participan
     if row is None:
         return None
     values = row._mapping
-    participant = ParticipantRecord(**{name: values[name] for name in _PARTICIPANT_FIELDS})
+    participant = ParticipantRecord(**{name: values[name] for name in _PARTICIPANT_FIELDS},
+                                    handoff_id=values["handoff_id"],
+                                    handoff_staff_id=values["handoff_staff_id"],
+                                    handoff_staff_chat=values["handoff_staff_chat"])
     if values["flow"] is not None:
         participant.conversation = ConversationRecord(
             values["flow"], values["state"], values["data"] or {}, values["version"],
@@ -220,31 +235,6 @@ def record_consent(
         "participant_id": participant.id, "purpose": purpose, "version": version,
         "granted": granted, "at": now})
     participant.set(consent_state={**participant.consent_state, purpose: granted})
-
-
-def open_escalation(
-    conn: Connection,
-    participant: ParticipantRecord,
-    *,
-    tier: int,
-    category: str,
-    source: str,
-    now: datetime,
-) -> bool:
-    """Open an escalation unless one is already open for this person and category."""
-    existing = conn.scalar(
-        select(Escalation.id).where(
-            Escalation.participant_id == participant.id,
-            Escalation.category == category,
-            Escalation.status.in_(("open", "acknowledged")),
-        )
-    )
-    if existing is not None:
-        return False
-    conn.execute(insert(Escalation).values(
-        participant_id=participant.id, tier=tier, category=category, source=source,
-        status="open", created_at=now))
-    return True
 
 
 def delete_participant(conn: Connection, participant: ParticipantRecord, now: datetime

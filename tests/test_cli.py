@@ -63,7 +63,9 @@ def test_chat_quits_cleanly_at_end_of_input(tmp_path: Path) -> None:
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     result = homecoming("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "database at revision 0002" in result.stdout
+    from tests.test_storage import db_head
+
+    assert f"database at revision {db_head()}" in result.stdout
     tables = {r[0] for r in sqlite3.connect(tmp_path / "var" / "homecoming.db").execute(
         "SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"participants", "consents", "conversations", "outbox", "processed_updates",

@@ -39,7 +39,7 @@ def message_event(message: Any, update_id: int, *, edited: bool = False) -> Even
     media = next((kind for field, kind in MEDIA_FIELDS if getattr(message, field, None)),
                  "other")
     return Event(CHANNEL, chat_id, EventKind.MEDIA, media=media, update_id=update_id,
-                 locale_hint=hint, edited=edited)
+                 locale_hint=hint, edited=edited, ref=str(message.message_id))
 
 
 def callback_event(query: Any, update_id: int) -> Event | None:

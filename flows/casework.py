@@ -1,0 +1,451 @@
+"""The human side: escalations, alerts to case managers, their commands and buttons, and
+handoffs, where a case manager talks with a returnee through the bot.
+
+Everything here runs inside the engine's unit of work, so an alert is committed in the
+same transaction as the message that caused it: a crash loses neither or both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.countries import CountryPacks
+from flows.events import Button, Event, EventKind, Msg, OpenEscalation
+from flows.i18n import N_, Catalogs
+from storage import casework as db
+from storage import repository as repo
+from storage.db import Connection
+
+log = logging.getLogger(__name__)
+
+STAFF_COMMANDS = frozenset({"queue", "case", "endchat"})
+STAFF_BUTTON = "esc:"
+INVITE_PREFIX = "staff-"
+REALERT_EVERY = {1: timedelta(minutes=15), 2: timedelta(hours=2), 3: timedelta(hours=12)}
+
+CATEGORY_NAMES: dict[str, str] = {
+    "suicide": N_("suicide risk"), "self_harm": N_("self-harm"),
+    "harm_to_others": N_("risk of harming others"), "confusion": N_("severe confusion"),
+    "psychiatric": N_("psychiatric condition or care"), "medication": N_("out of medication"),
+    "sexual_violence": N_("sexual violence"), "violence": N_("violence or torture"),
+    "trafficking": N_("trafficking or exploitation"), "drugs": N_("drug use"),
+    "medical_emergency": N_("medical emergency"), "gbv": N_("gender-based violence"),
+    "safety_threat": N_("threat to safety"), "child_at_risk": N_("child at risk"),
+    "isolation": N_("withdrawal or isolation"), "grief": N_("grief"),
+    "trauma": N_("trauma or detention"), "severe_distress": N_("severe distress"),
+    "alcohol": N_("alcohol use"), "emotional": N_("emotional difficulty"),
+    "support_request": N_("asks for support"), "asked_for_person": N_("asked for a person"),
+    "media": N_("voice message or file"),
+}
+
+
+def invite_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    id: int
+    pseudonym: str
+    channel: str
+    chat_id: str
+    role: str
+    country: str | None
+    locale: str
+    pending: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: Any, catalogs: Catalogs) -> StaffView:
+        languages = list(row.languages or [])
+        return cls(row.id, row.pseudonym, row.channel, row.chat_id, row.role, row.country,
+                   catalogs.best_match(languages[0] if languages else None), dict(row.pending))
+
+    def may_see(self, country: str | None) -> bool:
+        """Admins see every country; others their own (and people with no country yet)."""
+        return self.role == "admin" or self.country is None or country in (self.country, None)
+
+
+class Casework:
+    def __init__(self, catalogs: Catalogs, packs: CountryPacks) -> None:
+        self.catalogs = catalogs
+        self.packs = packs
+
+    # Sending ---------------------------------------------------------------------------
+
+    def send(self, conn: Connection, channel: str, chat_id: str, locale: str,
+             parts: list[Msg | str], now: datetime, *, buttons: tuple[Button, ...] = (),
+             participant_id: int | None = None) -> None:
+        text = "\n\n".join(self.catalogs.render(locale, part) for part in parts)
+        repo.add_outbox(conn, participant_id=participant_id, channel=channel, chat_id=chat_id,
+                        payload={"text": text, "locale": locale,
+                                 "buttons": self.catalogs.render_buttons(locale, buttons)},
+                        now=now)
+
+    # The returnee's side ---------------------------------------------------------------
+
+    def escalate(self, conn: Connection, participant: repo.ParticipantRecord,
+                 signal: OpenEscalation, now: datetime) -> int:
+        """Open an escalation or add this signal to the open one; alert case managers."""
+        categories = tuple(signal.categories) or (signal.category,)
+        pack = self.packs.get(participant.country)
+        deadline = now + pack.ack_target(signal.tier)
+        existing = db.find_open(conn, participant.id, categories[0])
+        if existing is None:
+            escalation_id = db.open_escalation(
+                conn, participant_id=participant.id, tier=signal.tier, categories=categories,
+                source=signal.source, country=participant.country, note_72h=signal.note_72h,
+                ack_deadline=deadline, now=now)
+            raised = True
+        else:
+            escalation_id = existing.id
+            raised = signal.tier < existing.tier
+            merged = tuple(dict.fromkeys([*existing.categories, *categories]))
+            db.raise_escalation(conn, escalation_id, tier=min(signal.tier, existing.tier),
+                                categories=merged, note_72h=existing.note_72h or signal.note_72h,
+                                ack_deadline=deadline if raised else None)
+        db.add_signal(conn, escalation_id, at=now, source=signal.source, tier=signal.tier,
+                      categories=categories, excerpt=signal.excerpt)
+        if raised:
+            row = db.get_escalation(conn, escalation_id)
+            assert row is not None
+            self._alert(conn, row, now, level=0, media_ref=signal.media_ref)
+        elif signal.media_ref:
+            row = db.get_escalation(conn, escalation_id)
+            assert row is not None
+            for staff in db.recipients(conn, row.country, supervisors=row.tier == 1):
+                self._copy_media(conn, staff, row, signal.media_ref, now)
+        return escalation_id
+
+    def _alert(self, conn: Connection, row: Any, now: datetime, *, level: int,
+               media_ref: str = "") -> None:
+        """Tier 1, and every re-alert, reach supervisors too; nobody is left out."""
+        staff_rows = db.recipients(conn, row.country, supervisors=row.tier == 1 or level > 0)
+        if not staff_rows:
+            log.error("escalation %s (tier %s) has nobody to alert: no staff at all", row.id,
+                      row.tier)
+        signals = db.signals_of(conn, row.id)
+        excerpt = next((s.excerpt for s in reversed(signals) if s.excerpt), None)
+        for staff_row in staff_rows:
+            staff = StaffView.of(staff_row, self.catalogs)
+            parts: list[Msg | str] = []
+            if level > 0:
+                parts.append(Msg(N_("Reminder {level}: nobody has acknowledged this yet."),
+                                 {"level": level}))
+            parts.append(self._summary(row, staff.locale))
+            if excerpt:
+                parts.append(Msg(N_("Their words: \u201c{excerpt}\u201d"), {"excerpt": excerpt}))
+            if row.note_72h:
+                parts.append(Msg(N_("Possible recent sexual violence: post-exposure HIV "
+                                    "prophylaxis and emergency contraception work only within "
+                                    "72 hours.")))
+            self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
+                      buttons=self._buttons(row.id))
+            if media_ref:
+                self._copy_media(conn, staff, row, media_ref, now)
+
+    def _copy_media(self, conn: Connection, staff: Any, row: Any, ref: str,
+                    now: datetime) -> None:
+        repo.add_outbox(conn, participant_id=None, channel=staff.channel, chat_id=staff.chat_id,
+                        kind="copy", payload={"from_chat_id": row.p_chat_id, "message_id": ref},
+                        now=now)
+
+    def _summary(self, row: Any, locale: str) -> str:
+        categories = ", ".join(self.catalogs.render(locale, Msg(CATEGORY_NAMES.get(c, c)))
+                               for c in row.categories or [row.category])
+        due = row.ack_deadline.strftime("%H:%M UTC") if row.ack_deadline else "-"
+        return self.catalogs.render(locale, Msg(
+            N_("Case #{id}, Tier {tier}: {categories}. Person {person}, country {country}, "
+               "language {language}. Acknowledge by {due}."),
+            {"id": row.id, "tier": row.tier, "categories": categories,
+             "person": row.pseudonym, "country": row.country or "-",
+             "language": row.locale or "-", "due": due}))
+
+    @staticmethod
+    def _buttons(escalation_id: int) -> tuple[Button, ...]:
+        return (Button(f"esc:ack:{escalation_id}", Msg(N_("Acknowledge"))),
+                Button(f"esc:claim:{escalation_id}", Msg(N_("Claim"))),
+                Button(f"esc:chat:{escalation_id}", Msg(N_("Open chat"))),
+                Button(f"esc:resolve:{escalation_id}", Msg(N_("Resolve"))))
+
+    def emergency_lines(self, country: str | None, locale: str) -> Msg:
+        contacts = self.packs.get(country).safe_contacts
+        if not contacts:
+            return Msg(N_("If you are in danger right now, please call your local emergency "
+                          "number."))
+        lines = "\n".join(f"{c.name}: {c.number}" for c in contacts)
+        return Msg(N_("If you are in danger right now, please call:\n{numbers}"),
+                   {"numbers": lines})
+
+    # Deadlines -------------------------------------------------------------------------
+
+    def sweep(self, conn: Connection, now: datetime) -> int:
+        """Re-alert every escalation whose acknowledgement deadline has passed."""
+        rows = db.claim_due_alerts(conn, now)
+        for row in rows:
+            level = row.alert_level + 1
+            self._alert(conn, row, now, level=level)
+            db.schedule_next_alert(conn, row.id, level, now + REALERT_EVERY.get(row.tier,
+                                                                                  timedelta(hours=12)))
+            repo.audit(conn, now, actor="system", action="escalation.realerted",
+                       subject=row.pseudonym, details={"escalation": row.id, "level": level})
+        return len(rows)
+
+    # Staff ------------------------------------------------------------------------------
+
+    @staticmethod
+    def is_staff_action(event: Event) -> bool:
+        return ((event.kind is EventKind.BUTTON and event.payload.startswith(STAFF_BUTTON))
+                or (event.kind is EventKind.COMMAND and event.command in STAFF_COMMANDS))
+
+    @staticmethod
+    def is_join(event: Event) -> bool:
+        return (event.kind is EventKind.COMMAND and event.command == "start"
+                and event.args.startswith(INVITE_PREFIX))
+
+    def refuse(self, conn: Connection, event: Event, actor: str, locale: str,
+               now: datetime) -> None:
+        """A staff command or button from someone who is not (or not here) staff."""
+        action = event.payload if event.kind is EventKind.BUTTON else f"/{event.command}"
+        repo.audit(conn, now, actor=actor, action="staff.refused",
+                   details={"attempt": action[:64], "channel": event.channel})
+        self.send(conn, event.channel, event.chat_id, locale,
+                  [Msg(N_("Sorry, that is not allowed."))], now)
+
+    def join(self, conn: Connection, event: Event, participant: repo.ParticipantRecord | None,
+             now: datetime) -> None:
+        code = event.args[len(INVITE_PREFIX):]
+        staff_row = db.redeem_invite(conn, invite_hash(code), event.channel, event.chat_id, now)
+        locale = self.catalogs.best_match(event.locale_hint)
+        if staff_row is None:
+            repo.audit(conn, now, actor=f"{event.channel}:unknown", action="staff.join_refused")
+            self.send(conn, event.channel, event.chat_id, locale,
+                      [Msg(N_("This invitation code is not valid or has already been used."))],
+                      now)
+            return
+        if participant is not None:  # a test conversation from this chat: staff now
+            repo.delete_participant(conn, participant, now)
+        staff = StaffView.of(staff_row, self.catalogs)
+        repo.audit(conn, now, actor=f"staff:{staff.pseudonym}", action="staff.joined",
+                   details={"role": staff.role, "country": staff.country})
+        self.send(conn, staff.channel, staff.chat_id, staff.locale,
+                  [Msg(N_("Welcome. You are registered as {role} for {country}. Alerts will "
+                          "arrive here. Commands: /queue, /case NUMBER, /endchat."),
+                       {"role": staff.role, "country": staff.country or "-"})], now)
+
+    def handle_staff(self, conn: Connection, staff_row: Any, event: Event,
+                     now: datetime) -> None:
+        staff = StaffView.of(staff_row, self.catalogs)
+        if event.kind is EventKind.BUTTON and event.payload.startswith(STAFF_BUTTON):
+            self._button(conn, staff, event, now)
+        elif event.kind is EventKind.COMMAND:
+            self._command(conn, staff, event, now)
+        elif event.kind is EventKind.TEXT and not event.edited:
+            self._text(conn, staff, event, now)
+        elif event.kind is EventKind.MEDIA:
+            self._reply(conn, staff, now, N_("Files cannot be passed on yet; please write."))
+
+    def _reply(self, conn: Connection, staff: StaffView, now: datetime, msgid: str,
+               **params: Any) -> None:
+        self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(msgid, params)], now)
+
+    def _audit(self, conn: Connection, staff: StaffView, action: str, now: datetime,
+               subject: str | None = None, **details: Any) -> None:
+        repo.audit(conn, now, actor=f"staff:{staff.pseudonym}", action=action, subject=subject,
+                   details=details)
+
+    def _escalation_for(self, conn: Connection, staff: StaffView, escalation_id: int,
+                        action: str, now: datetime) -> Any | None:
+        row = db.get_escalation(conn, escalation_id)
+        if row is None or not staff.may_see(row.country):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"{action}:{escalation_id}")
+            self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
+            return None
+        return row
+
+    def _button(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
+        _, action, raw_id = [*event.payload.split(":"), "", ""][:3]
+        if action not in ("ack", "claim", "chat", "resolve") or not raw_id.isdigit():
+            self._audit(conn, staff, "staff.refused", now, attempt=event.payload[:64])
+            self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
+            return
+        row = self._escalation_for(conn, staff, int(raw_id), action, now)
+        if row is None:
+            return
+        if action == "ack":
+            self._acknowledge(conn, staff, row, now)
+        elif action == "claim":
+            self._claim(conn, staff, row, now)
+        elif action == "chat":
+            self._open_chat(conn, staff, row, now)
+        else:
+            db.set_pending(conn, staff.id, {"resolve": row.id})
+            self._audit(conn, staff, "escalation.resolve_started", now, row.pseudonym,
+                        escalation=row.id)
+            self._reply(conn, staff, now, N_("Write a short note on how case #{id} was "
+                                             "resolved. It is kept with the case."), id=row.id)
+
+    def _tell_person_seen(self, conn: Connection, row: Any, now: datetime) -> None:
+        locale = row.locale or "en"
+        self.send(conn, row.p_channel, row.p_chat_id, locale,
+                  [Msg(N_("A person from the reintegration team has seen your message. They "
+                          "will write to you here soon."))], now, participant_id=row.participant_id)
+
+    def _acknowledge(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> None:
+        if db.acknowledge(conn, row.id, staff.id, now):
+            self._audit(conn, staff, "escalation.acknowledged", now, row.pseudonym,
+                        escalation=row.id)
+            self._tell_person_seen(conn, row, now)
+            self._reply(conn, staff, now, N_("Case #{id} acknowledged. The person has been "
+                                             "told that someone has seen it."), id=row.id)
+        else:
+            self._reply(conn, staff, now, N_("Case #{id} was already acknowledged."), id=row.id)
+
+    def _claim(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
+        was_open = row.status == "open"
+        if not db.claim(conn, row.id, staff.id, now):
+            self._audit(conn, staff, "escalation.claim_lost", now, row.pseudonym,
+                        escalation=row.id)
+            self._reply(conn, staff, now, N_("Case #{id} is already held by another case "
+                                             "manager."), id=row.id)
+            return False
+        self._audit(conn, staff, "escalation.claimed", now, row.pseudonym, escalation=row.id)
+        if was_open:
+            self._tell_person_seen(conn, row, now)
+        self._reply(conn, staff, now, N_("Case #{id} is yours."), id=row.id)
+        return True
+
+    def _open_chat(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> None:
+        if not db.claim(conn, row.id, staff.id, now):
+            self._reply(conn, staff, now, N_("Case #{id} is already held by another case "
+                                             "manager."), id=row.id)
+            return
+        if not db.start_handoff(conn, participant_id=row.participant_id, staff_id=staff.id,
+                                escalation_id=row.id, now=now):
+            self._reply(conn, staff, now, N_("Another case manager is already talking with "
+                                             "this person."))
+            return
+        self._audit(conn, staff, "handoff.started", now, row.pseudonym, escalation=row.id)
+        self.send(conn, row.p_channel, row.p_chat_id, row.locale or "en",
+                  [Msg(N_("You are now talking with a person from the reintegration team. "
+                          "The automated assistant is paused until they end the chat."))],
+                  now, participant_id=row.participant_id)
+        self._reply(conn, staff, now, N_("You are now talking with {person}. What you write "
+                                         "here goes to them. Send /endchat to finish."),
+                    person=row.pseudonym)
+
+    def _command(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
+        if event.command == "queue":
+            self._queue(conn, staff, now)
+        elif event.command == "case":
+            self._case(conn, staff, event.args, now)
+        elif event.command == "endchat":
+            self._end_chat(conn, staff, now)
+        else:
+            self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
+
+    def _queue(self, conn: Connection, staff: StaffView, now: datetime) -> None:
+        rows = db.queue(conn, None if staff.role == "admin" else staff.country)
+        self._audit(conn, staff, "queue.viewed", now, count=len(rows))
+        if not rows:
+            self._reply(conn, staff, now, N_("No open cases."))
+            return
+        lines = []
+        for row in rows:
+            minutes = int((now - row.created_at).total_seconds() // 60)
+            lines.append(self.catalogs.render(staff.locale, Msg(
+                N_("#{id} Tier {tier} {person} {status}, {minutes} min"),
+                {"id": row.id, "tier": row.tier, "person": row.pseudonym,
+                 "status": row.status, "minutes": minutes})))
+        self._reply(conn, staff, now, N_("Open cases, most urgent first:\n{lines}\n\n"
+                                         "/case NUMBER for details."), lines="\n".join(lines))
+
+    def _case(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
+        raw = args.strip().lstrip("#")
+        row = db.get_escalation(conn, int(raw)) if raw.isdigit() else None
+        person = (db.participant_by_id(conn, row.participant_id) if row is not None
+                  else db.participant_by_pseudonym(conn, raw) if raw else None)
+        if person is None or not staff.may_see(person.country):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"case:{raw[:20]}")
+            self._reply(conn, staff, now, N_("No such case here. Use /case NUMBER."))
+            return
+        self._audit(conn, staff, "case.viewed", now, person.pseudonym)
+        history = []
+        for esc in db.escalations_of(conn, person.id):
+            signals = db.signals_of(conn, esc.id)
+            words = "; ".join(f"\u201c{s.excerpt}\u201d" for s in signals if s.excerpt)
+            history.append(f"#{esc.id} T{esc.tier} {esc.status} {esc.created_at:%Y-%m-%d} "
+                           f"{', '.join(esc.categories or [esc.category])} {words}".strip())
+        returned = person.return_date.isoformat() if person.return_date else "-"
+        self._reply(conn, staff, now, N_(
+            "Person {person}: country {country}, language {language}, return {returned}.\n"
+            "Check-ins, W model and survey: none recorded yet.\n"
+            "Escalations:\n{history}"),
+            person=person.pseudonym, country=person.country or "-",
+            language=person.locale or "-", returned=returned,
+            history="\n".join(history) or "-")
+
+    def _end_chat(self, conn: Connection, staff: StaffView, now: datetime) -> None:
+        handoff = db.active_handoff_of_staff(conn, staff.id)
+        if handoff is None:
+            self._reply(conn, staff, now, N_("You are not in a chat."))
+            return
+        db.end_handoff(conn, handoff.id, now)
+        self._audit(conn, staff, "handoff.ended", now, handoff.pseudonym)
+        self.send(conn, handoff.p_channel, handoff.p_chat_id, handoff.locale or "en",
+                  [Msg(N_("The person from the team has ended the chat. The automated "
+                          "assistant is back; send /help any time to ask for a person again."))],
+                  now, participant_id=handoff.participant_id)
+        self._reply(conn, staff, now, N_("Chat with {person} ended."), person=handoff.pseudonym)
+
+    def _text(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
+        resolving = staff.pending.get("resolve")
+        if resolving is not None:
+            db.set_pending(conn, staff.id, {})
+            row = self._escalation_for(conn, staff, int(resolving), "resolve", now)
+            if row is None:
+                return
+            if not event.text.strip():
+                self._reply(conn, staff, now, N_("A resolution needs a note."))
+                return
+            if db.resolve(conn, row.id, event.text.strip(), now):
+                for handoff in db.end_handoffs_of_escalation(conn, row.id, now):
+                    self.send(conn, row.p_channel, row.p_chat_id, row.locale or "en",
+                              [Msg(N_("The person from the team has ended the chat. The "
+                                      "automated assistant is back; send /help any time to "
+                                      "ask for a person again."))], now,
+                              participant_id=handoff.participant_id)
+                self._audit(conn, staff, "escalation.resolved", now, row.pseudonym,
+                            escalation=row.id)
+                self._reply(conn, staff, now, N_("Case #{id} resolved."), id=row.id)
+            else:
+                self._reply(conn, staff, now, N_("Case #{id} is not open."), id=row.id)
+            return
+        handoff = db.active_handoff_of_staff(conn, staff.id)
+        if handoff is None:
+            self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
+            return
+        self._audit(conn, staff, "handoff.message", now, handoff.pseudonym)
+        repo.add_outbox(conn, participant_id=handoff.participant_id, channel=handoff.p_channel,
+                        chat_id=handoff.p_chat_id, payload={"text": event.text, "buttons": [],
+                                                            "locale": handoff.locale or "en"},
+                        now=now)
+
+    def relay_to_staff(self, conn: Connection, participant: repo.ParticipantRecord,
+                       event: Event, now: datetime) -> None:
+        """During a handoff the person's messages go to the case manager, unchanged."""
+        staff_row = db.staff_by_id(conn, participant.handoff_staff_id or 0)
+        if staff_row is None:
+            return
+        staff = StaffView.of(staff_row, self.catalogs)
+        if event.kind is EventKind.MEDIA and event.ref:
+            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+                            chat_id=staff.chat_id, kind="copy",
+                            payload={"from_chat_id": event.chat_id, "message_id": event.ref},
+                            now=now)
+            return
+        self.send(conn, staff.channel, staff.chat_id, staff.locale,
+                  [f"{participant.pseudonym}: {event.text}"], now)
