@@ -17,9 +17,11 @@ from bot.settings import Settings, SettingsError, load_settings
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Homecoming: a counselling companion bot for returning migrants.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+staff_app = typer.Typer(no_args_is_help=True, help="Case managers, supervisors and admins.")
 flows_app = typer.Typer(no_args_is_help=True, help="Conversation flows.")
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
+app.add_typer(staff_app, name="staff")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -126,6 +128,54 @@ def triage(
         if text.strip():
             result = engine.assess(text, [lang])
             typer.echo(json.dumps(result.as_json(text), ensure_ascii=False))
+
+
+@staff_app.command("invite")
+def staff_invite(
+    role: Annotated[str, typer.Option(help="case_manager, supervisor or admin")],
+    country: Annotated[str | None, typer.Option(help="Country code, e.g. SN")] = None,
+    lang: Annotated[str, typer.Option(help="Languages they read, first preferred")] = "en",
+    days: Annotated[int, typer.Option(help="Days the code stays valid")] = 7,
+) -> None:
+    """Print a one-time code (and Telegram link) for a staff member to join."""
+    import secrets
+    from datetime import timedelta
+
+    from flows.casework import INVITE_PREFIX, invite_hash
+    from flows.engine import utcnow
+    from storage import casework, db
+
+    if role not in casework.ROLES:
+        typer.echo(f"--role must be one of {', '.join(casework.ROLES)}", err=True)
+        raise typer.Exit(2)
+    if country is not None and not (len(country) == 2 and country.isalpha()):
+        typer.echo("--country must be a two-letter code, e.g. SN", err=True)
+        raise typer.Exit(2)
+    if role != "admin" and country is None:
+        typer.echo("--country is needed for case managers and supervisors", err=True)
+        raise typer.Exit(2)
+    languages = [code.strip() for code in lang.split(",") if code.strip()]
+    settings = _settings()
+    code = secrets.token_urlsafe(12)
+
+    async def main() -> None:
+        database = db.Database(settings.database_url)
+        try:
+            await db.upgrade(database.engine)
+            await database.run(casework.create_invite, code_hash=invite_hash(code), role=role,
+                               country=country.upper() if country else None,
+                               languages=languages, now=utcnow(),
+                               valid_for=timedelta(days=days))
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+    start = f"{INVITE_PREFIX}{code}"
+    typer.echo(f"Invitation for a {role} ({country.upper() if country else 'all countries'}, "
+               f"{', '.join(languages)}), valid {days} days, usable once:")
+    typer.echo(f"  in the bot's chat, send:  /start {start}")
+    if settings.telegram_bot_username:
+        typer.echo(f"  or open:  https://t.me/{settings.telegram_bot_username}?start={start}")
 
 
 @db_app.command("upgrade")

@@ -83,6 +83,19 @@ def webhook_app(runtime: Runtime, adapter: TelegramAdapter, secret: str) -> web.
     return app
 
 
+async def sweep_alerts(runtime: Runtime, every: float) -> None:
+    """Re-alert case managers when an acknowledgement deadline passes."""
+    while True:
+        try:
+            alerted = await runtime.engine.sweep()
+            if alerted:
+                log.warning("%s escalation(s) past their acknowledgement deadline: re-alerted",
+                            alerted)
+        except Exception as exc:
+            log.error("deadline sweep failed (%s); retrying", type(exc).__name__)
+        await asyncio.sleep(every)
+
+
 async def serve(
     settings: Settings,
     adapter: TelegramAdapter,
@@ -97,12 +110,14 @@ async def serve(
     runtime = await start(settings, {adapter.channel: adapter}, limiter=limiter)
     runner: web.AppRunner | None = None
     sender_task: asyncio.Task[None] | None = None
+    sweeper: asyncio.Task[None] | None = None
     sender_stop = asyncio.Event()
     try:
         username = await adapter.open()
         adapter.bind(runtime.engine.handle)
         await adapter.publish_commands(runtime.engine.catalogs)
         sender_task = asyncio.create_task(runtime.sender.run(sender_stop, poll=sender_poll))
+        sweeper = asyncio.create_task(sweep_alerts(runtime, settings.alert_sweep_seconds))
         if webhook_url is None:
             await adapter.delete_webhook()
             log.info("@%s is polling for updates", username)
@@ -125,6 +140,8 @@ async def serve(
                      host, port)
             await stop.wait()
     finally:
+        if sweeper is not None:
+            sweeper.cancel()
         if sender_task is not None:
             # Let the pass in progress finish (a send and its "sent" mark belong together);
             # cut it only if it hangs.

@@ -39,10 +39,12 @@ class Settings(BaseSettings):
     conversation_timeout_hours: Annotated[float, Field(gt=0)] = 168.0
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_username: str | None = None
     telegram_rate_per_second: Annotated[float, Field(gt=0)] = 30.0
     telegram_rate_per_chat_per_second: Annotated[float, Field(gt=0)] = 1.0
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8080"
+    alert_sweep_seconds: Annotated[float, Field(gt=0)] = 30.0
     redis_url: str | None = None
     log_level: str = "INFO"
 

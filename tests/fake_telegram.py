@@ -147,6 +147,10 @@ class FakeTelegram:
         photo = [{"file_id": "f1", "file_unique_id": "u1", "width": 800, "height": 600}]
         return self._message(p["chat_id"], photo=photo, caption=p.get("caption"))
 
+    async def _m_copymessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        self.next_message_id += 1
+        return {"message_id": self.next_message_id}
+
     async def _true(self, _p: dict[str, Any]) -> bool:
         return True
 

@@ -113,6 +113,9 @@ class AiogramAdapter(TelegramAdapter):
         try:
             if kind == "photo":
                 await self._send_photo(chat_id, payload)
+            elif kind == "copy":  # a returnee's voice message or file, to a case manager
+                await self.bot.copy_message(chat_id, payload["from_chat_id"],
+                                            int(payload["message_id"]))
             else:
                 await self.bot.send_message(chat_id, payload["text"],
                                             reply_markup=self._keyboard(payload))

@@ -1,0 +1,328 @@
+"""The case-manager queue through the engine: alerts, acknowledgement, claims, handoff,
+re-alerts, and refusals for anyone who is not staff."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.sender import Sender
+from flows.casework import invite_hash
+from flows.engine import Engine
+from flows.events import Event, EventKind
+from flows.i18n import Catalogs
+from storage import casework
+from storage.db import Database
+from storage.models import AuditEntry, Escalation, EscalationSignal, Handoff, OutboxMessage
+from tests.conftest import FakeClock, RecordingTransport
+
+RETURNEE, CM, CM2, SUPERVISOR, OTHER_CM, STRANGER = "r1", "cm1", "cm2", "sup1", "cmx", "zz9"
+
+
+class Desk:
+    """Several chats on one engine: returnees and staff."""
+
+    def __init__(self, database: Database, catalogs: Catalogs, clock: FakeClock) -> None:
+        self.db = database
+        self.clock = clock
+        self.catalogs = catalogs
+        self.transport = RecordingTransport()
+        self.sender = Sender(database, {"test": self.transport}, clock=clock)
+        self.engine = self.new_engine()
+        self.update = 0
+        self.seen: dict[str, int] = {}
+
+    def new_engine(self) -> Engine:
+        return Engine(self.db, self.catalogs, clock=self.clock)
+
+    def event(self, chat: str, kind: EventKind, **kw: Any) -> Event:
+        self.update += 1
+        return Event("test", chat, kind, update_id=self.update, **kw)
+
+    async def run(self, event: Event, engine: Engine | None = None) -> None:
+        await (engine or self.engine).handle(event)
+        await self.sender.drain()
+
+    async def say(self, chat: str, text: str, **kw: Any) -> list[dict[str, Any]]:
+        """What this chat was sent in answer (earlier, unread messages are skipped)."""
+        parsed = Event.from_text("test", chat, text)
+        self.new_for(chat)
+        await self.run(self.event(chat, parsed.kind, text=parsed.text, command=parsed.command,
+                                  args=parsed.args, **kw))
+        return self.new_for(chat)
+
+    async def press(self, chat: str, payload: str) -> list[dict[str, Any]]:
+        self.new_for(chat)
+        await self.run(self.event(chat, EventKind.BUTTON, payload=payload))
+        return self.new_for(chat)
+
+    def inbox(self, chat: str) -> list[dict[str, Any]]:
+        return [p for c, p in self.transport.sent if c == chat]
+
+    def new_for(self, chat: str) -> list[dict[str, Any]]:
+        messages = self.inbox(chat)
+        start = self.seen.get(chat, 0)
+        self.seen[chat] = len(messages)
+        return messages[start:]
+
+    async def join(self, chat: str, role: str, country: str | None, lang: str = "en") -> None:
+        code = f"code-{chat}"
+        await self.db.run(casework.create_invite, code_hash=invite_hash(code), role=role,
+                          country=country, languages=[lang], now=self.clock(),
+                          valid_for=timedelta(days=7))
+        [welcome] = await self.say(chat, f"/start staff-{code}")
+        assert "registered as" in welcome["text"] or "inscrit" in welcome["text"]
+
+    async def onboard(self, chat: str = RETURNEE, *, share: bool = True) -> None:
+        await self.say(chat, "/start")
+        for payload in ("lang:en", "next", "yes", "yes" if share else "no"):
+            await self.press(chat, payload)
+        await self.say(chat, "Senegal")
+        await self.press(chat, "yes")
+        await self.say(chat, "14/03/2026")
+        self.new_for(chat)
+
+    async def count(self, model: Any) -> int:
+        async with self.db.sessions() as s:
+            return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+    async def escalations(self) -> list[Escalation]:
+        async with self.db.sessions() as s:
+            return list((await s.scalars(select(Escalation).order_by(Escalation.id))).all())
+
+    async def audit(self) -> list[str]:
+        async with self.db.sessions() as s:
+            return [a.action for a in (await s.scalars(select(AuditEntry)
+                                                       .order_by(AuditEntry.id))).all()]
+
+
+@pytest.fixture
+async def desk(database: Database, catalogs: Catalogs, clock: FakeClock) -> Desk:
+    office = Desk(database, catalogs, clock)
+    await office.join(CM, "case_manager", "SN", "fr")
+    await office.join(CM2, "case_manager", "SN")
+    await office.join(SUPERVISOR, "supervisor", "SN")
+    await office.join(OTHER_CM, "case_manager", "AF")
+    await office.onboard()
+    return office
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    return [b["data"] for b in message["buttons"]]
+
+
+async def test_tier1_message_alerts_everyone_on_duty_and_answers_honestly(desk: Desk) -> None:
+    [reply] = await desk.say(RETURNEE, "I want to kill myself")
+    assert "I have alerted the reintegration team" in reply["text"]
+    assert "SAMU national: 1515" in reply["text"]  # the country's safe contacts only
+    assert "Police" not in reply["text"]
+    assert reply["buttons"] == []  # no question pushed after a disclosure like this
+    [escalation] = await desk.escalations()
+    assert (escalation.tier, escalation.category, escalation.status, escalation.country) == (
+        1, "suicide", "open", "SN")
+    assert escalation.ack_deadline == desk.clock() + timedelta(minutes=15)
+    [alert] = desk.new_for(CM)
+    assert f"Cas #{escalation.id}, niveau 1 : risque suicidaire" in alert["text"]  # French CM
+    assert "« I want to kill myself »" in alert["text"]
+    assert buttons(alert) == [f"esc:{a}:{escalation.id}" for a in ("ack", "claim", "chat",
+                                                                   "resolve")]
+    assert len(desk.new_for(CM2)) == 1 and len(desk.new_for(SUPERVISOR)) == 1
+    assert desk.new_for(OTHER_CM) == []  # another country
+
+
+async def test_alert_and_reply_are_one_transaction(desk: Desk,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: Any, **_kw: Any) -> None:
+        raise RuntimeError("alert could not be written")
+
+    monkeypatch.setattr(desk.engine.casework, "_alert", broken)
+    [reply] = await desk.say(RETURNEE, "I want to kill myself")
+    assert reply["text"].startswith("Sorry, something went wrong")
+    assert await desk.count(Escalation) == 0  # nothing half done
+    assert desk.new_for(CM) == []
+
+
+async def test_acknowledge_tells_the_person_and_stops_realerts(desk: Desk) -> None:
+    await desk.say(RETURNEE, "I want to kill myself")
+    [escalation] = await desk.escalations()
+    desk.new_for(CM)
+    [confirmation] = await desk.press(CM, f"esc:ack:{escalation.id}")
+    assert "pris en compte" in confirmation["text"]
+    [told] = desk.new_for(RETURNEE)
+    assert told["text"].startswith("A person from the reintegration team has seen your message")
+    [escalation] = await desk.escalations()
+    assert escalation.status == "acknowledged" and escalation.next_alert_at is None
+    desk.clock.advance(hours=1)
+    assert await desk.engine.sweep() == 0
+    [again] = await desk.press(CM2, f"esc:ack:{escalation.id}")
+    assert "already acknowledged" in again["text"]
+    assert "escalation.acknowledged" in await desk.audit()
+
+
+async def test_missed_deadline_realerts_with_supervisor(desk: Desk) -> None:
+    await desk.say(RETURNEE, "I feel so sad")  # Tier 3: case managers only, 2 days
+    [escalation] = await desk.escalations()
+    assert escalation.tier == 3
+    assert len(desk.new_for(CM)) == 1 and desk.new_for(SUPERVISOR) == []
+    desk.clock.advance(hours=47)
+    assert await desk.engine.sweep() == 0
+    desk.clock.advance(hours=2)
+    assert await desk.engine.sweep() == 1
+    await desk.sender.drain()
+    [reminder] = desk.new_for(SUPERVISOR)
+    assert reminder["text"].startswith("Reminder 1: nobody has acknowledged this yet.")
+    assert desk.new_for(CM)[0]["text"].startswith("Rappel 1")
+    assert await desk.engine.sweep() == 0  # not again until the next interval
+    desk.clock.advance(hours=13)
+    assert await desk.engine.sweep() == 1
+    assert "escalation.realerted" in await desk.audit()
+
+
+async def test_one_open_escalation_per_category_signals_added(desk: Desk) -> None:
+    await desk.say(RETURNEE, "I feel so sad")
+    await desk.say(RETURNEE, "I am still sad today")
+    assert await desk.count(Escalation) == 1
+    assert await desk.count(EscalationSignal) == 2
+    assert len(desk.new_for(CM)) == 1  # no second alert for the same thing
+    await desk.say(RETURNEE, "I ran out of my medication")
+    assert await desk.count(Escalation) == 2  # another category
+    assert len(desk.new_for(CM)) == 1
+
+
+async def test_two_case_managers_claim_at_once_one_wins(desk: Desk) -> None:
+    await desk.say(RETURNEE, "I want to kill myself")
+    [escalation] = await desk.escalations()
+    other = desk.new_engine()  # a second worker
+    await asyncio.gather(
+        desk.run(desk.event(CM, EventKind.BUTTON, payload=f"esc:claim:{escalation.id}")),
+        desk.run(desk.event(CM2, EventKind.BUTTON, payload=f"esc:claim:{escalation.id}"),
+                 engine=other),
+    )
+    answers = [desk.new_for(CM)[-1]["text"], desk.new_for(CM2)[-1]["text"]]
+    won = [a for a in answers if "est à vous" in a or "is yours" in a]
+    lost = [a for a in answers if "already held" in a or "déjà suivi" in a]
+    assert len(won) == 1 and len(lost) == 1, answers
+    [escalation] = await desk.escalations()
+    assert escalation.assignee_id is not None and escalation.status == "acknowledged"
+    assert len(desk.new_for(RETURNEE)) == 1  # told once that someone has seen it
+
+
+async def test_resolving_needs_a_note(desk: Desk) -> None:
+    await desk.say(RETURNEE, "I want to kill myself")
+    [escalation] = await desk.escalations()
+    [ask] = await desk.press(CM2, f"esc:resolve:{escalation.id}")
+    assert "Write a short note" in ask["text"]
+    [done] = await desk.say(CM2, "Called her, referred to the clinic, safe now.")
+    assert done["text"] == f"Case #{escalation.id} resolved."
+    [escalation] = await desk.escalations()
+    assert escalation.status == "resolved"
+    assert escalation.resolution_note == "Called her, referred to the clinic, safe now."
+
+
+async def test_forged_and_foreign_staff_actions_are_refused_and_audited(desk: Desk) -> None:
+    await desk.say(RETURNEE, "I want to kill myself")
+    [escalation] = await desk.escalations()
+    desk.new_for(RETURNEE)
+    [refused] = await desk.press(RETURNEE, f"esc:ack:{escalation.id}")  # forged callback
+    assert refused["text"] == "Sorry, that is not allowed."
+    [refused] = await desk.say(RETURNEE, "/queue")
+    assert refused["text"] == "Sorry, that is not allowed."
+    [refused] = await desk.press(STRANGER, f"esc:claim:{escalation.id}")
+    assert refused["text"] == "Sorry, that is not allowed."
+    [refused] = await desk.press(OTHER_CM, f"esc:ack:{escalation.id}")  # other country
+    assert "pas autorisé" in refused["text"] or "not allowed" in refused["text"]
+    [escalation] = await desk.escalations()
+    assert escalation.status == "open" and escalation.assignee_id is None
+    assert (await desk.audit()).count("staff.refused") == 4
+
+
+async def test_queue_and_case(desk: Desk) -> None:
+    await desk.say(RETURNEE, "I feel so sad")
+    await desk.say(RETURNEE, "I want to kill myself")
+    [listing] = await desk.say(CM2, "/queue")
+    lines = listing["text"].splitlines()
+    assert "Tier 1" in lines[1] and "Tier 3" in lines[2]  # most urgent first
+    suicide = [e for e in await desk.escalations() if e.tier == 1][0]
+    [case] = await desk.say(CM2, f"/case {suicide.id}")
+    assert "country SN, language en, return 2026-03-14" in case["text"]
+    assert "“I want to kill myself”" in case["text"] and "“I feel so sad”" in case["text"]
+    assert "case.viewed" in await desk.audit()
+    [empty] = await desk.say(OTHER_CM, "/queue")
+    assert "Aucun" in empty["text"] or "No open cases" in empty["text"]
+
+
+async def test_handoff_relays_both_ways_and_pauses_the_flows(desk: Desk) -> None:
+    await desk.say(RETURNEE, "I want to kill myself")
+    [escalation] = await desk.escalations()
+    [opened] = await desk.press(CM2, f"esc:chat:{escalation.id}")
+    assert "You are now talking with R-" in opened["text"]
+    [told] = desk.new_for(RETURNEE)
+    assert "The automated assistant is paused" in told["text"]
+    assert await desk.say(RETURNEE, "I want to die, please help") == []  # no bot answer
+    [relayed] = desk.new_for(CM2)
+    assert relayed["text"].endswith(": I want to die, please help")
+    assert await desk.count(EscalationSignal) == 1  # the human reads it; no new alert
+    await desk.say(CM2, "I am here. Are you safe right now?")
+    [words] = desk.new_for(RETURNEE)
+    assert words["text"] == "I am here. Are you safe right now?"
+    [ended] = await desk.say(CM2, "/endchat")
+    assert "ended" in ended["text"]
+    [back] = desk.new_for(RETURNEE)
+    assert "The automated assistant is back" in back["text"]
+    [menu] = await desk.say(RETURNEE, "/menu")
+    assert menu["text"] == "What would you like to do?"
+    async with desk.db.sessions() as s:
+        assert (await s.scalar(select(Handoff.ended_at))) is not None
+
+
+async def test_without_sharing_consent_lower_tiers_offer_a_person(
+    database: Database, catalogs: Catalogs, clock: FakeClock
+) -> None:
+    office = Desk(database, catalogs, clock)
+    await office.join(CM, "case_manager", "SN")
+    await office.onboard(share=False)
+    [offer] = await office.say(RETURNEE, "I feel so sad")
+    assert "Would you like a person" in offer["text"]
+    assert await office.count(Escalation) == 0
+    await office.press(RETURNEE, "person")
+    [escalation] = await office.escalations()
+    assert (escalation.tier, escalation.category) == (3, "asked_for_person")
+    # Tier 1 reaches a person whatever was agreed: life may be at risk.
+    await office.say(RETURNEE, "I want to kill myself")
+    assert {e.tier for e in await office.escalations()} == {1, 3}
+
+
+async def test_voice_message_goes_to_a_person(desk: Desk) -> None:
+    await desk.run(desk.event(RETURNEE, EventKind.MEDIA, media="voice", ref="777"))
+    [reply] = desk.new_for(RETURNEE)
+    assert "passed yours to a person" in reply["text"]
+    [escalation] = await desk.escalations()
+    assert (escalation.tier, escalation.category, escalation.source) == (3, "media",
+                                                                        "voice_media")
+    async with desk.db.sessions() as s:
+        copies = (await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "copy")
+                                  )).all()
+    assert {c.chat_id for c in copies} == {CM, CM2}
+    assert all(c.payload == {"from_chat_id": RETURNEE, "message_id": "777"} for c in copies)
+
+
+async def test_nobody_for_the_country_alerts_supervisors_elsewhere(
+    database: Database, catalogs: Catalogs, clock: FakeClock
+) -> None:
+    office = Desk(database, catalogs, clock)
+    await office.join(SUPERVISOR, "supervisor", "AF")
+    await office.onboard()  # Senegal: no staff there
+    await office.say(RETURNEE, "I feel so sad")
+    assert len(office.new_for(SUPERVISOR)) == 1
+
+
+async def test_invitation_codes_are_single_use(desk: Desk) -> None:
+    [refused] = await desk.say("newcomer", "/start staff-code-cm1")  # already used
+    assert "not valid or has already been used" in refused["text"]
+    [refused] = await desk.say("newcomer", "/start staff-made-up")
+    assert "not valid" in refused["text"]
+    assert (await desk.audit()).count("staff.join_refused") == 2
