@@ -246,7 +246,7 @@ async def test_queue_and_case(desk: Desk) -> None:
     [listing] = await desk.say(CM2, "/queue")
     lines = listing["text"].splitlines()
     assert "Tier 1" in lines[1] and "Tier 3" in lines[2]  # most urgent first
-    suicide = [e for e in await desk.escalations() if e.tier == 1][0]
+    suicide = next(e for e in await desk.escalations() if e.tier == 1)
     [case] = await desk.say(CM2, f"/case {suicide.id}")
     assert "country SN, language en, return 2026-03-14" in case["text"]
     assert "“I want to kill myself”" in case["text"] and "“I feel so sad”" in case["text"]

@@ -325,3 +325,63 @@ async def test_run_with_a_refused_token_says_so(fake: FakeTelegram, tmp_path: Pa
     assert result.returncode == 2
     assert "refused HOMECOMING_TELEGRAM_TOKEN (401 Unauthorized)" in result.stderr
     assert other not in result.stderr
+
+
+async def test_distress_to_case_manager_and_back_over_http(bot: Bot, fake: FakeTelegram
+                                                            ) -> None:
+    """A distress message → alert to the case manager → acknowledge → the returnee is told →
+    resolve with a note; a forged staff button from the returnee is refused."""
+    from datetime import timedelta
+
+    from flows.casework import invite_hash
+    from flows.engine import utcnow
+    from storage import casework
+
+    cm_chat = 7770001
+    db = Database(bot.db_url)
+    await bot.start()
+    try:
+        await db.run(casework.create_invite, code_hash=invite_hash("join-me"),
+                     role="case_manager", country="SN", languages=["en"], now=utcnow(),
+                     valid_for=timedelta(days=1))
+    finally:
+        await db.dispose()
+    fake.send_text(cm_chat, "/start staff-join-me")
+    assert "registered as case_manager for SN" in (await bot.replies(cm_chat, 1))[0]
+    fake.send_text(CHAT, "/start")
+    steps: list[tuple[str, str]] = [("press", "lang:en"), ("press", "next"), ("press", "yes"),
+                                    ("press", "yes"), ("text", "Senegal"), ("press", "yes"),
+                                    ("text", "14/03/2026")]
+    for n, (how, value) in enumerate(steps, start=2):
+        if how == "press":
+            fake.press(CHAT, value)
+        else:
+            fake.send_text(CHAT, value)
+        await bot.replies(CHAT, n)
+    fake.send_text(CHAT, "I want to kill myself")
+    texts = await bot.replies(CHAT, 9)
+    assert "I have alerted the reintegration team" in texts[-1]
+    alert = await bot.replies(cm_chat, 2)
+    assert "Tier 1: suicide risk" in alert[-1]
+    [alert_call] = [c for c in fake.sent(cm_chat) if c.params.get("reply_markup")]
+    ack, _claim, _chat, resolve = buttons(alert_call.params)
+    fake.press(CHAT, ack)  # forged: the returnee sends the case manager's button
+    assert (await bot.replies(CHAT, 10))[-1] == "Sorry, that is not allowed."
+    fake.press(cm_chat, ack)
+    assert "acknowledged" in (await bot.replies(cm_chat, 3))[-1]
+    assert "has seen your message" in (await bot.replies(CHAT, 11))[-1]
+    fake.press(cm_chat, resolve)
+    await bot.replies(cm_chat, 4)
+    fake.send_text(cm_chat, "Spoke with them; referred to the clinic.")
+    assert "resolved" in (await bot.replies(cm_chat, 5))[-1]
+    db = Database(bot.db_url)
+    try:
+        async with db.sessions() as s:
+            from storage.models import AuditEntry, Escalation
+
+            escalation = await s.scalar(select(Escalation))
+            actions = [a.action for a in (await s.scalars(select(AuditEntry))).all()]
+    finally:
+        await db.dispose()
+    assert escalation is not None and escalation.status == "resolved"
+    assert "staff.refused" in actions and "escalation.resolved" in actions
