@@ -78,12 +78,12 @@ class Casework:
 
     def send(self, conn: Connection, channel: str, chat_id: str, locale: str,
              parts: list[Msg | str], now: datetime, *, buttons: tuple[Button, ...] = (),
-             participant_id: int | None = None) -> None:
+             participant_id: int | None = None, priority: int = 0) -> None:
         text = "\n\n".join(self.catalogs.render(locale, part) for part in parts)
         repo.add_outbox(conn, participant_id=participant_id, channel=channel, chat_id=chat_id,
                         payload={"text": text, "locale": locale,
                                  "buttons": self.catalogs.render_buttons(locale, buttons)},
-                        now=now)
+                        now=now, priority=priority)
 
     # The returnee's side ---------------------------------------------------------------
 
@@ -143,7 +143,7 @@ class Casework:
                                     "prophylaxis and emergency contraception work only within "
                                     "72 hours.")))
             self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
-                      buttons=self._buttons(row.id))
+                      buttons=self._buttons(row.id), priority=1)
             if media_ref:
                 self._copy_media(conn, staff, row, media_ref, now)
 
@@ -151,7 +151,7 @@ class Casework:
                     now: datetime) -> None:
         repo.add_outbox(conn, participant_id=None, channel=staff.channel, chat_id=staff.chat_id,
                         kind="copy", payload={"from_chat_id": row.p_chat_id, "message_id": ref},
-                        now=now)
+                        now=now, priority=1)
 
     def _summary(self, row: Any, locale: str) -> str:
         categories = ", ".join(self.catalogs.render(locale, Msg(CATEGORY_NAMES.get(c, c)))

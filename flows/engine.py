@@ -427,8 +427,10 @@ class Engine:
             return
         payload: dict[str, Any] = {"text": "\n\n".join(parts), "buttons": buttons,
                                    "locale": locale}
+        urgent = any(isinstance(e, OpenEscalation) and e.tier == 1 for e in effects)
         repo.add_outbox(conn, participant_id=participant_id, channel=event.channel,
-                        chat_id=event.chat_id, payload=payload, now=now)
+                        chat_id=event.chat_id, payload=payload, now=now,
+                        priority=1 if urgent else 0)
 
     # Failure ---------------------------------------------------------------------------
 

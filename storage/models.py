@@ -144,6 +144,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="message")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Sent first when the queue is long: alerts and replies to a person at risk (1) before
+    # everything else (0), so a fan-out of check-ins never delays an alert.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime]

@@ -268,10 +268,12 @@ def add_outbox(
     payload: dict[str, Any],
     now: datetime,
     kind: str = "message",
+    priority: int = 0,
 ) -> None:
     conn.execute(_ADD_OUTBOX, {
         "participant_id": participant_id, "channel": channel, "chat_id": chat_id,
-        "kind": kind, "payload": payload, "status": "pending", "attempts": 0,
+        "kind": kind, "payload": payload, "priority": priority, "status": "pending",
+        "attempts": 0,
         "not_before": now, "created_at": now, "sent_at": None, "last_error": None,
     })
 
@@ -316,7 +318,7 @@ def claim_outbox(
             outbox.c.not_before <= now,
             ~waiting_behind,
         )
-        .order_by(outbox.c.id)
+        .order_by(outbox.c.priority.desc(), outbox.c.id)
         .limit(limit)
     )
     if is_postgres(conn):

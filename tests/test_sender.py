@@ -135,3 +135,19 @@ async def test_blocked_marks_the_person_unreachable(database: Database, clock: F
         assert row is not None and row.reachable is False
     [outbox] = await rows(database)
     assert outbox.status == "failed"
+
+
+async def test_alerts_go_before_ordinary_messages(database: Database, clock: FakeClock) -> None:
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock, batch=3)
+
+    def add(conn: Connection) -> None:
+        for i in range(5):
+            repo.add_outbox(conn, participant_id=None, channel="test", chat_id=f"r{i}",
+                            payload={"text": "check-in"}, now=clock())
+        repo.add_outbox(conn, participant_id=None, channel="test", chat_id="cm",
+                        payload={"text": "ALERT"}, now=clock(), priority=1)
+
+    await database.run(add)
+    await sender.drain()
+    assert transport.sent[0][1]["text"] == "ALERT"

@@ -1,4 +1,4 @@
-"""Escalation queue: signals, staff, invites, handoffs; deadlines and assignees
+"""Escalation queue: signals, staff, invites, handoffs; deadlines, assignees; outbox priority
 
 Revision ID: 0003
 Revises: 0002
@@ -78,6 +78,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_handoffs_staff_id'), ['staff_id'], unique=False)
         batch_op.create_index('uq_handoffs_active', ['participant_id'], unique=True, sqlite_where=sa.text('ended_at IS NULL'), postgresql_where=sa.text('ended_at IS NULL'))
 
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('priority', sa.Integer(), server_default='0',
+                                      nullable=False))
+
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('categories', sa.JSON(), server_default='[]', nullable=False))
         batch_op.add_column(sa.Column('country', sa.String(length=2), nullable=True))
@@ -97,6 +101,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('priority')
 
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_escalations_assignee_id_staff'), type_='foreignkey')
