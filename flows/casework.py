@@ -122,8 +122,9 @@ class Casework:
 
     def _alert(self, conn: Connection, row: Any, now: datetime, *, level: int,
                media_ref: str = "") -> None:
-        """Tier 1, and every re-alert, reach supervisors too; nobody is left out."""
-        staff_rows = db.recipients(conn, row.country, supervisors=row.tier == 1 or level > 0)
+        """Case managers first; supervisors at once for Tier 1, and from the second reminder
+        on for the others. Nobody is left out: see ``recipients``."""
+        staff_rows = db.recipients(conn, row.country, supervisors=row.tier == 1 or level > 1)
         if not staff_rows:
             log.error("escalation %s (tier %s) has nobody to alert: no staff at all", row.id,
                       row.tier)
@@ -156,7 +157,7 @@ class Casework:
     def _summary(self, row: Any, locale: str) -> str:
         categories = ", ".join(self.catalogs.render(locale, Msg(CATEGORY_NAMES.get(c, c)))
                                for c in row.categories or [row.category])
-        due = row.ack_deadline.strftime("%H:%M UTC") if row.ack_deadline else "-"
+        due = row.ack_deadline.strftime("%Y-%m-%d %H:%M UTC") if row.ack_deadline else "-"
         return self.catalogs.render(locale, Msg(
             N_("Case #{id}, Tier {tier}: {categories}. Person {person}, country {country}, "
                "language {language}. Acknowledge by {due}."),

@@ -242,7 +242,9 @@ class Engine:
             self._command(turn, flow)
         elif event.kind is EventKind.MEDIA:
             self._media(turn)
-        elif event.kind is EventKind.BUTTON or not self._distress(turn):
+        elif (event.kind is EventKind.BUTTON
+              or self._match_button(turn.participant.locale, flow.prompt(), event.text)
+              or not self._distress(turn)):
             self._answer(turn, flow)
 
         if turn.next_flow is None:

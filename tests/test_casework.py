@@ -167,18 +167,22 @@ async def test_missed_deadline_realerts_with_supervisor(desk: Desk) -> None:
     await desk.say(RETURNEE, "I feel so sad")  # Tier 3: case managers only, 2 days
     [escalation] = await desk.escalations()
     assert escalation.tier == 3
-    assert len(desk.new_for(CM)) == 1 and desk.new_for(SUPERVISOR) == []
+    assert len(desk.new_for(CM)) == 1 and len(desk.new_for(CM2)) == 1
+    assert desk.new_for(SUPERVISOR) == []
     desk.clock.advance(hours=47)
     assert await desk.engine.sweep() == 0
     desk.clock.advance(hours=2)
     assert await desk.engine.sweep() == 1
     await desk.sender.drain()
-    [reminder] = desk.new_for(SUPERVISOR)
-    assert reminder["text"].startswith("Reminder 1: nobody has acknowledged this yet.")
-    assert desk.new_for(CM)[0]["text"].startswith("Rappel 1")
+    assert desk.new_for(CM)[0]["text"].startswith("Rappel 1")  # every case manager again
+    assert len(desk.new_for(CM2)) == 1
+    assert desk.new_for(SUPERVISOR) == []
     assert await desk.engine.sweep() == 0  # not again until the next interval
     desk.clock.advance(hours=13)
     assert await desk.engine.sweep() == 1
+    await desk.sender.drain()
+    [reminder] = desk.new_for(SUPERVISOR)  # then the supervisor too
+    assert reminder["text"].startswith("Reminder 2: nobody has acknowledged this yet.")
     assert "escalation.realerted" in await desk.audit()
 
 
