@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -18,10 +19,12 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Homecoming: a counselling companion bot for returning migrants.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 staff_app = typer.Typer(no_args_is_help=True, help="Case managers, supervisors and admins.")
+schedule_app = typer.Typer(no_args_is_help=True, help="Follow-up schedules.")
 flows_app = typer.Typer(no_args_is_help=True, help="Conversation flows.")
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
 app.add_typer(staff_app, name="staff")
+app.add_typer(schedule_app, name="schedule")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -43,20 +46,24 @@ def chat(
     db: Annotated[Path | None, typer.Option(help="SQLite file to keep the chat in")] = None,
     user: Annotated[str, typer.Option(help="Who is chatting (one conversation each)")] = "local",
 ) -> None:
-    """Talk to the bot in this terminal. Run it again to continue where you left off."""
+    """Talk to the bot in this terminal. Run it again to continue where you left off.
+
+    /advance 14d moves a demo clock forward, so that scheduled check-ins arrive.
+    """
     from bot.runtime import start
-    from bot.terminal import TerminalTransport
+    from bot.terminal import DemoClock, TerminalTransport
     from bot.terminal import chat as run_chat
 
     url = f"sqlite+aiosqlite:///{db}" if db is not None else None
     settings = _settings(database_url=url)
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     transport = TerminalTransport()
+    clock = DemoClock()
 
     async def main() -> None:
-        runtime = await start(settings, {transport.channel: transport})
+        runtime = await start(settings, {transport.channel: transport}, clock=clock)
         try:
-            await run_chat(runtime, transport, chat_id=user, locale_hint=lang)
+            await run_chat(runtime, transport, chat_id=user, locale_hint=lang, clock=clock)
         finally:
             await runtime.close()
 
@@ -176,6 +183,44 @@ def staff_invite(
     typer.echo(f"  in the bot's chat, send:  /start {start}")
     if settings.telegram_bot_username:
         typer.echo(f"  or open:  https://t.me/{settings.telegram_bot_username}?start={start}")
+
+
+@schedule_app.command("preview")
+def schedule_preview(
+    profile: Annotated[str, typer.Option(help="standard, vulnerable, trafficking or minor")],
+    return_date: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    country: Annotated[str | None, typer.Option(help="Country pack, e.g. SN")] = None,
+) -> None:
+    """Print every follow-up a person would get, as a table."""
+    from datetime import date
+
+    from flows.countries import CountryPackError, CountryPacks
+    from flows.schedule import Profile, at_local, plan
+
+    try:
+        chosen = Profile(profile)
+    except ValueError:
+        typer.echo(f"--profile must be one of {', '.join(p.value for p in Profile)}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        returned = date.fromisoformat(return_date)
+    except ValueError:
+        typer.echo("--return-date must be a real date as YYYY-MM-DD, e.g. 2026-03-14", err=True)
+        raise typer.Exit(2) from None
+    try:
+        pack = CountryPacks.load(_settings().locales_dir).get(country.upper() if country
+                                                              else None)
+    except CountryPackError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    items = plan(returned, chosen, pack.schedule_overrides)
+    typer.echo(f"{chosen.value} profile, returned {returned}, {pack.name} ({pack.timezone})")
+    typer.echo(f"{'date':<12}{'local':<8}{'after':<8}{'follow-up':<10}")
+    for item in items:
+        when = at_local(item.day, pack.checkin_local_time, pack.timezone)
+        local = when.astimezone(ZoneInfo(pack.timezone)).strftime("%H:%M")
+        typer.echo(f"{item.day.isoformat():<12}{local:<8}{item.offset:<8}{item.kind.value:<10}")
+    typer.echo(f"{len(items)} follow-ups")
 
 
 @db_app.command("upgrade")

@@ -96,6 +96,16 @@ async def sweep_alerts(runtime: Runtime, every: float) -> None:
         await asyncio.sleep(every)
 
 
+async def deliver_followups(runtime: Runtime, every: float) -> None:
+    """Due check-ins, reminders and session notices, every ``every`` seconds."""
+    while True:
+        try:
+            await runtime.engine.run_followups()
+        except Exception as exc:
+            log.error("follow-up pass failed (%s); retrying", type(exc).__name__)
+        await asyncio.sleep(every)
+
+
 async def serve(
     settings: Settings,
     adapter: TelegramAdapter,
@@ -111,6 +121,7 @@ async def serve(
     runner: web.AppRunner | None = None
     sender_task: asyncio.Task[None] | None = None
     sweeper: asyncio.Task[None] | None = None
+    scheduler: asyncio.Task[None] | None = None
     sender_stop = asyncio.Event()
     try:
         username = await adapter.open()
@@ -118,6 +129,8 @@ async def serve(
         await adapter.publish_commands(runtime.engine.catalogs)
         sender_task = asyncio.create_task(runtime.sender.run(sender_stop, poll=sender_poll))
         sweeper = asyncio.create_task(sweep_alerts(runtime, settings.alert_sweep_seconds))
+        scheduler = asyncio.create_task(deliver_followups(runtime,
+                                                          settings.followup_poll_seconds))
         if webhook_url is None:
             await adapter.delete_webhook()
             log.info("@%s is polling for updates", username)
@@ -142,6 +155,8 @@ async def serve(
     finally:
         if sweeper is not None:
             sweeper.cancel()
+        if scheduler is not None:
+            scheduler.cancel()
         if sender_task is not None:
             # Let the pass in progress finish (a send and its "sent" mark belong together);
             # cut it only if it hangs.

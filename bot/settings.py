@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8080"
     alert_sweep_seconds: Annotated[float, Field(gt=0)] = 30.0
+    followup_poll_seconds: Annotated[float, Field(gt=0)] = 30.0
     redis_url: str | None = None
     log_level: str = "INFO"
 

@@ -7,8 +7,10 @@ its label works too (the engine matches labels on every channel).
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from bot.runtime import Runtime
@@ -17,6 +19,21 @@ from flows.i18n import N_
 
 CHANNEL = "terminal"
 QUIT = {"/quit", "/exit"}
+ADVANCE = re.compile(r"/advance\s+(\d+)\s*([hdw])", re.IGNORECASE)
+
+
+class DemoClock:
+    """The chat's own time, which ``/advance 14d`` moves forward to show follow-ups."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, amount: int, unit: str) -> None:
+        self.offset += {"h": timedelta(hours=amount), "d": timedelta(days=amount),
+                        "w": timedelta(weeks=amount)}[unit.lower()]
 
 
 class TerminalTransport:
@@ -53,6 +70,7 @@ async def chat(
     chat_id: str = "local",
     locale_hint: str | None = None,
     read_line: Callable[[], str] = input,
+    clock: DemoClock | None = None,
 ) -> None:
     """Talk until /quit or end of input. Starting again continues where the person was."""
     catalogs = runtime.engine.catalogs
@@ -71,6 +89,17 @@ async def chat(
         if line.strip().lower() in QUIT:
             break
         if not line.strip():
+            continue
+        advance = ADVANCE.fullmatch(line.strip())
+        if advance is not None and clock is not None:
+            clock.advance(int(advance.group(1)), advance.group(2))
+            locale = await runtime.engine.locale_of(CHANNEL, chat_id, locale_hint)
+            transport.out.write(catalogs.render(locale, Msg(
+                N_("(demo clock: it is now {time})"),
+                {"time": clock().strftime("%Y-%m-%d %H:%M UTC")})) + "\n")
+            await runtime.engine.run_followups()
+            await runtime.engine.sweep()
+            await runtime.sender.drain()
             continue
         await runtime.engine.handle(transport.event_for(chat_id, line, locale_hint))
         await runtime.sender.drain()

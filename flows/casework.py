@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,12 +18,14 @@ from flows.countries import CountryPacks
 from flows.events import Button, Event, EventKind, Msg, OpenEscalation
 from flows.i18n import N_, Catalogs
 from storage import casework as db
+from storage import followups as followups_db
 from storage import repository as repo
 from storage.db import Connection
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = frozenset({"queue", "case", "endchat"})
+STAFF_COMMANDS = frozenset({"queue", "case", "endchat", "profile"})
+PROFILES = ("standard", "vulnerable", "trafficking", "minor")
 STAFF_BUTTON = "esc:"
 INVITE_PREFIX = "staff-"
 REALERT_EVERY = {1: timedelta(minutes=15), 2: timedelta(hours=2), 3: timedelta(hours=12)}
@@ -39,7 +42,15 @@ CATEGORY_NAMES: dict[str, str] = {
     "trauma": N_("trauma or detention"), "severe_distress": N_("severe distress"),
     "alcohol": N_("alcohol use"), "emotional": N_("emotional difficulty"),
     "support_request": N_("asks for support"), "asked_for_person": N_("asked for a person"),
-    "media": N_("voice message or file"),
+    "media": N_("voice message or file"), "low_mood": N_("very low mood twice in a row"),
+    "lost_contact": N_("lost contact: check-ins missed"),
+}
+
+
+SESSION_NAMES: dict[str, str] = {
+    "plan": N_("reintegration plan"), "survey": N_("Reintegration Sustainability Survey"),
+    "wmodel": N_("W model session"), "midterm": N_("mid-term monitoring"),
+    "final": N_("final monitoring"),
 }
 
 
@@ -73,6 +84,9 @@ class Casework:
     def __init__(self, catalogs: Catalogs, packs: CountryPacks) -> None:
         self.catalogs = catalogs
         self.packs = packs
+        # Set by the engine: recompute a person's follow-ups after a change.
+        self.replan: Callable[[Connection, repo.ParticipantRecord, datetime], int] = (
+            lambda _conn, _person, _now: 0)
 
     # Sending ---------------------------------------------------------------------------
 
@@ -180,6 +194,16 @@ class Casework:
         lines = "\n".join(f"{c.name}: {c.number}" for c in contacts)
         return Msg(N_("If you are in danger right now, please call:\n{numbers}"),
                    {"numbers": lines})
+
+    def session_due(self, conn: Connection, person: repo.ParticipantRecord, kind: str,
+                    now: datetime) -> None:
+        """A session a case manager holds (plan, survey, W model, monitoring) is due."""
+        for staff_row in db.recipients(conn, person.country, supervisors=False):
+            staff = StaffView.of(staff_row, self.catalogs)
+            self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(
+                N_("Follow-up due: {session} with {person} (returned {date})."),
+                {"session": Msg(SESSION_NAMES.get(kind, kind)), "person": person.pseudonym,
+                 "date": person.return_date.isoformat() if person.return_date else "-"})], now)
 
     # Deadlines -------------------------------------------------------------------------
 
@@ -345,6 +369,8 @@ class Casework:
             self._case(conn, staff, event.args, now)
         elif event.command == "endchat":
             self._end_chat(conn, staff, now)
+        elif event.command == "profile":
+            self._profile(conn, staff, event.args, now)
         else:
             self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
 
@@ -381,13 +407,36 @@ class Casework:
             history.append(f"#{esc.id} T{esc.tier} {esc.status} {esc.created_at:%Y-%m-%d} "
                            f"{', '.join(esc.categories or [esc.category])} {words}".strip())
         returned = person.return_date.isoformat() if person.return_date else "-"
+        checkins = [f"{c.at:%Y-%m-%d} mood {c.mood or '-'}/5"
+                    f"{' needs: ' + ', '.join(c.needs) if c.needs else ''}"
+                    f"{' — “' + c.events + '”' if c.events else ''}"
+                    for c in followups_db.recent_checkins(conn, person.id)]
         self._reply(conn, staff, now, N_(
-            "Person {person}: country {country}, language {language}, return {returned}.\n"
-            "Check-ins, W model and survey: none recorded yet.\n"
-            "Escalations:\n{history}"),
+            "Person {person}: country {country}, language {language}, return {returned}, "
+            "profile {profile}.\nRecent check-ins:\n{checkins}\nW model and survey: not "
+            "available yet.\nEscalations:\n{history}"),
             person=person.pseudonym, country=person.country or "-",
-            language=person.locale or "-", returned=returned,
-            history="\n".join(history) or "-")
+            language=person.locale or "-", returned=returned, profile=person.profile,
+            checkins="\n".join(checkins) or "-", history="\n".join(history) or "-")
+
+    def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
+        """/profile R-XXXX vulnerable: sets the follow-up schedule's profile."""
+        parts = args.split()
+        person = db.participant_by_pseudonym(conn, parts[0]) if len(parts) == 2 else None
+        if person is None or parts[1] not in PROFILES or not staff.may_see(person.country):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"profile:{args[:40]}")
+            self._reply(conn, staff, now, N_("Use /profile PERSON PROFILE, with a profile among "
+                                             "{profiles}."), profiles=", ".join(PROFILES))
+            return
+        record = repo.load_participant(conn, person.channel, person.chat_id)
+        assert record is not None
+        record.set(profile=parts[1])
+        self.replan(conn, record, now)
+        repo.save_participant(conn, record)
+        self._audit(conn, staff, "participant.profile_set", now, person.pseudonym,
+                    profile=parts[1])
+        self._reply(conn, staff, now, N_("{person} now follows the {profile} schedule."),
+                    person=person.pseudonym, profile=parts[1])
 
     def _end_chat(self, conn: Connection, staff: StaffView, now: datetime) -> None:
         handoff = db.active_handoff_of_staff(conn, staff.id)

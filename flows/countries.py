@@ -1,21 +1,24 @@
 """Country packs: what differs by country, as data (``locales/countries/<CC>.yaml``).
 
-This module reads what the escalation queue needs: emergency contacts (and whether each is
-safe to recommend to a returnee) and acknowledgement targets per referral tier. Country
-offices edit the YAML; a pack that does not validate is refused with its file and problem.
+Emergency contacts (and whether each is safe to recommend to a returnee), acknowledgement
+targets per referral tier, the time zone and the hours when the bot may write first, and
+follow-up schedule overrides. Country offices edit the YAML; a pack that does not validate
+is refused with its file and problem.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from flows.i18n import DEFAULT_LOCALES_DIR
+from flows.schedule import Kind, Profile, parse_offset
 
 # Ours (domain.md §7): acknowledge Tier 1 within 15 minutes, Tier 2 within 4 hours, Tier 3
 # within 2 days, unless the country pack says otherwise.
@@ -38,6 +41,41 @@ class CountryPack(BaseModel):
     emergency_contacts: list[EmergencyContact] = []
     acknowledgement_minutes: dict[int, int] = Field(default_factory=lambda: dict(
         DEFAULT_ACK_MINUTES))
+    # Local hours when the bot may write first (check-ins, reminders): [start, end).
+    allowed_hours: tuple[int, int] = (9, 20)
+    checkin_local_time: time = time(10, 0)
+    # Per profile and kind, offsets from the return date that replace the defaults:
+    # {"standard": {"checkin": ["2w", "4w", "2m"]}}.
+    schedule_overrides: dict[str, dict[str, list[str]]] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone (e.g. Africa/Dakar)") from None
+        return value
+
+    @field_validator("allowed_hours")
+    @classmethod
+    def _hours(cls, value: tuple[int, int]) -> tuple[int, int]:
+        start, end = value
+        if not 0 <= start < end <= 24:
+            raise ValueError("give [start, end] hours with 0 <= start < end <= 24")
+        return value
+
+    @field_validator("schedule_overrides")
+    @classmethod
+    def _overrides(cls, value: dict[str, dict[str, list[str]]]
+                   ) -> dict[str, dict[str, list[str]]]:
+        for profile, kinds in value.items():
+            Profile(profile)
+            for kind, offsets in kinds.items():
+                Kind(kind)
+                for offset in offsets:
+                    parse_offset(offset)
+        return value
 
     @field_validator("code")
     @classmethod

@@ -22,6 +22,7 @@ from flows import onboarding
 from flows.casework import Casework
 from flows.common import SHARING, request_person
 from flows.countries import CountryPacks
+from flows.dates import long_date
 from flows.events import (
     DeleteMyData,
     Effect,
@@ -31,23 +32,28 @@ from flows.events import (
     Msg,
     OpenEscalation,
     ParticipantView,
+    PostponeFollowUp,
+    RecordCheckIn,
     RecordConsent,
     Reply,
     SetPaused,
     SetProfile,
 )
 from flows.flow import RESUME, Flow, Prompt, Turn
+from flows.followups import REPLAN_FIELDS, FollowUpPlanner, Timing
 from flows.i18n import N_, Catalogs
 from flows.places import fold
 from flows.registry import FLOWS
 from flows.triage import Triage
 from storage import casework as casework_db
+from storage import followups as followups_db
 from storage import repository as repo
 from storage.db import Connection, Database
 
 log = logging.getLogger(__name__)
 
-PROFILE_FIELDS = frozenset({"locale", "country", "returned", "return_date"})
+PROFILE_FIELDS = frozenset({"locale", "country", "returned", "return_date", "profile",
+                            "last_mood"})
 SIDE_TRIPS = {"language": "language", "privacy": "privacy", "stop": "pause"}
 
 
@@ -84,6 +90,7 @@ class Engine:
         on_commit: Callable[[], None] | None = None,
         casework: Casework | None = None,
         triage: Triage | None = None,
+        timing: Timing | None = None,
     ) -> None:
         self.db = database
         self.catalogs = catalogs
@@ -94,6 +101,8 @@ class Engine:
         self.on_commit = on_commit
         self.casework = casework or Casework(catalogs, CountryPacks.load(catalogs.locales_dir))
         self.triage = triage or Triage.load(catalogs.locales_dir)
+        self.planner = FollowUpPlanner(self.casework.packs, timing)
+        self.casework.replan = self.planner.replan
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -181,6 +190,8 @@ class Engine:
             locale = participant.locale or self.default_locale
             self._write_outbox(conn, None, event, locale, turn.effects, None, now)
             return Result(Outcome.DONE)
+        if participant.changes.keys() & REPLAN_FIELDS:
+            self.planner.replan(conn, participant, now)
         repo.save_participant(conn, participant)
         view = self._view(participant)
         turn.participant = view
@@ -191,6 +202,131 @@ class Engine:
         self._write_outbox(conn, participant.id, event, view.locale, turn.effects, prompt,
                            now)
         return Result(Outcome.DONE, flow_name, state)
+
+    # Follow-ups ------------------------------------------------------------------------
+
+    async def run_followups(self, chunk: int = 100) -> int:
+        """Deliver due check-ins and reminders, and tell case managers of due sessions.
+
+        Work goes in chunks, each its own transaction, with a pause between them so that a
+        fan-out of thousands of check-ins never holds up a person who writes in.
+        """
+        total = 0
+        while True:
+            done, claimed = await self.db.run(self._followup_chunk, self.clock(), chunk)
+            total += done
+            if done and self.on_commit is not None:
+                self.on_commit()
+            if claimed < chunk:
+                return total
+            await asyncio.sleep(0)
+
+    def _followup_chunk(self, conn: Connection, now: datetime, limit: int) -> tuple[int, int]:
+        due = followups_db.claim_due(conn, now, limit)
+        reminders = followups_db.claim_reminders(conn, now, max(0, limit - len(due)))
+        done = 0
+        for row, act in [*((r, self._deliver) for r in due),
+                         *((r, self._remind) for r in reminders)]:
+            try:
+                with conn.begin_nested():  # one follow-up's conflict spoils no other
+                    done += act(conn, row, now)
+            except repo.StaleConversation:
+                followups_db.update_followup(conn, row.id, **(
+                    {"due_at": now + self.planner.timing.busy_retry} if row.status == "scheduled"
+                    else {"next_reminder_at": now + self.planner.timing.busy_retry}))
+        return done, len(due) + len(reminders)
+
+    def _busy(self, person: repo.ParticipantRecord, now: datetime) -> bool:
+        """In the middle of something: a check-in waits until the person is free."""
+        conv = person.conversation
+        if person.handoff_id is not None:
+            return True
+        if conv is None or conv.flow == "menu":
+            return False
+        return not (conv.expires_at is not None and now > conv.expires_at)
+
+    def _deliver(self, conn: Connection, row: Any, now: datetime) -> int:
+        person = repo.load_participant(conn, row.channel, row.chat_id)
+        if person is None or not self.planner.eligible(person):
+            followups_db.update_followup(conn, row.id, status="skipped")
+            return 0
+        if not self.planner.is_checkin(row.kind):
+            self.casework.session_due(conn, person, row.kind, now)
+            followups_db.update_followup(conn, row.id, status="notified")
+            return 1
+        allowed = self.planner.allowed_at(person.country, now)
+        if allowed > now:
+            followups_db.update_followup(conn, row.id, due_at=allowed)
+            return 0
+        if self._busy(person, now):
+            followups_db.update_followup(conn, row.id, due_at=now + self.planner.timing.busy_retry)
+            return 0
+        self._start_checkin(conn, person, row.id, now, reminder=False)
+        followups_db.update_followup(conn, row.id, status="sent", sent_at=now, reminders=0,
+                                     next_reminder_at=now + self.planner.timing.reminders[0])
+        return 1
+
+    def _remind(self, conn: Connection, row: Any, now: datetime) -> int:
+        person = repo.load_participant(conn, row.channel, row.chat_id)
+        timing = self.planner.timing
+        if person is None or not self.planner.eligible(person):
+            followups_db.update_followup(conn, row.id, status="skipped", next_reminder_at=None)
+            return 0
+        if row.reminders >= len(timing.reminders):
+            followups_db.update_followup(conn, row.id, status="missed", next_reminder_at=None)
+            self._missed(conn, person, row, now)
+            return 1
+        allowed = self.planner.allowed_at(person.country, now)
+        if allowed > now:
+            followups_db.update_followup(conn, row.id, next_reminder_at=allowed)
+            return 0
+        conv = person.conversation
+        if conv is not None and conv.flow == "checkin":
+            turn = Turn(self._view(person), self._trigger(person), now, dict(conv.data))
+            prompt = self.flows["checkin"](turn, conv.state).prompt()
+            self._write_outbox(conn, person.id, turn.event, turn.participant.locale,
+                               [Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))],
+                               prompt, now)
+        elif self._busy(person, now):
+            followups_db.update_followup(conn, row.id, next_reminder_at=now + timing.busy_retry)
+            return 0
+        else:
+            self._start_checkin(conn, person, row.id, now, reminder=True)
+        sent = row.reminders + 1
+        following = (timing.reminders[sent] if sent < len(timing.reminders)
+                     else timing.missed_after)
+        followups_db.update_followup(conn, row.id, reminders=sent,
+                                     next_reminder_at=row.sent_at + following)
+        return 1
+
+    def _missed(self, conn: Connection, person: repo.ParticipantRecord, row: Any,
+                now: datetime) -> None:
+        """Two missed check-ins in a row of someone vulnerable: lost contact, Tier 3."""
+        if person.profile == "standard":
+            return
+        if followups_db.previous_checkin_status(conn, person.id, row.due_at) == "missed":
+            self.casework.escalate(conn, person, OpenEscalation(
+                tier=3, category="lost_contact", source="lost_contact",
+                categories=("lost_contact",)), now)
+
+    @staticmethod
+    def _trigger(person: repo.ParticipantRecord) -> Event:
+        return Event(person.channel, person.chat_id, EventKind.TRIGGER)
+
+    def _start_checkin(self, conn: Connection, person: repo.ParticipantRecord,
+                       followup_id: int, now: datetime, *, reminder: bool) -> None:
+        conversation = person.conversation or repo.ConversationRecord(
+            "menu", "main", {}, None, None)
+        conversation.flow, conversation.state = "checkin", "opening"
+        conversation.data = {"followup": followup_id}
+        turn = Turn(self._view(person), self._trigger(person), now, dict(conversation.data))
+        prompt = self.flows["checkin"](turn, "opening").prompt()
+        repo.save_conversation(conn, person, conversation,
+                               expires_at=now + self.conversation_timeout, now=now)
+        said = ([Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))]
+                if reminder else [])
+        self._write_outbox(conn, person.id, turn.event, turn.participant.locale, list(said),
+                           prompt, now)
 
     async def sweep(self) -> int:
         """Re-alert case managers about escalations past their acknowledgement deadline."""
@@ -216,6 +352,7 @@ class Engine:
             onboarded=p.onboarded_at is not None,
             paused=bool(p.paused),
             consents=dict(p.consent_state or {}),
+            last_mood=p.last_mood,
         )
 
     # Routing ---------------------------------------------------------------------------
@@ -330,6 +467,14 @@ class Engine:
         elif command in SIDE_TRIPS:
             if flow.name != SIDE_TRIPS[command]:
                 turn.switch(SIDE_TRIPS[command], come_back=True)
+        elif command == "checkin":
+            if turn.participant.consents.get(SHARING) is None and not onboarded:
+                turn.say(N_("Let us finish setting up first."))
+            elif turn.participant.consents.get("follow_up") is True:
+                turn.switch("checkin", "mood")
+            else:
+                turn.say(N_("Check-ins need your agreement to follow-up messages. You can "
+                            "change this in /privacy."))
         elif command == "resume":
             turn.emit(SetPaused(False))
             turn.say(N_("Messages are on again."))
@@ -383,7 +528,7 @@ class Engine:
         now: datetime
     ) -> bool:
         """Write what the flow decided. True when the participant was deleted."""
-        for effect in effects:
+        for effect in list(effects):
             match effect:
                 case SetProfile(fields=fields):
                     for key, value in fields.items():
@@ -398,6 +543,19 @@ class Engine:
                     participant.set(paused=paused)
                 case MarkOnboarded():
                     participant.set(onboarded_at=now)
+                case RecordCheckIn():
+                    followups_db.record_checkin(
+                        conn, participant_id=participant.id, followup_id=effect.followup_id,
+                        now=now, mood=effect.mood, events=effect.events,
+                        needs=list(effect.needs), note=effect.note)
+                    following = followups_db.next_checkin(conn, participant.id)
+                    if following is not None:
+                        effects.append(Reply(Msg(N_("Your next check-in is on {date}."), {
+                            "date": long_date(following.date(), participant.locale or "en")})))
+                case PostponeFollowUp():
+                    followups_db.update_followup(
+                        conn, effect.followup_id, status="scheduled",
+                        due_at=now + timedelta(hours=effect.hours), next_reminder_at=None)
                 case DeleteMyData():
                     repo.delete_participant(conn, participant, now)
                     return True

@@ -107,6 +107,21 @@ class OpenEscalation:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordCheckIn:
+    followup_id: int | None
+    mood: int | None
+    events: str | None
+    needs: tuple[str, ...]
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostponeFollowUp:
+    followup_id: int
+    hours: int
+
+
+@dataclass(frozen=True, slots=True)
 class SetPaused:
     paused: bool
 
@@ -122,7 +137,8 @@ class MarkOnboarded:
 
 
 Effect = (
-    Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData | MarkOnboarded
+    Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData
+    | MarkOnboarded | RecordCheckIn | PostponeFollowUp
 )
 
 
@@ -138,3 +154,4 @@ class ParticipantView:
     onboarded: bool
     paused: bool
     consents: dict[str, bool]
+    last_mood: int | None = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flows.checkin import CheckIn
 from flows.flow import Flow
 from flows.menu import Language, Menu, OfferPerson, Pause, Privacy
 from flows.onboarding import Onboarding
 
 FLOWS: dict[str, type[Flow]] = {
-    flow.name: flow for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson)
+    flow.name: flow
+    for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson, CheckIn)
 }

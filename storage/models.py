@@ -86,6 +86,10 @@ class Participant(Base):
     # False once the channel refuses delivery (the person blocked the bot); set back to True
     # when they write again. Nothing is sent while False, but everything is kept.
     reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # standard | vulnerable | trafficking | minor: sets the follow-up schedule.
+    profile: Mapped[str] = mapped_column(String(16), default="standard",
+                                         server_default="standard")
+    last_mood: Mapped[int | None] = mapped_column(Integer)  # 1 (very bad) … 5 (very good)
     # The answers in force, per purpose; ``consents`` keeps the full history.
     consent_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
@@ -286,3 +290,46 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class FollowUp(Base):
+    """One planned contact: a check-in the bot delivers, or a session a case manager holds.
+
+    ``scheduled`` → ``sent`` (check-in delivered) → ``answered`` or, after the reminders,
+    ``missed``; sessions for case managers become ``notified``; ``skipped`` while paused.
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_due", "status", "due_at"),
+        Index("ix_followups_reminder", "status", "next_reminder_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    sent_at: Mapped[datetime | None]
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    next_reminder_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+
+
+class CheckIn(Base):
+    """A check-in's answers. Free text is the person's words: never logged."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    followup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("followups.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    mood: Mapped[int | None] = mapped_column(Integer)
+    events: Mapped[str | None] = mapped_column(Text)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -71,7 +71,7 @@ _LOAD_PARTICIPANT = (
 )
 _INSERT_PARTICIPANT = insert(_participants).returning(_participants.c.id)
 _MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
-            "reachable", "consent_state")
+            "reachable", "profile", "last_mood", "consent_state")
 _UPDATE_PARTICIPANT = (
     update(_participants)
     .where(_participants.c.id == bindparam("pid"))
@@ -125,6 +125,8 @@ class ParticipantRecord:
     onboarded_at: datetime | None
     paused: bool
     reachable: bool
+    profile: str
+    last_mood: int | None
     consent_state: dict[str, bool]
     created_at: datetime
     conversation: ConversationRecord | None = None
@@ -174,7 +176,8 @@ def create_participant(
     fields: dict[str, Any] = {
         "pseudonym": new_pseudonym(), "channel": channel, "chat_id": chat_id,
         "locale": locale, "country": None, "returned": None, "return_date": None,
-        "onboarded_at": None, "paused": False, "reachable": True, "consent_state": {},
+        "onboarded_at": None, "paused": False, "reachable": True, "profile": "standard",
+        "last_mood": None, "consent_state": {},
         "created_at": now,
     }
     new_id = conn.execute(_INSERT_PARTICIPANT, fields).scalar_one()

@@ -1,0 +1,58 @@
+"""Follow-up policy: when a person's follow-ups are planned, and when one may be delivered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flows.common import FOLLOW_UP
+from flows.countries import CountryPacks
+from flows.schedule import Kind, at_local, next_allowed, plan
+from storage import followups as db
+from storage import repository as repo
+from storage.db import Connection
+
+REPLAN_FIELDS = frozenset({"return_date", "returned", "profile", "consent_state",
+                           "onboarded_at", "country"})
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Reminders after 24 and 72 hours without an answer, missed a day after the last one;
+    a person busy in another conversation is asked again in 15 minutes."""
+
+    reminders: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=72))
+    missed_after: timedelta = timedelta(hours=96)
+    busy_retry: timedelta = timedelta(minutes=15)
+
+
+class FollowUpPlanner:
+    def __init__(self, packs: CountryPacks, timing: Timing | None = None) -> None:
+        self.packs = packs
+        self.timing = timing or Timing()
+
+    @staticmethod
+    def eligible(person: repo.ParticipantRecord) -> bool:
+        return (person.onboarded_at is not None and person.consent_state.get(FOLLOW_UP) is True
+                and person.return_date is not None and not person.paused and person.reachable)
+
+    def replan(self, conn: Connection, person: repo.ParticipantRecord, now: datetime) -> int:
+        """Recompute the person's future follow-ups from their return date and profile."""
+        if (person.onboarded_at is None or person.consent_state.get(FOLLOW_UP) is not True
+                or person.return_date is None):
+            db.cancel_scheduled(conn, person.id)
+            return 0
+        pack = self.packs.get(person.country)
+        rows = [(item.kind.value, item.seq,
+                 at_local(item.day, pack.checkin_local_time, pack.timezone))
+                for item in plan(person.return_date, person.profile, pack.schedule_overrides)]
+        return db.replace_schedule(conn, person.id, rows, now)
+
+    def allowed_at(self, country: str | None, moment: datetime) -> datetime:
+        pack = self.packs.get(country)
+        start, end = pack.allowed_hours
+        return next_allowed(moment, pack.timezone, start, end)
+
+    @staticmethod
+    def is_checkin(kind: str) -> bool:
+        return kind == Kind.CHECKIN.value

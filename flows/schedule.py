@@ -1,0 +1,133 @@
+"""Follow-up schedules as pure functions: from a return date and a profile to dated
+follow-ups (domain.md §6), and the rules for when a message may be delivered.
+
+- everyone: the reintegration plan within about a month; mid-term monitoring about six
+  months after the plan, final monitoring about twelve months after it; the Reintegration
+  Sustainability Survey as a baseline within the first month, then every three months to
+  month 12; the W model at planning and again during the plan.
+- check-ins (ours, per country configurable): standard every two weeks for three months,
+  then monthly to month 12; vulnerable weekly in month one, every two weeks to month 3, then
+  monthly to month 18; trafficking survivors monthly in months 1 to 3, twice between months
+  3 and 9, once in month 12; minors weekly for three months, every two weeks to month 12, and
+  monthly for three months more (monitoring continues after closure).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Profile(StrEnum):
+    STANDARD = "standard"
+    VULNERABLE = "vulnerable"
+    TRAFFICKING = "trafficking"
+    MINOR = "minor"
+
+
+class Kind(StrEnum):
+    CHECKIN = "checkin"
+    PLAN = "plan"
+    SURVEY = "survey"
+    WMODEL = "wmodel"
+    MIDTERM = "midterm"
+    FINAL = "final"
+
+
+_OFFSET = re.compile(r"(\d+)([dwm])")
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def parse_offset(text: str) -> tuple[int, str]:
+    """"14d", "2w", "3m" → (amount, unit); a clear error for anything else."""
+    match = _OFFSET.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r}: use a number and d, w or m, e.g. 14d, 2w, 3m")
+    return int(match.group(1)), match.group(2)
+
+
+def apply_offset(start: date, offset: str) -> date:
+    amount, unit = parse_offset(offset)
+    if unit == "d":
+        return start + timedelta(days=amount)
+    if unit == "w":
+        return start + timedelta(weeks=amount)
+    return add_months(start, amount)
+
+
+def _every(step: str, until: str, start: str = "") -> list[str]:
+    """Offsets from ``start`` (exclusive) every ``step`` up to ``until`` (inclusive), as
+    offsets from the return date."""
+    amount, unit = parse_offset(step)
+    end_amount, end_unit = parse_offset(until)
+    first, _ = parse_offset(start) if start else (0, unit)
+    offsets = []
+    n = first + amount
+    limit_days = end_amount * {"d": 1, "w": 7, "m": 30.44}[end_unit]
+    while n * {"d": 1, "w": 7, "m": 30.44}[unit] <= limit_days + 0.5:
+        offsets.append(f"{n}{unit}")
+        n += amount
+    return offsets
+
+
+CHECKINS: dict[Profile, list[str]] = {
+    Profile.STANDARD: _every("2w", "12w") + _every("1m", "12m", start="3m"),
+    Profile.VULNERABLE: _every("1w", "4w") + _every("2w", "12w", start="4w")
+    + _every("1m", "18m", start="3m"),
+    Profile.TRAFFICKING: ["1m", "2m", "3m", "5m", "8m", "12m"],
+    Profile.MINOR: _every("1w", "12w") + _every("2w", "52w", start="12w")
+    + _every("1m", "15m", start="12m"),
+}
+COMMON: dict[Kind, list[str]] = {
+    Kind.PLAN: ["30d"],
+    Kind.SURVEY: ["14d", "3m", "6m", "9m", "12m"],
+    Kind.WMODEL: ["30d", "7m"],
+    Kind.MIDTERM: ["7m"],
+    Kind.FINAL: ["13m"],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    kind: Kind
+    seq: int
+    day: date
+    offset: str
+
+
+def plan(return_date: date, profile: Profile | str,
+         overrides: dict[str, dict[str, list[str]]] | None = None) -> list[Planned]:
+    """Every follow-up for one person, in date order. ``overrides`` (from the country pack)
+    replace a kind's offsets for a profile: ``{"standard": {"checkin": ["2w", "1m"]}}``."""
+    profile = Profile(profile)
+    kinds: dict[Kind, list[str]] = {Kind.CHECKIN: CHECKINS[profile], **COMMON}
+    for kind, offsets in (overrides or {}).get(profile.value, {}).items():
+        kinds[Kind(kind)] = list(offsets)
+    planned = [Planned(kind, seq, apply_offset(return_date, offset), offset)
+               for kind, offsets in kinds.items() for seq, offset in enumerate(offsets)]
+    return sorted(planned, key=lambda p: (p.day, p.kind.value, p.seq))
+
+
+def at_local(day: date, local: time, zone: str) -> datetime:
+    """``local`` o'clock on ``day`` in ``zone``, in UTC (daylight saving included)."""
+    return datetime.combine(day, local, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def next_allowed(moment: datetime, zone: str, start: int, end: int) -> datetime:
+    """``moment`` if it falls within the allowed local hours [start, end), else the next
+    start of allowed hours: a message due at 02:00 waits until the morning."""
+    tz = ZoneInfo(zone)
+    local = moment.astimezone(tz)
+    if start <= local.hour < end:
+        return moment
+    day = local.date() if local.hour < start else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(start), tzinfo=tz).astimezone(UTC)
