@@ -215,11 +215,11 @@ def schedule_preview(
         raise typer.Exit(2) from None
     items = plan(returned, chosen, pack.schedule_overrides)
     typer.echo(f"{chosen.value} profile, returned {returned}, {pack.name} ({pack.timezone})")
-    typer.echo(f"{'date':<12}{'local':<8}{'after':<8}{'follow-up':<10}")
+    typer.echo(f"{'date':<12}{'local':<8}{'after':<8}follow-up")
     for item in items:
         when = at_local(item.day, pack.checkin_local_time, pack.timezone)
         local = when.astimezone(ZoneInfo(pack.timezone)).strftime("%H:%M")
-        typer.echo(f"{item.day.isoformat():<12}{local:<8}{item.offset:<8}{item.kind.value:<10}")
+        typer.echo(f"{item.day.isoformat():<12}{local:<8}{item.offset:<8}{item.kind.value}")
     typer.echo(f"{len(items)} follow-ups")
 
 

@@ -92,3 +92,14 @@ def test_flows_graph_unknown_name(tmp_path: Path) -> None:
     result = homecoming("flows", "graph", "nope", cwd=tmp_path)
     assert result.returncode == 2
     assert "no flow named 'nope'" in result.stderr
+
+
+def test_chat_demo_clock_brings_a_checkin(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    answers = "\n".join(["2", "1", "1", "1", "Sénégal", "1", "14/03/2026",
+                         # Three moves 8 hours apart: one lands in the allowed hours (9-20).
+                         "/advance 30d", "/advance 8h", "/advance 8h", "/quit"])
+    result = homecoming("chat", "--db", str(db), stdin=answers + "\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(horloge de démonstration : il est maintenant" in result.stdout
+    assert result.stdout.count("C'est l'heure de votre suivi") == 1
