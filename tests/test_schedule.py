@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -27,7 +28,7 @@ def checkins(profile: Profile) -> list[date]:
 def test_standard_every_two_weeks_then_monthly_to_a_year() -> None:
     days = checkins(Profile.STANDARD)
     first_three = [d for d in days if months_after(d) <= 3]
-    assert [(b - a).days for a, b in zip(first_three, first_three[1:], strict=False)] == [14] * 5
+    assert [(b - a).days for a, b in itertools.pairwise(first_three)] == [14] * 5
     later = [d for d in days if months_after(d) > 3]
     assert all(d.day == 15 for d in later) and len(later) == 9  # months 4 … 12
     assert months_after(days[-1]) == pytest.approx(12, abs=0.1)
