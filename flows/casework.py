@@ -92,7 +92,7 @@ class Casework:
 
     def send(self, conn: Connection, channel: str, chat_id: str, locale: str,
              parts: list[Msg | str], now: datetime, *, buttons: tuple[Button, ...] = (),
-             participant_id: int | None = None, priority: int = 0) -> None:
+             participant_id: int | None = None, priority: int = repo.INTERACTIVE) -> None:
         text = "\n\n".join(self.catalogs.render(locale, part) for part in parts)
         repo.add_outbox(conn, participant_id=participant_id, channel=channel, chat_id=chat_id,
                         payload={"text": text, "locale": locale,
@@ -158,7 +158,7 @@ class Casework:
                                     "prophylaxis and emergency contraception work only within "
                                     "72 hours.")))
             self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
-                      buttons=self._buttons(row.id), priority=1)
+                      buttons=self._buttons(row.id), priority=repo.URGENT)
             if media_ref:
                 self._copy_media(conn, staff, row, media_ref, now)
 
@@ -166,7 +166,7 @@ class Casework:
                     now: datetime) -> None:
         repo.add_outbox(conn, participant_id=None, channel=staff.channel, chat_id=staff.chat_id,
                         kind="copy", payload={"from_chat_id": row.p_chat_id, "message_id": ref},
-                        now=now, priority=1)
+                        now=now, priority=repo.URGENT)
 
     def _summary(self, row: Any, locale: str) -> str:
         categories = ", ".join(self.catalogs.render(locale, Msg(CATEGORY_NAMES.get(c, c)))
@@ -203,7 +203,8 @@ class Casework:
             self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(
                 N_("Follow-up due: {session} with {person} (returned {date})."),
                 {"session": Msg(SESSION_NAMES.get(kind, kind)), "person": person.pseudonym,
-                 "date": person.return_date.isoformat() if person.return_date else "-"})], now)
+                 "date": person.return_date.isoformat() if person.return_date else "-"})], now,
+                priority=repo.SCHEDULED)
 
     # Deadlines -------------------------------------------------------------------------
 

@@ -286,7 +286,7 @@ class Engine:
             prompt = self.flows["checkin"](turn, conv.state).prompt()
             self._write_outbox(conn, person.id, turn.event, turn.participant.locale,
                                [Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))],
-                               prompt, now)
+                               prompt, now, priority=repo.SCHEDULED)
         elif self._busy(person, now):
             followups_db.update_followup(conn, row.id, next_reminder_at=now + timing.busy_retry)
             return 0
@@ -326,7 +326,7 @@ class Engine:
         said = ([Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))]
                 if reminder else [])
         self._write_outbox(conn, person.id, turn.event, turn.participant.locale, list(said),
-                           prompt, now)
+                           prompt, now, priority=repo.SCHEDULED)
 
     async def sweep(self) -> int:
         """Re-alert case managers about escalations past their acknowledgement deadline."""
@@ -572,6 +572,7 @@ class Engine:
         effects: list[Effect],
         prompt: Prompt | None,
         now: datetime,
+        priority: int = 1,
     ) -> None:
         """One message per turn: what the flow said, then the question, with its buttons.
 
@@ -590,7 +591,7 @@ class Engine:
         urgent = any(isinstance(e, OpenEscalation) and e.tier == 1 for e in effects)
         repo.add_outbox(conn, participant_id=participant_id, channel=event.channel,
                         chat_id=event.chat_id, payload=payload, now=now,
-                        priority=1 if urgent else 0)
+                        priority=repo.URGENT if urgent else priority)
 
     # Failure ---------------------------------------------------------------------------
 

@@ -148,8 +148,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="message")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # Sent first when the queue is long: alerts and replies to a person at risk (1) before
-    # everything else (0), so a fan-out of check-ins never delays an alert.
+    # Sent first when the queue is long: alerts and replies to a person at risk (2), then
+    # answers to people writing now (1), then scheduled messages (0). A fan-out of check-ins
+    # never delays an alert or a reply.
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -262,6 +262,11 @@ def audit(
         "details": details or {}})
 
 
+# Outbox priorities: the sender takes the highest first. A fan-out of scheduled check-ins
+# must never delay an alert, nor the answer to someone who is writing right now.
+SCHEDULED, INTERACTIVE, URGENT = 0, 1, 2
+
+
 def add_outbox(
     conn: Connection,
     *,
@@ -271,7 +276,7 @@ def add_outbox(
     payload: dict[str, Any],
     now: datetime,
     kind: str = "message",
-    priority: int = 0,
+    priority: int = INTERACTIVE,
 ) -> None:
     conn.execute(_ADD_OUTBOX, {
         "participant_id": participant_id, "channel": channel, "chat_id": chat_id,

@@ -144,10 +144,12 @@ async def test_alerts_go_before_ordinary_messages(database: Database, clock: Fak
     def add(conn: Connection) -> None:
         for i in range(5):
             repo.add_outbox(conn, participant_id=None, channel="test", chat_id=f"r{i}",
-                            payload={"text": "check-in"}, now=clock())
+                            payload={"text": "check-in"}, now=clock(), priority=repo.SCHEDULED)
+        repo.add_outbox(conn, participant_id=None, channel="test", chat_id="writer",
+                        payload={"text": "reply"}, now=clock())  # someone writing right now
         repo.add_outbox(conn, participant_id=None, channel="test", chat_id="cm",
-                        payload={"text": "ALERT"}, now=clock(), priority=1)
+                        payload={"text": "ALERT"}, now=clock(), priority=repo.URGENT)
 
     await database.run(add)
     await sender.drain()
-    assert transport.sent[0][1]["text"] == "ALERT"
+    assert [p["text"] for _, p in transport.sent[:3]] == ["ALERT", "reply", "check-in"]
