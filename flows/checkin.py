@@ -87,8 +87,7 @@ class CheckIn(Flow):
         return value.isdigit() and int(value) <= VERY_LOW
 
     def postpone(self, _value: str = "") -> None:
-        if self.data.get("followup"):
-            self.turn.emit(PostponeFollowUp(int(self.data["followup"]), hours=24))
+        self.turn.emit(PostponeFollowUp(hours=24))
         self.say(N_("Of course. I will ask again tomorrow."))
         self.turn.back()
 
@@ -117,8 +116,7 @@ class CheckIn(Flow):
         self.data["note"] = text[:2000]
 
     def finish(self, _value: str = "") -> None:
-        followup = self.data.get("followup")
-        self.turn.emit(RecordCheckIn(int(followup) if followup else None, self.data.get("mood"),
+        self.turn.emit(RecordCheckIn(None, self.data.get("mood"),
                                      self.data.get("events"), tuple(self.data.get("needs", [])),
                                      self.data.get("note")))
         self.say(N_("Thank you for checking in."))

@@ -222,19 +222,43 @@ class Engine:
             await asyncio.sleep(0)
 
     def _followup_chunk(self, conn: Connection, now: datetime, limit: int) -> tuple[int, int]:
+        """One transaction: claim due follow-ups with their people in one query, decide each,
+        then write the messages and the follow-ups' new states in one statement each. Only
+        the conversation moves row by row, guarded by its version."""
         due = followups_db.claim_due(conn, now, limit)
         reminders = followups_db.claim_reminders(conn, now, max(0, limit - len(due)))
+        outbox: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        starting: list[tuple[repo.ParticipantRecord, dict[str, Any]]] = []
         done = 0
-        for row, act in [*((r, self._deliver) for r in due),
-                         *((r, self._remind) for r in reminders)]:
-            try:
-                with conn.begin_nested():  # one follow-up's conflict spoils no other
-                    done += act(conn, row, now)
-            except repo.StaleConversation:
-                followups_db.update_followup(conn, row.id, **(
-                    {"due_at": now + self.planner.timing.busy_retry} if row.status == "scheduled"
-                    else {"next_reminder_at": now + self.planner.timing.busy_retry}))
+        for row in due:
+            done += self._deliver(conn, row, now, updates, starting)
+        done += self._start_checkins(conn, starting, now, outbox)
+        for row in reminders:
+            done += self._remind(conn, row, now, outbox, updates)
+        repo.add_outbox_many(conn, outbox, now)
+        followups_db.update_many(conn, updates)
         return done, len(due) + len(reminders)
+
+    def _start_checkins(self, conn: Connection,
+                        starting: list[tuple[repo.ParticipantRecord, dict[str, Any]]],
+                        now: datetime, outbox: list[dict[str, Any]]) -> int:
+        """Open the check-in for everyone in one statement; who wrote in meanwhile (their
+        conversation's version moved) waits for the next pass."""
+        if not starting:
+            return 0
+        moved = repo.enter_flow_many(
+            conn, [(p.id, p.conversation.version) for p, _ in starting if p.conversation],
+            flow="checkin", state="opening", expires_at=now + self.conversation_timeout,
+            now=now)
+        for person, change in starting:
+            if person.id not in moved:
+                change["due_at"] = now + self.planner.timing.busy_retry
+                continue
+            outbox.append(self._opening(person, now, reminder=False))
+            change.update(status="sent", sent_at=now, reminders=0,
+                          next_reminder_at=now + self.planner.timing.reminders[0])
+        return len(moved)
 
     def _busy(self, person: repo.ParticipantRecord, now: datetime) -> bool:
         """In the middle of something: a check-in waits until the person is free."""
@@ -245,58 +269,66 @@ class Engine:
             return False
         return not (conv.expires_at is not None and now > conv.expires_at)
 
-    def _deliver(self, conn: Connection, row: Any, now: datetime) -> int:
-        person = repo.load_participant(conn, row.channel, row.chat_id)
+    def _deliver(self, conn: Connection, row: Any, now: datetime,
+                 updates: list[dict[str, Any]],
+                 starting: list[tuple[repo.ParticipantRecord, dict[str, Any]]]) -> int:
+        person = followups_db.person_of(row)
+        change = followups_db.unchanged(row)
+        updates.append(change)
         if person is None or not self.planner.eligible(person):
-            followups_db.update_followup(conn, row.id, status="skipped")
+            change["status"] = "skipped"
             return 0
         if not self.planner.is_checkin(row.kind):
             self.casework.session_due(conn, person, row.kind, now)
-            followups_db.update_followup(conn, row.id, status="notified")
+            change["status"] = "notified"
             return 1
         allowed = self.planner.allowed_at(person.country, now)
         if allowed > now:
-            followups_db.update_followup(conn, row.id, due_at=allowed)
+            change["due_at"] = allowed
             return 0
-        if self._busy(person, now):
-            followups_db.update_followup(conn, row.id, due_at=now + self.planner.timing.busy_retry)
+        if self._busy(person, now) or person.conversation is None:
+            change["due_at"] = now + self.planner.timing.busy_retry
             return 0
-        self._start_checkin(conn, person, row.id, now, reminder=False)
-        followups_db.update_followup(conn, row.id, status="sent", sent_at=now, reminders=0,
-                                     next_reminder_at=now + self.planner.timing.reminders[0])
-        return 1
+        starting.append((person, change))
+        return 0
 
-    def _remind(self, conn: Connection, row: Any, now: datetime) -> int:
-        person = repo.load_participant(conn, row.channel, row.chat_id)
+    def _remind(self, conn: Connection, row: Any, now: datetime,
+                outbox: list[dict[str, Any]], updates: list[dict[str, Any]]) -> int:
+        person = followups_db.person_of(row)
         timing = self.planner.timing
+        change = followups_db.unchanged(row)
+        updates.append(change)
         if person is None or not self.planner.eligible(person):
-            followups_db.update_followup(conn, row.id, status="skipped", next_reminder_at=None)
+            change.update(status="skipped", next_reminder_at=None)
             return 0
         if row.reminders >= len(timing.reminders):
-            followups_db.update_followup(conn, row.id, status="missed", next_reminder_at=None)
+            change.update(status="missed", next_reminder_at=None)
             self._missed(conn, person, row, now)
             return 1
         allowed = self.planner.allowed_at(person.country, now)
         if allowed > now:
-            followups_db.update_followup(conn, row.id, next_reminder_at=allowed)
+            change["next_reminder_at"] = allowed
             return 0
         conv = person.conversation
         if conv is not None and conv.flow == "checkin":
             turn = Turn(self._view(person), self._trigger(person), now, dict(conv.data))
             prompt = self.flows["checkin"](turn, conv.state).prompt()
-            self._write_outbox(conn, person.id, turn.event, turn.participant.locale,
-                               [Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))],
-                               prompt, now, priority=repo.SCHEDULED)
+            message = self._outbox_row(person.id, turn.event, turn.participant.locale,
+                                       [Reply(Msg(N_("A gentle reminder: your check-in is "
+                                                     "waiting.")))], prompt, repo.SCHEDULED)
         elif self._busy(person, now):
-            followups_db.update_followup(conn, row.id, next_reminder_at=now + timing.busy_retry)
+            change["next_reminder_at"] = now + timing.busy_retry
             return 0
         else:
-            self._start_checkin(conn, person, row.id, now, reminder=True)
+            message = self._start_checkin(conn, person, now)
+        if message is None:
+            change["next_reminder_at"] = now + timing.busy_retry
+            return 0
+        outbox.append(message)
         sent = row.reminders + 1
         following = (timing.reminders[sent] if sent < len(timing.reminders)
                      else timing.missed_after)
-        followups_db.update_followup(conn, row.id, reminders=sent,
-                                     next_reminder_at=row.sent_at + following)
+        change.update(reminders=sent, next_reminder_at=row.sent_at + following)
         return 1
 
     def _missed(self, conn: Connection, person: repo.ParticipantRecord, row: Any,
@@ -314,19 +346,29 @@ class Engine:
         return Event(person.channel, person.chat_id, EventKind.TRIGGER)
 
     def _start_checkin(self, conn: Connection, person: repo.ParticipantRecord,
-                       followup_id: int, now: datetime, *, reminder: bool) -> None:
+                       now: datetime) -> dict[str, Any] | None:
+        """Move one person into the check-in (a reminder); None when the conversation
+        changed meanwhile (they are writing: the check-in waits)."""
         conversation = person.conversation or repo.ConversationRecord(
             "menu", "main", {}, None, None)
-        conversation.flow, conversation.state = "checkin", "opening"
-        conversation.data = {"followup": followup_id}
-        turn = Turn(self._view(person), self._trigger(person), now, dict(conversation.data))
+        conversation.flow, conversation.state, conversation.data = "checkin", "opening", {}
+        try:
+            repo.save_conversation(conn, person, conversation,
+                                   expires_at=now + self.conversation_timeout, now=now)
+        except repo.StaleConversation:
+            return None
+        return self._opening(person, now, reminder=True)
+
+    def _opening(self, person: repo.ParticipantRecord, now: datetime, *, reminder: bool
+                 ) -> dict[str, Any]:
+        turn = Turn(self._view(person), self._trigger(person), now, {})
         prompt = self.flows["checkin"](turn, "opening").prompt()
-        repo.save_conversation(conn, person, conversation,
-                               expires_at=now + self.conversation_timeout, now=now)
-        said = ([Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))]
-                if reminder else [])
-        self._write_outbox(conn, person.id, turn.event, turn.participant.locale, list(said),
-                           prompt, now, priority=repo.SCHEDULED)
+        said: list[Effect] = ([Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))]
+                              if reminder else [])
+        row = self._outbox_row(person.id, turn.event, turn.participant.locale, said, prompt,
+                               repo.SCHEDULED)
+        assert row is not None
+        return row
 
     async def sweep(self) -> int:
         """Re-alert case managers about escalations past their acknowledgement deadline."""
@@ -553,9 +595,11 @@ class Engine:
                         effects.append(Reply(Msg(N_("Your next check-in is on {date}."), {
                             "date": long_date(following.date(), participant.locale or "en")})))
                 case PostponeFollowUp():
-                    followups_db.update_followup(
-                        conn, effect.followup_id, status="scheduled",
-                        due_at=now + timedelta(hours=effect.hours), next_reminder_at=None)
+                    current = followups_db.current_checkin(conn, participant.id)
+                    if current is not None:
+                        followups_db.update_followup(
+                            conn, current, status="scheduled",
+                            due_at=now + timedelta(hours=effect.hours), next_reminder_at=None)
                 case DeleteMyData():
                     repo.delete_participant(conn, participant, now)
                     return True
@@ -572,8 +616,21 @@ class Engine:
         effects: list[Effect],
         prompt: Prompt | None,
         now: datetime,
-        priority: int = 1,
     ) -> None:
+        row = self._outbox_row(participant_id, event, locale, effects, prompt,
+                               repo.INTERACTIVE)
+        if row is not None:
+            repo.add_outbox(conn, now=now, **row)
+
+    def _outbox_row(
+        self,
+        participant_id: int | None,
+        event: Event,
+        locale: str,
+        effects: list[Effect],
+        prompt: Prompt | None,
+        priority: int,
+    ) -> dict[str, Any] | None:
         """One message per turn: what the flow said, then the question, with its buttons.
 
         Telegram allows about one message per second per chat, so a turn's sentences go
@@ -585,13 +642,11 @@ class Engine:
             parts.append(self.catalogs.render(locale, prompt.text))
             buttons = self.catalogs.render_buttons(locale, prompt.buttons)
         if not parts:
-            return
-        payload: dict[str, Any] = {"text": "\n\n".join(parts), "buttons": buttons,
-                                   "locale": locale}
+            return None
         urgent = any(isinstance(e, OpenEscalation) and e.tier == 1 for e in effects)
-        repo.add_outbox(conn, participant_id=participant_id, channel=event.channel,
-                        chat_id=event.chat_id, payload=payload, now=now,
-                        priority=repo.URGENT if urgent else priority)
+        return {"participant_id": participant_id, "channel": event.channel,
+                "chat_id": event.chat_id, "priority": repo.URGENT if urgent else priority,
+                "payload": {"text": "\n\n".join(parts), "buttons": buttons, "locale": locale}}
 
     # Failure ---------------------------------------------------------------------------
 

@@ -117,7 +117,8 @@ class RecordCheckIn:
 
 @dataclass(frozen=True, slots=True)
 class PostponeFollowUp:
-    followup_id: int
+    """Ask again later: the delivered check-in goes back to the schedule."""
+
     hours: int
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -57,18 +57,26 @@ _CLAIM_UPDATE = {
 }
 _handoffs = Handoff.__table__
 _staff = Staff.__table__
-_LOAD_PARTICIPANT = (
-    select(_participants, _conversations.c.flow, _conversations.c.state,
-           _conversations.c.data, _conversations.c.version, _conversations.c.expires_at,
-           _handoffs.c.id.label("handoff_id"), _staff.c.id.label("handoff_staff_id"),
-           _staff.c.chat_id.label("handoff_staff_chat"))
-    .outerjoin(_conversations, _conversations.c.participant_id == _participants.c.id)
-    .outerjoin(_handoffs, (_handoffs.c.participant_id == _participants.c.id)
-               & _handoffs.c.ended_at.is_(None))
-    .outerjoin(_staff, _staff.c.id == _handoffs.c.staff_id)
-    .where(_participants.c.channel == bindparam("channel"),
-           _participants.c.chat_id == bindparam("chat"))
+PERSON_COLUMNS = (
+    *_participants.c, _conversations.c.flow, _conversations.c.state, _conversations.c.data,
+    _conversations.c.version, _conversations.c.expires_at,
+    _handoffs.c.id.label("handoff_id"), _staff.c.id.label("handoff_staff_id"),
+    _staff.c.chat_id.label("handoff_staff_chat"),
 )
+
+
+def with_person(stmt: Any) -> Any:
+    """Join a select on participants to their conversation and any active handoff."""
+    return (stmt
+            .outerjoin(_conversations, _conversations.c.participant_id == _participants.c.id)
+            .outerjoin(_handoffs, (_handoffs.c.participant_id == _participants.c.id)
+                       & _handoffs.c.ended_at.is_(None))
+            .outerjoin(_staff, _staff.c.id == _handoffs.c.staff_id))
+
+
+_LOAD_PARTICIPANT = with_person(select(*PERSON_COLUMNS).select_from(_participants)).where(
+    _participants.c.channel == bindparam("channel"),
+    _participants.c.chat_id == bindparam("chat"))
 _INSERT_PARTICIPANT = insert(_participants).returning(_participants.c.id)
 _MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
             "reachable", "profile", "last_mood", "consent_state")
@@ -158,16 +166,7 @@ def load_participant(conn: Connection, channel: str, chat_id: str) -> Participan
         _LOAD_PARTICIPANT, {"channel": channel, "chat": chat_id}).first()
     if row is None:
         return None
-    values = row._mapping
-    participant = ParticipantRecord(**{name: values[name] for name in _PARTICIPANT_FIELDS},
-                                    handoff_id=values["handoff_id"],
-                                    handoff_staff_id=values["handoff_staff_id"],
-                                    handoff_staff_chat=values["handoff_staff_chat"])
-    if values["flow"] is not None:
-        participant.conversation = ConversationRecord(
-            values["flow"], values["state"], values["data"] or {}, values["version"],
-            values["expires_at"])
-    return participant
+    return record_from(row._mapping)
 
 
 def create_participant(
@@ -223,6 +222,23 @@ def save_conversation(
     if result.rowcount != 1:
         raise StaleConversation
     conversation.version += 1
+
+
+def enter_flow_many(conn: Connection, expected: Sequence[tuple[int, int | None]], *,
+                    flow: str, state: str, expires_at: datetime, now: datetime) -> set[int]:
+    """Move many conversations to one place in one statement, each only if its version is
+    still the one read; returns the participants moved."""
+    pairs = [(pid, version) for pid, version in expected if version is not None]
+    if not pairs:
+        return set()
+    c = _conversations.c
+    result = conn.execute(
+        update(_conversations)
+        .where(tuple_(c.participant_id, c.version).in_(pairs))
+        .values(flow=flow, state=state, data={}, version=c.version + 1,
+                expires_at=expires_at, updated_at=now)
+        .returning(c.participant_id))
+    return {row.participant_id for row in result}
 
 
 def record_consent(
@@ -284,6 +300,32 @@ def add_outbox(
         "attempts": 0,
         "not_before": now, "created_at": now, "sent_at": None, "last_error": None,
     })
+
+
+def add_outbox_many(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Several messages in one statement (a fan-out). Each row: participant_id, channel,
+    chat_id, payload, priority."""
+    if rows:
+        conn.execute(_ADD_OUTBOX, [{
+            "participant_id": r["participant_id"], "channel": r["channel"],
+            "chat_id": r["chat_id"], "kind": r.get("kind", "message"), "payload": r["payload"],
+            "priority": r["priority"], "status": "pending", "attempts": 0,
+            "not_before": now, "created_at": now, "sent_at": None,
+            "last_error": None} for r in rows])
+
+
+def record_from(values: Any) -> ParticipantRecord:
+    """A participant (with conversation and handoff) from a row of ``_LOAD_PARTICIPANT``'s
+    columns, however it was selected."""
+    participant = ParticipantRecord(**{name: values[name] for name in _PARTICIPANT_FIELDS},
+                                    handoff_id=values["handoff_id"],
+                                    handoff_staff_id=values["handoff_staff_id"],
+                                    handoff_staff_chat=values["handoff_staff_chat"])
+    if values["flow"] is not None:
+        participant.conversation = ConversationRecord(
+            values["flow"], values["state"], values["data"] or {}, values["version"],
+            values["expires_at"])
+    return participant
 
 
 @dataclass(frozen=True, slots=True)
