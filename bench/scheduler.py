@@ -41,6 +41,7 @@ from storage.models import Conversation, FollowUp, Participant  # noqa: E402
 PG_URL = os.environ.get("HOMECOMING_TEST_POSTGRES_URL",
                         "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # 10:00 in Dakar: within allowed hours
+CHUNK = 100  # follow-ups per transaction, as in `homecoming run`
 
 
 def populate(conn: Any, participants: int, due: int) -> None:
@@ -89,7 +90,7 @@ async def fan_out(database: db.Database, participants: int, due: int) -> dict[st
     tracemalloc.start()
     started = time.perf_counter()
     writing = asyncio.create_task(writers())
-    delivered = await engine.run_followups(chunk=50)
+    delivered = await engine.run_followups(chunk=CHUNK)
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
