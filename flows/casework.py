@@ -412,13 +412,17 @@ class Casework:
                     f"{' needs: ' + ', '.join(c.needs) if c.needs else ''}"
                     f"{' — “' + c.events + '”' if c.events else ''}"
                     for c in followups_db.recent_checkins(conn, person.id)]
+        points = [f"{'↑' if w.kind == 'up' else '↓'} "
+                  f"{w.months_since_return if w.months_since_return is not None else '?'} m: "
+                  f"“{w.note}”" for w in followups_db.wmodel_events(conn, person.id)]
         self._reply(conn, staff, now, N_(
             "Person {person}: country {country}, language {language}, return {returned}, "
-            "profile {profile}.\nRecent check-ins:\n{checkins}\nW model and survey: not "
-            "available yet.\nEscalations:\n{history}"),
+            "profile {profile}.\nRecent check-ins:\n{checkins}\nUps and downs (W model):\n"
+            "{points}\nSurvey scores: not available yet.\nEscalations:\n{history}"),
             person=person.pseudonym, country=person.country or "-",
             language=person.locale or "-", returned=returned, profile=person.profile,
-            checkins="\n".join(checkins) or "-", history="\n".join(history) or "-")
+            checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
+            history="\n".join(history) or "-")
 
     def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
         """/profile R-XXXX vulnerable: sets the follow-up schedule's profile."""

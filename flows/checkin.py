@@ -1,4 +1,5 @@
-"""The check-in: a light opening, mood, what happened, needs, anything else, thanks.
+"""The check-in: a light opening, mood, what happened (offered as a W-model point), needs,
+anything else, thanks.
 
 Delivered by the scheduler when a follow-up is due (or started with /checkin). A very low
 mood gets a gentle question and the offer of a person; two very low moods in a row raise
@@ -10,7 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from flows.common import request_person
-from flows.events import Button, Msg, OpenEscalation, PostponeFollowUp, RecordCheckIn, SetProfile
+from flows.events import (
+    AddWModelPoint,
+    Button,
+    Msg,
+    OpenEscalation,
+    PostponeFollowUp,
+    RecordCheckIn,
+    SetProfile,
+)
 from flows.flow import Flow, Prompt
 from flows.i18n import N_
 
@@ -30,7 +39,7 @@ class CheckIn(Flow):
     name = "checkin"
     states: list[dict[str, Any]] = [
         {"name": "opening"}, {"name": "mood"}, {"name": "low_mood"}, {"name": "events"},
-        {"name": "needs"}, {"name": "note"},
+        {"name": "wmodel_offer"}, {"name": "needs"}, {"name": "note"},
     ]
     transitions: list[dict[str, Any]] = [
         {"trigger": "start", "source": "opening", "dest": "mood"},
@@ -41,7 +50,10 @@ class CheckIn(Flow):
          "after": "set_mood"},
         {"trigger": "person", "source": "low_mood", "dest": "events", "after": "ask_person"},
         {"trigger": "continue", "source": "low_mood", "dest": "events"},
-        {"trigger": "text", "source": "events", "dest": "needs", "after": "set_events"},
+        {"trigger": "text", "source": "events", "dest": "wmodel_offer", "after": "set_events"},
+        {"trigger": "up", "source": "wmodel_offer", "dest": "needs", "after": "add_point"},
+        {"trigger": "down", "source": "wmodel_offer", "dest": "needs", "after": "add_point"},
+        {"trigger": "no", "source": "wmodel_offer", "dest": "needs"},
         {"trigger": "none", "source": "events", "dest": "needs"},
         {"trigger": "need", "source": "needs", "dest": None, "after": "toggle_need"},
         {"trigger": "done", "source": "needs", "dest": "note"},
@@ -69,6 +81,13 @@ class CheckIn(Flow):
         return Prompt(Msg(N_("Has anything good or hard happened since last time? You can "
                              "write it in a few words.")),
                       (Button("none", Msg(N_("Nothing special"))),), free_text=True)
+
+    def prompt_wmodel_offer(self) -> Prompt:
+        return Prompt(Msg(N_("Would you like to add this to your ups and downs since return "
+                             "(the W model you can look at with your case manager)?")),
+                      (Button("up", Msg(N_("Yes, as a high point"))),
+                       Button("down", Msg(N_("Yes, as a hard moment"))),
+                       Button("no", Msg(N_("No")))))
 
     def prompt_needs(self) -> Prompt:
         chosen = set(self.data.get("needs", []))
@@ -105,6 +124,11 @@ class CheckIn(Flow):
 
     def set_events(self, text: str) -> None:
         self.data["events"] = text[:2000]
+
+    def add_point(self, _value: str = "") -> None:
+        kind = self.turn.event.payload or self.turn.event.text
+        if self.data.get("events") and kind in ("up", "down"):
+            self.turn.emit(AddWModelPoint(kind, self.data["events"], "checkin"))
 
     def toggle_need(self, key: str) -> None:
         if key not in dict(NEEDS):

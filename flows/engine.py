@@ -24,6 +24,7 @@ from flows.common import SHARING, request_person
 from flows.countries import CountryPacks
 from flows.dates import long_date
 from flows.events import (
+    AddWModelPoint,
     DeleteMyData,
     Effect,
     Event,
@@ -594,6 +595,13 @@ class Engine:
                     if following is not None:
                         effects.append(Reply(Msg(N_("Your next check-in is on {date}."), {
                             "date": long_date(following.date(), participant.locale or "en")})))
+                case AddWModelPoint():
+                    months = None
+                    if participant.return_date is not None and participant.returned:
+                        months = round((now.date() - participant.return_date).days / 30.44, 1)
+                    followups_db.add_wmodel_event(
+                        conn, participant_id=participant.id, kind=effect.kind, note=effect.note,
+                        months_since_return=months, source=effect.source, now=now)
                 case PostponeFollowUp():
                     current = followups_db.current_checkin(conn, participant.id)
                     if current is not None:

@@ -116,6 +116,15 @@ class RecordCheckIn:
 
 
 @dataclass(frozen=True, slots=True)
+class AddWModelPoint:
+    """A high (up) or low (down) point for the W model, in the person's words."""
+
+    kind: str
+    note: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class PostponeFollowUp:
     """Ask again later: the delivered check-in goes back to the schedule."""
 
@@ -139,7 +148,7 @@ class MarkOnboarded:
 
 Effect = (
     Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData
-    | MarkOnboarded | RecordCheckIn | PostponeFollowUp
+    | MarkOnboarded | RecordCheckIn | PostponeFollowUp | AddWModelPoint
 )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -62,6 +63,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
         datetime: UTCDateTime(),
+        float: Float(),
         date: Date(),
         dict[str, Any]: JSON(),
     }
@@ -334,3 +336,21 @@ class CheckIn(Base):
     events: Mapped[str | None] = mapped_column(Text)
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class WModelEvent(Base):
+    """A high or low point since return, in the person's words (domain.md §3). Check-ins
+    add points; the W-model flow and chart build on these rows."""
+
+    __tablename__ = "wmodel_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # up | down
+    note: Mapped[str] = mapped_column(Text)
+    months_since_return: Mapped[float | None]
+    dimension: Mapped[str | None] = mapped_column(String(16))  # economic|social|psychosocial
+    intensity: Mapped[int | None] = mapped_column(Integer)  # 1 … 5
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]

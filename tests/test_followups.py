@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from flows.i18n import Catalogs
 from storage.db import Database
-from storage.models import CheckIn, Escalation, FollowUp
+from storage.models import CheckIn, Escalation, FollowUp, WModelEvent
 from tests.conftest import FakeClock
 from tests.test_casework import CM, RETURNEE, Desk
 
@@ -75,7 +75,9 @@ async def test_a_due_checkin_is_delivered_and_answered(database: Database, catal
     await desk.press(RETURNEE, "start")
     [needs] = await desk.press(RETURNEE, "mood:4")
     assert needs["text"].startswith("Has anything good or hard happened")
-    await desk.say(RETURNEE, "Found a small job at the market")
+    [offer] = await desk.say(RETURNEE, "Found a small job at the market")
+    assert "ups and downs" in offer["text"]
+    await desk.press(RETURNEE, "up")
     [toggled] = await desk.press(RETURNEE, "need:work")
     assert "✓ Work" in [b["label"] for b in toggled["buttons"]]
     await desk.press(RETURNEE, "need:documents")
@@ -92,6 +94,12 @@ async def test_a_due_checkin_is_delivered_and_answered(database: Database, catal
                                                           ["work"])
     [answered] = await followups(desk, id=due.id)
     assert answered.status == "answered"
+    async with desk.db.sessions() as s:
+        point = await s.scalar(select(WModelEvent))
+    assert point is not None
+    assert (point.kind, point.note, point.source) == ("up", "Found a small job at the market",
+                                                      "checkin")
+    assert point.months_since_return is not None and point.months_since_return > 8
 
 
 async def test_quiet_hours_move_a_checkin_to_the_morning(database: Database,

@@ -1,4 +1,4 @@
-"""Follow-ups and check-ins; participants' profile and last mood
+"""Follow-ups, check-ins, W-model points; participants' profile and last mood
 
 Revision ID: 0004
 Revises: 0003
@@ -59,9 +59,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_checkins")),
     )
     op.create_index("ix_checkins_participant_id", "checkins", ["participant_id"])
+    op.create_table(
+        "wmodel_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("months_since_return", sa.Float(), nullable=True),
+        sa.Column("dimension", sa.String(16), nullable=True),
+        sa.Column("intensity", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["participant_id"], ["participants.id"],
+                                name=op.f("fk_wmodel_events_participant_id_participants"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wmodel_events")),
+    )
+    op.create_index("ix_wmodel_events_participant_id", "wmodel_events", ["participant_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("wmodel_events")
     op.drop_table("checkins")
     op.drop_table("followups")
     with op.batch_alter_table("participants") as batch_op:
