@@ -14,9 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from flows.content import ContentError, read_yaml
 from flows.i18n import DEFAULT_LOCALES_DIR
 from flows.schedule import Kind, Profile, parse_offset
 
@@ -99,7 +99,7 @@ class CountryPack(BaseModel):
         return [c for c in self.emergency_contacts if c.safe_to_recommend]
 
 
-class CountryPackError(Exception):
+class CountryPackError(ContentError):
     """A pack that cannot be used; the message names the file and the problem."""
 
 
@@ -122,18 +122,7 @@ class CountryPacks:
 
 @lru_cache(maxsize=64)
 def _load(path: str, _mtime: float) -> CountryPack:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else path
-        raise CountryPackError(f"{where}: not valid YAML") from None
-    try:
-        pack = CountryPack.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        place = ".".join(str(part) for part in first["loc"])
-        raise CountryPackError(f"{path}: {place}: {first['msg']}") from None
+    pack = read_yaml(Path(path), CountryPack, CountryPackError)
     if Path(path).stem != pack.code:
         raise CountryPackError(f"{path}: code {pack.code} does not match the file name")
     return pack

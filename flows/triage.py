@@ -31,9 +31,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from flows.content import ContentError, read_yaml
 from flows.i18n import DEFAULT_LOCALES_DIR
 
 FUZZY_MIN_LENGTH = 7
@@ -126,7 +126,7 @@ class LexiconFile(BaseModel):
         return value
 
 
-class LexiconError(Exception):
+class LexiconError(ContentError):
     """A lexicon that cannot be used; the message names the file and, if known, the line."""
 
 
@@ -326,16 +326,4 @@ def load_lexicon(path: Path) -> Lexicon:
 
 
 def _load(path: Path) -> Lexicon:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise LexiconError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    try:
-        spec = LexiconFile.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        place = ".".join(str(part) for part in first["loc"])
-        raise LexiconError(f"{path}: {place}: {first['msg']}") from None
-    return Lexicon(spec, str(path))
+    return Lexicon(read_yaml(path, LexiconFile, LexiconError), str(path))

@@ -1,0 +1,34 @@
+"""Content files that country offices edit (YAML), read into validated models.
+
+A file that does not parse or validate is refused with one line naming the file, and the
+line or the field at fault, so that a running bot never crashes on content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ContentError(Exception):
+    """A content file that cannot be used; ``str()`` names the file and the problem."""
+
+
+def read_yaml(path: Path, model: type[M], error: type[ContentError] = ContentError) -> M:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise error(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = ".".join(str(part) for part in first["loc"])
+        raise error(f"{path}: {place}: {first['msg']}") from None
