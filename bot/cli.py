@@ -50,7 +50,7 @@ def chat(
 
     /advance 14d moves a demo clock forward, so that scheduled check-ins arrive.
     """
-    from bot.runtime import start
+    from bot.runtime import ContentRefused, start
     from bot.terminal import DemoClock, TerminalTransport
     from bot.terminal import chat as run_chat
 
@@ -71,6 +71,9 @@ def chat(
         asyncio.run(main())
     except KeyboardInterrupt:
         typer.echo("")
+    except ContentRefused as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -81,6 +84,7 @@ def run(
 ) -> None:
     """Run the Telegram bot: long polling, or a webhook with --webhook URL."""
     from bot.run import StartupError, make_adapter, serve
+    from bot.runtime import ContentRefused
     from bot.telegram.adapter import Conflict, Unauthorized
 
     settings = _settings()
@@ -95,7 +99,7 @@ def run(
 
     try:
         asyncio.run(main())
-    except StartupError as exc:
+    except (StartupError, ContentRefused) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     except Unauthorized:

@@ -9,9 +9,14 @@ from datetime import datetime
 from bot.ratelimit import RateLimiter
 from bot.sender import Sender, Transport
 from bot.settings import Settings
+from flows.content import ContentError
 from flows.engine import Engine, utcnow
-from flows.i18n import Catalogs
+from flows.i18n import CatalogError, Catalogs
 from storage import db
+
+
+class ContentRefused(Exception):
+    """A catalog, lexicon or country pack that cannot be used: the bot does not start."""
 
 
 @dataclass
@@ -36,14 +41,18 @@ async def start(
     database = db.Database(settings.database_url)
     if upgrade:
         await db.upgrade(database.engine)
-    catalogs = Catalogs(settings.locales_dir)
-    sender = Sender(database, transports, clock=clock, limiter=limiter)
-    engine = Engine(
-        database,
-        catalogs,
-        clock=clock,
-        conversation_timeout=settings.conversation_timeout,
-        default_locale=settings.default_locale,
-        on_commit=sender.wake,
-    )
+    try:
+        catalogs = Catalogs(settings.locales_dir)
+        sender = Sender(database, transports, clock=clock, limiter=limiter)
+        engine = Engine(
+            database,
+            catalogs,
+            clock=clock,
+            conversation_timeout=settings.conversation_timeout,
+            default_locale=settings.default_locale,
+            on_commit=sender.wake,
+        )
+    except (ContentError, CatalogError) as exc:
+        await database.dispose()
+        raise ContentRefused(str(exc)) from None
     return Runtime(database, engine, sender)

@@ -48,7 +48,7 @@ def is_known_locale(code: str) -> bool:
     return True
 
 
-class CatalogError(Exception):
+class CatalogError(ValueError):
     """A catalog that cannot be read; the message names the file."""
 
 

@@ -103,3 +103,21 @@ def test_chat_demo_clock_brings_a_checkin(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "(horloge de démonstration : il est maintenant" in result.stdout
     assert result.stdout.count("C'est l'heure de votre suivi") == 1
+
+
+def test_chat_refuses_broken_content_with_one_line(tmp_path: Path) -> None:
+    import shutil
+
+    from flows.i18n import DEFAULT_LOCALES_DIR
+
+    locales = tmp_path / "locales"
+    shutil.copytree(DEFAULT_LOCALES_DIR, locales)
+    (locales / "countries" / "SN.yaml").write_text("code: SN\nname: [broken\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECOMING_")}
+    env["HOMECOMING_LOCALES_DIR"] = str(locales)
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--db", str(tmp_path / "c.db")],
+                            input="/quit\n", capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "countries/SN.yaml:3: not valid YAML" in line
