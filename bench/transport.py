@@ -9,15 +9,18 @@ dispatcher with a fake session (no network):
   messages of an onboarding (start, language, ..., return date).
 
 Updates are fed as long polling delivers them: a batch of chats at once, each chat's
-updates in order. Time runs until every reply has reached the (fake) Bot API.
+updates in order. Time runs until every reply has reached the (fake) Bot API. The three
+variants run in turn, several rounds, and each figure is the median of its rounds, so that
+a noisy moment on a shared machine does not decide a ratio.
 
-    .venv/bin/python bench/transport.py [--chats 250] [--batch 50]
+    .venv/bin/python bench/transport.py [--chats 250] [--batch 50] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
 import time
@@ -169,22 +172,32 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chats", type=int, default=250)
     parser.add_argument("--batch", type=int, default=50, help="updates processed at once")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the three variants")
     args = parser.parse_args()
+    n = args.chats * len(ONBOARDING)
+    steps, durables, bares = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "bench.db"
-        n = args.chats * len(ONBOARDING)
-        # The step variant creates and migrates the file; the durable echo then uses it too.
-        step_seconds, statements = await step_variant(
-            db_path, updates_for(range(1, args.chats + 1), 0), args.batch)
-        database = Database(f"sqlite+aiosqlite:///{db_path}")
-        durable_counter = Statements(database)
-        durable = await echo_variant(database, updates_for(range(10**6, 10**6 + args.chats),
-                                                           10**7), args.batch)
-        await database.dispose()
-        bare = await echo_variant(None, updates_for(range(2 * 10**6, 2 * 10**6 + args.chats),
-                                                    2 * 10**7), args.batch)
+        for r in range(args.rounds):
+            db_path = Path(tmp) / f"bench{r}.db"
+            base = r * 10 * args.chats
+            # The step creates and migrates the file; the durable echo then writes to it.
+            step_seconds, statements = await step_variant(
+                db_path, updates_for(range(base + 1, base + args.chats + 1), 10**6 * r),
+                args.batch)
+            database = Database(f"sqlite+aiosqlite:///{db_path}")
+            durable_counter = Statements(database)
+            durables.append(await echo_variant(
+                database, updates_for(range(10**7 + base, 10**7 + base + args.chats),
+                                      10**8 + 10**6 * r), args.batch))
+            await database.dispose()
+            bares.append(await echo_variant(
+                None, updates_for(range(2 * 10**7 + base, 2 * 10**7 + base + args.chats),
+                                  2 * 10**8 + 10**6 * r), args.batch))
+            steps.append(step_seconds)
+    step_seconds, durable, bare = (statistics.median(v) for v in (steps, durables, bares))
     print(f"transport benchmark: {n} updates per variant ({args.chats} chats x "
-          f"{len(ONBOARDING)} onboarding messages), batches of {args.batch}, SQLite file")
+          f"{len(ONBOARDING)} onboarding messages), batches of {args.batch}, SQLite file, "
+          f"median of {args.rounds} rounds")
     print(f"{'variant':<18}{'updates/s':>12}{'us/update':>14}{'statements/update':>20}")
     print(row("bare echo", n, bare))
     print(row("durable echo", n, durable, f"{durable_counter.count / n:.1f}"))

@@ -191,8 +191,8 @@ class Engine:
             locale = participant.locale or self.default_locale
             self._write_outbox(conn, None, event, locale, turn.effects, None, now)
             return Result(Outcome.DONE)
-        if participant.changes.keys() & REPLAN_FIELDS:
-            self.planner.replan(conn, participant, now)
+        if participant.onboarded_at is not None and participant.changes.keys() & REPLAN_FIELDS:
+            self.planner.replan(conn, participant, now)  # nothing is planned before
         repo.save_participant(conn, participant)
         view = self._view(participant)
         turn.participant = view
