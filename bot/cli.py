@@ -35,8 +35,10 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # transitions logs every callback at INFO; that is noise, and not ours to show.
-    logging.getLogger("transitions").setLevel(logging.WARNING)
+    # transitions logs every callback at INFO; that is noise, and not ours to show. httpx
+    # (under python-telegram-bot) logs each request URL at INFO, and the URL holds the token.
+    for noisy in ("transitions", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
 
 

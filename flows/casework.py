@@ -425,7 +425,7 @@ class Casework:
             history="\n".join(history) or "-")
 
     def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
-        """/profile R-XXXX vulnerable: sets the follow-up schedule's profile."""
+        """/profile R-7KQ2MX9P vulnerable: sets the follow-up schedule's profile."""
         parts = args.split()
         person = db.participant_by_pseudonym(conn, parts[0]) if len(parts) == 2 else None
         if person is None or parts[1] not in PROFILES or not staff.may_see(person.country):

@@ -20,7 +20,7 @@ from typing import Any
 
 from flows import onboarding
 from flows.casework import Casework
-from flows.common import SHARING, request_person
+from flows.common import FOLLOW_UP, SHARING, request_person
 from flows.countries import CountryPacks
 from flows.dates import long_date
 from flows.events import (
@@ -511,9 +511,9 @@ class Engine:
             if flow.name != SIDE_TRIPS[command]:
                 turn.switch(SIDE_TRIPS[command], come_back=True)
         elif command == "checkin":
-            if turn.participant.consents.get(SHARING) is None and not onboarded:
+            if not onboarded:
                 turn.say(N_("Let us finish setting up first."))
-            elif turn.participant.consents.get("follow_up") is True:
+            elif turn.participant.consents.get(FOLLOW_UP) is True:
                 turn.switch("checkin", "mood")
             else:
                 turn.say(N_("Check-ins need your agreement to follow-up messages. You can "
