@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from flows import onboarding
 from flows.casework import Casework
 from flows.common import FOLLOW_UP, SHARING, request_person
 from flows.countries import CountryPacks
@@ -107,7 +106,11 @@ class Engine:
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
-        onboarding.LANGUAGES[:] = catalogs.languages
+        self.languages = tuple(catalogs.languages)
+
+    def _turn(self, view: ParticipantView, event: Event, now: datetime,
+              data: dict[str, Any]) -> Turn:
+        return Turn(view, event, now, data, languages=self.languages)
 
     def _lock(self, event: Event) -> asyncio.Lock:
         key = (event.channel, event.chat_id)
@@ -184,7 +187,7 @@ class Engine:
             return Result(Outcome.DONE)
         conversation = participant.conversation or repo.ConversationRecord(
             "onboarding", self.flows["onboarding"].initial, {}, None, None)
-        turn = Turn(self._view(participant), event, now, dict(conversation.data))
+        turn = self._turn(self._view(participant), event, now, dict(conversation.data))
         flow_name, state = self._run(turn, conversation)
         deleted = self._apply(conn, participant, turn.effects, now)
         if deleted:
@@ -312,7 +315,7 @@ class Engine:
             return 0
         conv = person.conversation
         if conv is not None and conv.flow == "checkin":
-            turn = Turn(self._view(person), self._trigger(person), now, dict(conv.data))
+            turn = self._turn(self._view(person), self._trigger(person), now, dict(conv.data))
             prompt = self.flows["checkin"](turn, conv.state).prompt()
             message = self._outbox_row(person.id, turn.event, turn.participant.locale,
                                        [Reply(Msg(N_("A gentle reminder: your check-in is "
@@ -362,7 +365,7 @@ class Engine:
 
     def _opening(self, person: repo.ParticipantRecord, now: datetime, *, reminder: bool
                  ) -> dict[str, Any]:
-        turn = Turn(self._view(person), self._trigger(person), now, {})
+        turn = self._turn(self._view(person), self._trigger(person), now, {})
         prompt = self.flows["checkin"](turn, "opening").prompt()
         said: list[Effect] = ([Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))]
                               if reminder else [])
@@ -693,7 +696,7 @@ class Engine:
             participant_id = participant.id
             locale = participant.locale or locale
             if conversation is not None and conversation.flow in self.flows:
-                turn = Turn(self._view(participant), event, now, dict(conversation.data))
+                turn = self._turn(self._view(participant), event, now, dict(conversation.data))
                 try:
                     prompt = self.flows[conversation.flow](turn, conversation.state).prompt()
                 except Exception:

@@ -49,6 +49,7 @@ class Turn:
     next_state: str | None = None
     come_back: bool = False
     error: Msg | None = None
+    languages: tuple[str, ...] = ("en",)  # the languages with a catalog, to offer
     quiet: bool = False  # say what was said, but do not ask the question again
 
     def say(self, msgid: str, **params: Any) -> None:

@@ -9,7 +9,6 @@ from flows.dates import long_date
 from flows.events import Button, DeleteMyData, Msg, SetPaused, SetProfile
 from flows.flow import Flow, Prompt
 from flows.i18n import N_, autonym
-from flows.onboarding import LANGUAGES
 from flows.places import country_name
 
 
@@ -66,11 +65,11 @@ class Language(Flow):
     ]
 
     def prompt_choose(self) -> Prompt:
-        buttons = tuple(Button(f"lang:{code}", autonym(code)) for code in LANGUAGES)
+        buttons = tuple(Button(f"lang:{code}", autonym(code)) for code in self.turn.languages)
         return Prompt(Msg(N_("Which language do you want to use?")), (*buttons, BACK))
 
     def set_language(self, code: str) -> None:
-        if code in LANGUAGES:
+        if code in self.turn.languages:
             self.turn.emit(SetProfile({"locale": code}))
             self.say(N_("Done. I will write to you in this language."))
         self.to_menu()

@@ -16,8 +16,6 @@ from flows.flow import Flow, Prompt
 from flows.i18n import N_, autonym
 from flows.places import country_name, find_country
 
-LANGUAGES: list[str] = ["en"]  # replaced at start-up with the languages that have catalogs
-
 
 class Onboarding(Flow):
     name = "onboarding"
@@ -67,7 +65,7 @@ class Onboarding(Flow):
 
     # Prompts: what each state asks.
     def prompt_language(self) -> Prompt:
-        buttons = tuple(Button(f"lang:{code}", autonym(code)) for code in LANGUAGES)
+        buttons = tuple(Button(f"lang:{code}", autonym(code)) for code in self.turn.languages)
         return Prompt(Msg(N_("Hello. Which language do you want to use?")), buttons)
 
     def prompt_about(self) -> Prompt:
@@ -188,7 +186,7 @@ class Onboarding(Flow):
 
     # Callbacks.
     def set_language(self, code: str) -> None:
-        if code in LANGUAGES:
+        if code in self.turn.languages:
             self.turn.emit(SetProfile({"locale": code}))
 
     def explain_about(self, _value: str = "") -> None:
