@@ -26,6 +26,7 @@ chat: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/homecoming locales check
 	$(BIN)/pytest -q
 
 lint: setup
@@ -33,10 +34,8 @@ lint: setup
 
 # Refresh the template and merge it into every catalog after changing user-visible text.
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
-		--project=Homecoming --copyright-holder="Homecoming contributors" \
-		-o locales/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales --width 100
+	$(BIN)/homecoming locales extract
+	$(BIN)/homecoming locales update
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(MO)

@@ -20,11 +20,14 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 staff_app = typer.Typer(no_args_is_help=True, help="Case managers, supervisors and admins.")
 schedule_app = typer.Typer(no_args_is_help=True, help="Follow-up schedules.")
+locales_app = typer.Typer(no_args_is_help=True,
+                          help="Translations, lexicons and country packs.")
 flows_app = typer.Typer(no_args_is_help=True, help="Conversation flows.")
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
 app.add_typer(staff_app, name="staff")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(locales_app, name="locales")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -227,6 +230,56 @@ def schedule_preview(
         local = when.astimezone(ZoneInfo(pack.timezone)).strftime("%H:%M")
         typer.echo(f"{item.day.isoformat():<12}{local:<8}{item.offset:<8}{item.kind.value}")
     typer.echo(f"{len(items)} follow-ups")
+
+
+@locales_app.command("check")
+def locales_check() -> None:
+    """Report missing, fuzzy or broken translations and invalid lexicons or packs."""
+    from bot import locales
+
+    problems = locales.check(_settings().locales_dir)
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("all catalogs, lexicons and country packs are complete and valid")
+
+
+@locales_app.command("stats")
+def locales_stats() -> None:
+    """Coverage and review status of each language."""
+    from bot import locales
+
+    typer.echo(f"{'language':<10}{'translated':>12}{'coverage':>10}{'fuzzy':>7}  review status")
+    for report in locales.stats(_settings().locales_dir):
+        share = report.translated / report.total if report.total else 1.0
+        typer.echo(f"{report.language:<10}{report.translated:>6}/{report.total:<5}"
+                   f"{share:>10.0%}{report.fuzzy:>7}  {report.review}")
+
+
+@locales_app.command("extract")
+def locales_extract() -> None:
+    """Collect every user-visible text from the code into locales/messages.pot."""
+    from bot import locales
+
+    locales.extract(_settings().locales_dir)
+
+
+@locales_app.command("update")
+def locales_update() -> None:
+    """Merge the template into every catalog (new texts appear untranslated)."""
+    from bot import locales
+
+    locales.update(_settings().locales_dir)
+
+
+@locales_app.command("compile")
+def locales_compile() -> None:
+    """Compile every catalog to .mo (the bot also reads an edited .po directly)."""
+    from bot import locales
+
+    locales.compile_all(_settings().locales_dir)
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,90 @@
+"""`homecoming locales check` fails on each kind of defect, naming the file and line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import locales
+from flows.i18n import DEFAULT_LOCALES_DIR
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    copy = tmp_path / "locales"
+    shutil.copytree(DEFAULT_LOCALES_DIR, copy)
+    return copy
+
+
+def french(tree: Path) -> Path:
+    return tree / "fr" / "LC_MESSAGES" / "messages.po"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_shipped_content_passes() -> None:
+    assert locales.check(DEFAULT_LOCALES_DIR) == []
+
+
+def test_missing_translation(tree: Path) -> None:
+    edit(french(tree), 'msgstr "Retour"', 'msgstr ""')
+    [problem] = locales.check(tree)
+    assert "messages.po:" in problem and "missing translation: 'Back'" in problem
+
+
+def test_fuzzy_translation(tree: Path) -> None:
+    edit(french(tree), 'msgid "Back"', '#, fuzzy\nmsgid "Back"')
+    [problem] = locales.check(tree)
+    assert "fuzzy" in problem
+
+
+def test_placeholder_differs(tree: Path) -> None:
+    edit(french(tree), "Merci. Vous êtes arrivé(e) le {date}.", "Merci. Arrivée le {jour}.")
+    [problem] = locales.check(tree)
+    assert "placeholders ['jour'] differ from the source's ['date']" in problem
+
+
+def test_bad_plural_forms(tree: Path) -> None:
+    with french(tree).open("a", encoding="utf-8") as fp:
+        fp.write('\nmsgid "{n} day"\nmsgid_plural "{n} days"\nmsgstr[0] "{n} jour"\n')
+    [problem] = locales.check(tree)
+    assert "1 plural forms, fr needs 2" in problem
+
+
+def test_invalid_country_pack(tree: Path) -> None:
+    (tree / "countries" / "SN.yaml").write_text("code: SN\nname: S\ntimezone: Nowhere\n",
+                                                encoding="utf-8")
+    [problem] = locales.check(tree)
+    assert "SN.yaml: timezone" in problem
+
+
+def test_lexicon_that_does_not_parse(tree: Path) -> None:
+    (tree / "es" / "distress.yaml").write_text("language: es\ncategories: [\n",
+                                               encoding="utf-8")
+    [problem] = locales.check(tree)
+    assert "es/distress.yaml:3: not valid YAML" in problem
+
+
+def test_cli_check_and_stats(tree: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECOMING_")}
+    env["HOMECOMING_LOCALES_DIR"] = str(tree)
+    ok = subprocess.run([sys.executable, "-m", "bot", "locales", "check"], capture_output=True,
+                        text=True, env=env, cwd=tmp_path, timeout=60)
+    assert ok.returncode == 0, ok.stdout
+    stats = subprocess.run([sys.executable, "-m", "bot", "locales", "stats"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert "fr" in stats.stdout and "100%" in stats.stdout
+    assert "draft, awaiting review by a country office" in stats.stdout
+    edit(french(tree), 'msgstr "Retour"', 'msgstr ""')
+    bad = subprocess.run([sys.executable, "-m", "bot", "locales", "check"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert bad.returncode == 1 and "missing translation" in bad.stdout
