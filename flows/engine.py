@@ -168,12 +168,17 @@ class Engine:
                       else self.catalogs.best_match(event.locale_hint, self.default_locale))
             casework.refuse(conn, event, actor, locale, now)
             return Result(Outcome.DONE)
-        if event.kind in (EventKind.BLOCKED, EventKind.UNBLOCKED) or event.edited:
-            # Facts about the chat, not answers: recorded, never replied to. An edit does
-            # not re-answer an earlier question.
+        if event.kind in (EventKind.BLOCKED, EventKind.UNBLOCKED):
+            # Facts about the chat, not answers: recorded, never replied to.
             if participant is not None:
                 participant.set(reachable=event.kind is not EventKind.BLOCKED)
                 repo.save_participant(conn, participant)
+            return Result(Outcome.DONE)
+        if event.edited and (
+            participant is None or event.kind is not EventKind.TEXT
+            or self.triage.assess(event.text, [participant.locale or "en", "en"]).tier is None
+        ):
+            # An edit does not re-answer an earlier question; it is read only for distress.
             return Result(Outcome.DONE)
         if participant is None:
             locale = self.catalogs.best_match(event.locale_hint, self.default_locale)
@@ -425,6 +430,8 @@ class Engine:
             self._command(turn, flow)
         elif event.kind is EventKind.MEDIA:
             self._media(turn)
+        elif event.edited:
+            self._distress(turn)
         elif (event.kind is EventKind.BUTTON
               or self._match_button(turn.participant.locale, flow.prompt(), event.text)
               or not self._distress(turn)):

@@ -330,3 +330,13 @@ async def test_invitation_codes_are_single_use(desk: Desk) -> None:
     [refused] = await desk.say("newcomer", "/start staff-made-up")
     assert "not valid" in refused["text"]
     assert (await desk.audit()).count("staff.join_refused") == 2
+
+
+async def test_an_edited_message_is_read_for_distress_only(desk: Desk) -> None:
+    assert await desk.say(RETURNEE, "see you tomorrow", edited=True) == []
+    [reply] = await desk.say(RETURNEE, "I want to kill myself", edited=True)
+    assert "I have alerted the reintegration team" in reply["text"]
+    [escalation] = await desk.escalations()
+    assert escalation.tier == 1
+    [menu] = await desk.say(RETURNEE, "/menu")  # the conversation was not disturbed
+    assert menu["text"] == "What would you like to do?"
