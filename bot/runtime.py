@@ -13,6 +13,7 @@ from flows.content import ContentError
 from flows.engine import Engine, utcnow
 from flows.i18n import CatalogError, Catalogs
 from storage import db
+from storage.crypto import use_key
 
 
 class ContentRefused(Exception):
@@ -38,6 +39,7 @@ async def start(
     limiter: RateLimiter | None = None,
 ) -> Runtime:
     """Open the database (upgrading its schema), load catalogs, build engine and sender."""
+    use_key(settings.data_key_value())
     database = db.Database(settings.database_url)
     if upgrade:
         await db.upgrade(database.engine)

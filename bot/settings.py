@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from flows.i18n import DEFAULT_LOCALES_DIR, is_known_locale
+from storage.crypto import key_file, valid_key
 
 PREFIX = "HOMECOMING_"
 TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     alert_sweep_seconds: Annotated[float, Field(gt=0)] = 30.0
     followup_poll_seconds: Annotated[float, Field(gt=0)] = 30.0
     redis_url: str | None = None
+    data_key: SecretStr | None = None
     log_level: str = "INFO"
 
     @field_validator("locales_dir", mode="before")
@@ -60,6 +62,15 @@ class Settings(BaseSettings):
         if value is not None and not TOKEN_PATTERN.fullmatch(value.get_secret_value()):
             raise ValueError("does not look like a bot token from BotFather "
                              "(digits, a colon, then letters and digits)")
+        return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _data_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not valid_key(value.get_secret_value()):
+            raise ValueError("not a Fernet key; make one with: python3 -c \"from "
+                             "cryptography.fernet import Fernet; print(Fernet.generate_key()"
+                             ".decode())\"")
         return value
 
     @field_validator("webhook_secret")
@@ -140,6 +151,12 @@ class Settings(BaseSettings):
     @property
     def conversation_timeout(self) -> timedelta:
         return timedelta(hours=self.conversation_timeout_hours)
+
+    def data_key_value(self) -> str:
+        """The encryption key in force: the setting, else a key file in the data folder."""
+        if self.data_key is not None:
+            return self.data_key.get_secret_value()
+        return key_file(self.data_dir / "data.key")
 
     @property
     def listen(self) -> tuple[str, int]:

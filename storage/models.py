@@ -27,6 +27,8 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.crypto import SealedText
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -209,7 +211,7 @@ class Escalation(Base):
     created_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
-    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolution_note: Mapped[str | None] = mapped_column(SealedText)
 
 
 class EscalationSignal(Base):
@@ -224,8 +226,8 @@ class EscalationSignal(Base):
     source: Mapped[str] = mapped_column(String(32))
     tier: Mapped[int] = mapped_column(Integer)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # The person's words, for the case manager. Never logged.
-    excerpt: Mapped[str | None] = mapped_column(Text)
+    # The person's words, for the case manager. Never logged; encrypted at rest.
+    excerpt: Mapped[str | None] = mapped_column(SealedText)
 
 
 class Staff(Base):
@@ -333,9 +335,9 @@ class CheckIn(Base):
         ForeignKey("followups.id", ondelete="SET NULL"))
     at: Mapped[datetime]
     mood: Mapped[int | None] = mapped_column(Integer)
-    events: Mapped[str | None] = mapped_column(Text)
+    events: Mapped[str | None] = mapped_column(SealedText)
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SealedText)
 
 
 class WModelEvent(Base):
@@ -348,7 +350,7 @@ class WModelEvent(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # up | down
-    note: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(SealedText)
     months_since_return: Mapped[float | None]
     dimension: Mapped[str | None] = mapped_column(String(16))  # economic|social|psychosocial
     intensity: Mapped[int | None] = mapped_column(Integer)  # 1 … 5

@@ -60,6 +60,7 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ("HOMECOMING_WEBHOOK_LISTEN", "8080", "HOMECOMING_WEBHOOK_LISTEN: use HOST:PORT"),
         ("HOMECOMING_WEBHOOK_SECRET", "a b", "HOMECOMING_WEBHOOK_SECRET: use 1 to 256"),
         ("HOMECOMING_TELEGRAM_RATE_PER_SECOND", "0", "HOMECOMING_TELEGRAM_RATE_PER_SECOND:"),
+        ("HOMECOMING_DATA_KEY", "secret", "HOMECOMING_DATA_KEY: not a Fernet key"),
     ],
 )
 def test_bad_value_names_the_variable(

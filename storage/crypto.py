@@ -1,0 +1,74 @@
+"""Encryption at rest for what people write: their words in alerts, check-ins, the W model,
+and resolution notes. A copied database file without the key reveals none of it.
+
+Columns typed ``SealedText`` are encrypted with Fernet (AES with an authentication tag) when
+a key is in use, and read back transparently. The key comes from ``HOMECOMING_DATA_KEY``; a
+development setup without one gets a key file beside its database (``var/data.key``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+
+PREFIX = "enc1:"
+
+
+class DataKeyError(Exception):
+    """Encrypted data that cannot be read with the key in use (or with none)."""
+
+
+class _Keyring:
+    fernet: Fernet | None = None
+
+
+_KEYRING = _Keyring()
+
+
+def use_key(key: str | None) -> None:
+    """Encrypt from now on with ``key`` (None: store new text as it is)."""
+    _KEYRING.fernet = Fernet(key.encode()) if key else None
+
+
+def key_file(path: Path) -> str:
+    """The key kept in ``path``, created (readable by this user only) if missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fp:
+            fp.write(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
+def valid_key(key: str) -> bool:
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+class SealedText(TypeDecorator[str]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or _KEYRING.fernet is None:
+            return value
+        return PREFIX + _KEYRING.fernet.encrypt(value.encode()).decode()
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or not value.startswith(PREFIX):
+            return value
+        if _KEYRING.fernet is None:
+            raise DataKeyError("encrypted text found but no key is in use: set "
+                               "HOMECOMING_DATA_KEY")
+        try:
+            return _KEYRING.fernet.decrypt(value[len(PREFIX):].encode()).decode()
+        except InvalidToken:
+            raise DataKeyError("encrypted text cannot be read with this key: is "
+                               "HOMECOMING_DATA_KEY the one it was written with?") from None

@@ -1,0 +1,62 @@
+"""What people write is encrypted at rest, read back transparently, and unreadable without
+the key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select, text
+
+from storage import crypto
+from storage import followups as followups_db
+from storage import repository as repo
+from storage.db import Database
+from storage.models import CheckIn
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def key() -> Iterator[str]:
+    value = Fernet.generate_key().decode()
+    crypto.use_key(value)
+    yield value
+    crypto.use_key(None)
+
+
+async def test_words_are_sealed_at_rest(database: Database, key: str) -> None:
+    def write(conn: object) -> None:
+        person = repo.create_participant(conn, "t", "1", "en", NOW)  # type: ignore[arg-type]
+        followups_db.record_checkin(conn, participant_id=person.id, followup_id=None,  # type: ignore[arg-type]
+                                    now=NOW, mood=2, events="my brother was arrested",
+                                    needs=["safety"], note="please call me")
+
+    await database.run(write)
+    async with database.engine.connect() as conn:
+        raw = (await conn.execute(text("SELECT events, note FROM checkins"))).one()
+    assert all(value.startswith("enc1:") for value in raw)
+    assert "arrested" not in raw[0]
+    async with database.sessions() as s:
+        record = await s.scalar(select(CheckIn))
+    assert record is not None
+    assert (record.events, record.note) == ("my brother was arrested", "please call me")
+    crypto.use_key(Fernet.generate_key().decode())  # a different key
+    async with database.sessions() as s:
+        with pytest.raises(crypto.DataKeyError, match="cannot be read with this key"):
+            await s.scalar(select(CheckIn))
+    crypto.use_key(None)
+    async with database.sessions() as s:
+        with pytest.raises(crypto.DataKeyError, match="set HOMECOMING_DATA_KEY"):
+            await s.scalar(select(CheckIn))
+
+
+def test_key_file_is_private_and_stable(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "var" / "data.key"
+    first = crypto.key_file(path)
+    assert crypto.valid_key(first) and crypto.key_file(path) == first
+    assert path.stat().st_mode & 0o777 == 0o600
