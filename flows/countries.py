@@ -9,7 +9,7 @@ is refused with its file and problem.
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,12 +33,43 @@ class EmergencyContact(BaseModel):
         description="False for services that could put a returnee at risk (some police).")
 
 
+TOPICS = ("arrival", "assistance", "housing", "documents", "health", "work", "money",
+          "family", "legal", "feelings")
+
+
+class Service(BaseModel):
+    """One entry of the services directory a returnee may be referred to."""
+
+    name: str
+    topics: list[str]  # which information topics list it
+    offers: str
+    where: str
+    hours: str = ""
+    contact: str = ""
+    languages: list[str] = []
+    cost: str = ""
+    eligibility: str = ""
+    verified: date  # the last time the country office checked it
+
+    @field_validator("topics")
+    @classmethod
+    def _topics(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - set(TOPICS)
+        if unknown:
+            raise ValueError(f"unknown topics {sorted(unknown)}; use {', '.join(TOPICS)}")
+        return value
+
+
 class CountryPack(BaseModel):
     code: str
     name: str
     sample: bool = False  # shipped example data: verify before use
     timezone: str = "UTC"
     emergency_contacts: list[EmergencyContact] = []
+    services: list[Service] = []
+    # Country wording that replaces the generic text for this country's returnees, per
+    # language: {"fr": {"English source text": "texte du pays"}}.
+    messages: dict[str, dict[str, str]] = {}
     acknowledgement_minutes: dict[int, int] = Field(default_factory=lambda: dict(
         DEFAULT_ACK_MINUTES))
     # Local hours when the bot may write first (check-ins, reminders): [start, end).
@@ -93,6 +124,9 @@ class CountryPack(BaseModel):
 
     def ack_target(self, tier: int) -> timedelta:
         return timedelta(minutes=self.acknowledgement_minutes.get(tier, DEFAULT_ACK_MINUTES[3]))
+
+    def services_for(self, topic: str) -> list[Service]:
+        return [s for s in self.services if topic in s.topics]
 
     @property
     def safe_contacts(self) -> list[EmergencyContact]:

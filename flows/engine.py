@@ -35,6 +35,7 @@ from flows.events import (
     PostponeFollowUp,
     RecordCheckIn,
     RecordConsent,
+    RecordFeedback,
     Reply,
     SetPaused,
     SetProfile,
@@ -53,7 +54,7 @@ from storage.db import Connection, Database
 log = logging.getLogger(__name__)
 
 PROFILE_FIELDS = frozenset({"locale", "country", "returned", "return_date", "profile",
-                            "last_mood"})
+                            "last_mood", "checklist"})
 SIDE_TRIPS = {"language": "language", "privacy": "privacy", "stop": "pause"}
 
 
@@ -110,7 +111,8 @@ class Engine:
 
     def _turn(self, view: ParticipantView, event: Event, now: datetime,
               data: dict[str, Any]) -> Turn:
-        return Turn(view, event, now, data, languages=self.languages)
+        return Turn(view, event, now, data, languages=self.languages,
+                    pack=self.casework.packs.get(view.country))
 
     def _lock(self, event: Event) -> asyncio.Lock:
         key = (event.channel, event.chat_id)
@@ -209,7 +211,7 @@ class Engine:
         repo.save_conversation(conn, participant, conversation,
                                expires_at=now + self.conversation_timeout, now=now)
         self._write_outbox(conn, participant.id, event, view.locale, turn.effects, prompt,
-                           now)
+                           now, view.country)
         return Result(Outcome.DONE, flow_name, state)
 
     # Follow-ups ------------------------------------------------------------------------
@@ -324,7 +326,8 @@ class Engine:
             prompt = self.flows["checkin"](turn, conv.state).prompt()
             message = self._outbox_row(person.id, turn.event, turn.participant.locale,
                                        [Reply(Msg(N_("A gentle reminder: your check-in is "
-                                                     "waiting.")))], prompt, repo.SCHEDULED)
+                                                     "waiting.")))], prompt, repo.SCHEDULED,
+                                       person.country)
         elif self._busy(person, now):
             change["next_reminder_at"] = now + timing.busy_retry
             return 0
@@ -375,7 +378,7 @@ class Engine:
         said: list[Effect] = ([Reply(Msg(N_("A gentle reminder: your check-in is waiting.")))]
                               if reminder else [])
         row = self._outbox_row(person.id, turn.event, turn.participant.locale, said, prompt,
-                               repo.SCHEDULED)
+                               repo.SCHEDULED, person.country)
         assert row is not None
         return row
 
@@ -404,6 +407,7 @@ class Engine:
             paused=bool(p.paused),
             consents=dict(p.consent_state or {}),
             last_mood=p.last_mood,
+            checklist=dict(p.checklist or {}),
         )
 
     # Routing ---------------------------------------------------------------------------
@@ -605,6 +609,8 @@ class Engine:
                     if following is not None:
                         effects.append(Reply(Msg(N_("Your next check-in is on {date}."), {
                             "date": long_date(following.date(), participant.locale or "en")})))
+                case RecordFeedback(topic=topic, useful=useful):
+                    repo.record_feedback(conn, participant, topic, useful, now)
                 case AddWModelPoint():
                     months = None
                     if participant.return_date is not None and participant.returned:
@@ -634,9 +640,10 @@ class Engine:
         effects: list[Effect],
         prompt: Prompt | None,
         now: datetime,
+        country: str | None = None,
     ) -> None:
         row = self._outbox_row(participant_id, event, locale, effects, prompt,
-                               repo.INTERACTIVE)
+                               repo.INTERACTIVE, country)
         if row is not None:
             repo.add_outbox(conn, now=now, **row)
 
@@ -648,17 +655,20 @@ class Engine:
         effects: list[Effect],
         prompt: Prompt | None,
         priority: int,
+        country: str | None = None,
     ) -> dict[str, Any] | None:
         """One message per turn: what the flow said, then the question, with its buttons.
 
         Telegram allows about one message per second per chat, so a turn's sentences go
         together rather than as a burst.
         """
-        parts = [self.catalogs.render(locale, e.text) for e in effects if isinstance(e, Reply)]
+        overrides = self.casework.packs.get(country).messages.get(locale)
+        parts = [self.catalogs.render(locale, e.text, overrides) for e in effects
+                 if isinstance(e, Reply)]
         buttons: list[dict[str, str]] = []
         if prompt is not None:
-            parts.append(self.catalogs.render(locale, prompt.text))
-            buttons = self.catalogs.render_buttons(locale, prompt.buttons)
+            parts.append(self.catalogs.render(locale, prompt.text, overrides))
+            buttons = self.catalogs.render_buttons(locale, prompt.buttons, overrides)
         if not parts:
             return None
         urgent = any(isinstance(e, OpenEscalation) and e.tier == 1 for e in effects)

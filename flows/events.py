@@ -125,6 +125,14 @@ class AddWModelPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordFeedback:
+    """Was an information page useful? Counted per topic, for the country office."""
+
+    topic: str
+    useful: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PostponeFollowUp:
     """Ask again later: the delivered check-in goes back to the schedule."""
 
@@ -148,7 +156,7 @@ class MarkOnboarded:
 
 Effect = (
     Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData
-    | MarkOnboarded | RecordCheckIn | PostponeFollowUp | AddWModelPoint
+    | MarkOnboarded | RecordCheckIn | PostponeFollowUp | AddWModelPoint | RecordFeedback
 )
 
 
@@ -165,3 +173,4 @@ class ParticipantView:
     paused: bool
     consents: dict[str, bool]
     last_mood: int | None = None
+    checklist: dict[str, bool] = field(default_factory=dict)

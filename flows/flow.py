@@ -50,6 +50,7 @@ class Turn:
     come_back: bool = False
     error: Msg | None = None
     languages: tuple[str, ...] = ("en",)  # the languages with a catalog, to offer
+    pack: Any = None  # the person's CountryPack (services, numbers), when flows need it
     quiet: bool = False  # say what was said, but do not ask the question again
 
     def say(self, msgid: str, **params: Any) -> None:

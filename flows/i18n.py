@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -106,17 +106,22 @@ class Catalogs:
     def ngettext(self, locale: str, singular: str, plural: str, n: int) -> str:
         return self._for(locale).ngettext(singular, plural, n)
 
-    def render(self, locale: str, msg: Msg | str) -> str:
+    def render(self, locale: str, msg: Msg | str,
+               overrides: Mapping[str, str] | None = None) -> str:
+        """``msg`` in ``locale``; a country's own wording (``overrides``, keyed by the
+        English source) comes first, the catalog next, English last."""
         if isinstance(msg, str):
             return msg
-        if msg.plural is not None:
+        if overrides and msg.plural is None and msg.msgid in overrides:
+            template = overrides[msg.msgid]
+        elif msg.plural is not None:
             template = self.ngettext(locale, msg.msgid, msg.plural, msg.n or 0)
         else:
             template = self.gettext(locale, msg.msgid)
         if not msg.params and msg.n is None:
             return template
         params: dict[str, Any] = {
-            key: self.render(locale, value) if isinstance(value, Msg) else value
+            key: self.render(locale, value, overrides) if isinstance(value, Msg) else value
             for key, value in msg.params.items()
         }
         if msg.n is not None:
@@ -129,6 +134,8 @@ class Catalogs:
             return source.format(**params)
 
     def render_buttons(
-        self, locale: str, buttons: Iterable[Button]
+        self, locale: str, buttons: Iterable[Button],
+        overrides: Mapping[str, str] | None = None,
     ) -> list[dict[str, str]]:
-        return [{"label": self.render(locale, b.label), "data": b.payload} for b in buttons]
+        return [{"label": self.render(locale, b.label, overrides), "data": b.payload}
+                for b in buttons]

@@ -16,6 +16,7 @@ class Menu(Flow):
     name = "menu"
     states: list[dict[str, Any]] = [{"name": "main"}]
     transitions: list[dict[str, Any]] = [
+        {"trigger": "info", "source": "main", "dest": None, "after": "open_info"},
         {"trigger": "person", "source": "main", "dest": None, "after": "ask_for_person"},
         {"trigger": "language", "source": "main", "dest": None, "after": "open_language"},
         {"trigger": "privacy", "source": "main", "dest": None, "after": "open_privacy"},
@@ -32,6 +33,7 @@ class Menu(Flow):
         return Prompt(
             Msg(N_("What would you like to do?")),
             (
+                Button("info", Msg(N_("Information"))),
                 Button("person", Msg(N_("Talk to a person"))),
                 Button("language", Msg(N_("Change language"))),
                 Button("privacy", Msg(N_("My data and privacy"))),
@@ -41,6 +43,9 @@ class Menu(Flow):
 
     def ask_for_person(self, _value: str = "") -> None:
         request_person(self.turn)
+
+    def open_info(self, _value: str = "") -> None:
+        self.turn.switch("info", come_back=True)
 
     def open_language(self, _value: str = "") -> None:
         self.turn.switch("language", come_back=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flows.checkin import CheckIn
 from flows.flow import Flow
+from flows.info import Information
 from flows.menu import Language, Menu, OfferPerson, Pause, Privacy
 from flows.onboarding import Onboarding
 
 FLOWS: dict[str, type[Flow]] = {
     flow.name: flow
-    for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson, CheckIn)
+    for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson, CheckIn, Information)
 }

@@ -94,6 +94,7 @@ class Participant(Base):
     profile: Mapped[str] = mapped_column(String(16), default="standard",
                                          server_default="standard")
     last_mood: Mapped[int | None] = mapped_column(Integer)  # 1 (very bad) … 5 (very good)
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # before departure
     # The answers in force, per purpose; ``consents`` keeps the full history.
     consent_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
@@ -356,3 +357,17 @@ class WModelEvent(Base):
     intensity: Mapped[int | None] = mapped_column(Integer)  # 1 … 5
     source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+
+
+class InfoFeedback(Base):
+    """"Was this useful?" on an information page, for the country office."""
+
+    __tablename__ = "info_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    topic: Mapped[str] = mapped_column(String(16))
+    useful: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]

@@ -25,6 +25,7 @@ from storage.models import (
     Consent,
     Conversation,
     Handoff,
+    InfoFeedback,
     OutboxMessage,
     Participant,
     ProcessedUpdate,
@@ -79,7 +80,7 @@ _LOAD_PARTICIPANT = with_person(select(*PERSON_COLUMNS).select_from(_participant
     _participants.c.chat_id == bindparam("chat"))
 _INSERT_PARTICIPANT = insert(_participants).returning(_participants.c.id)
 _MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
-            "reachable", "profile", "last_mood", "consent_state")
+            "reachable", "profile", "last_mood", "checklist", "consent_state")
 _UPDATE_PARTICIPANT = (
     update(_participants)
     .where(_participants.c.id == bindparam("pid"))
@@ -135,6 +136,7 @@ class ParticipantRecord:
     reachable: bool
     profile: str
     last_mood: int | None
+    checklist: dict[str, bool]
     consent_state: dict[str, bool]
     created_at: datetime
     conversation: ConversationRecord | None = None
@@ -176,7 +178,7 @@ def create_participant(
         "pseudonym": new_pseudonym(), "channel": channel, "chat_id": chat_id,
         "locale": locale, "country": None, "returned": None, "return_date": None,
         "onboarded_at": None, "paused": False, "reachable": True, "profile": "standard",
-        "last_mood": None, "consent_state": {},
+        "last_mood": None, "checklist": {}, "consent_state": {},
         "created_at": now,
     }
     new_id = conn.execute(_INSERT_PARTICIPANT, fields).scalar_one()
@@ -239,6 +241,13 @@ def enter_flow_many(conn: Connection, expected: Sequence[tuple[int, int | None]]
                 expires_at=expires_at, updated_at=now)
         .returning(c.participant_id))
     return {row.participant_id for row in result}
+
+
+def record_feedback(conn: Connection, participant: ParticipantRecord, topic: str,
+                    useful: bool, now: datetime) -> None:
+    conn.execute(insert(InfoFeedback.__table__), {
+        "participant_id": participant.id, "country": participant.country, "topic": topic,
+        "useful": useful, "at": now})
 
 
 def record_consent(

@@ -41,7 +41,7 @@ def test_chat_onboarding_in_french_then_continue_at_the_menu(tmp_path: Path) -> 
     assert "Cette date n'existe pas" in out
     assert "14 mars 2026" in out
     assert "Que voulez-vous faire ?" in out
-    assert "[1] Parler à une personne" in out
+    assert "[1] Informations" in out and "[2] Parler à une personne" in out
     assert first.stderr == ""
 
     second = homecoming("chat", "--db", str(db), stdin="/quit\n", cwd=tmp_path)

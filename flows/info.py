@@ -1,0 +1,132 @@
+"""Information before departure and after arrival (domain.md §5): topics, short pages with
+the country's services, "was this useful?", a person on every page, and a checklist.
+
+Texts are generic and balanced; a country office adapts them per country (country pack
+``messages``) and lists its services (``services``), each with the date it was verified.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.common import BACK, request_person
+from flows.events import Button, Msg, RecordFeedback, SetProfile
+from flows.flow import Flow, Prompt
+from flows.i18n import N_
+
+TOPIC_LABELS: dict[str, str] = {
+    "arrival": N_("Arrival"), "assistance": N_("Reintegration assistance"),
+    "housing": N_("Housing"), "documents": N_("Documents"), "health": N_("Health"),
+    "work": N_("Work and training"), "money": N_("Money and debts"),
+    "family": N_("Family and community"), "legal": N_("Legal help"),
+    "feelings": N_("Ups and downs after return"),
+}
+PAGES: dict[str, list[str]] = {
+    "arrival": [N_("On arrival, staff of the reintegration programme can meet you and help "
+                   "with transport to your first destination. Keep your travel documents "
+                   "and this chat at hand.")],
+    "assistance": [N_("Your case manager will explain what assistance you can receive and "
+                      "when."),
+                   N_("Assistance is planned with you in a reintegration plan, usually within "
+                      "a month of return. What you can receive depends on the programme's "
+                      "rules; ask your case manager rather than relying on rumours.")],
+    "housing": [N_("If you have nowhere safe to stay on arrival, tell your case manager as "
+                   "soon as possible. Temporary accommodation may exist, with conditions.")],
+    "documents": [N_("Bring copies of your identity documents, diplomas and certificates. "
+                     "Your case manager can tell you where to replace missing documents.")],
+    "health": [N_("If you take medication, bring enough for the first weeks and a medical "
+                  "certificate that says what you take. Ask where to continue treatment."),
+               N_("If you feel unwell after return, you can ask for a person at any time "
+                  "with /help.")],
+    "work": [N_("Finding work takes time. Training and business support may be available; "
+                "your case manager knows what exists near you and who can apply.")],
+    "money": [N_("Make a simple budget for the first months. If you have debts, talk about "
+                 "them with your case manager early; do not borrow to pay other debts.")],
+    "family": [N_("Family and friends may expect a lot. Talking openly about why you came "
+                  "back often helps. You decide what you share.")],
+    "legal": [N_("For legal questions, your case manager can refer you to legal aid. Only "
+                 "services that are safe for returnees are listed here.")],
+    "feelings": [N_("Ups and downs after return are normal: change takes time. Set small "
+                    "goals, and ask for a person if it becomes too much.")],
+}
+CHECKLIST: dict[str, str] = {
+    "id": N_("Identity documents and copies"),
+    "medicine": N_("Medication and a medical certificate"),
+    "certificates": N_("Diplomas and work certificates"),
+    "contacts": N_("Phone numbers of family and the case manager"),
+    "money": N_("Some money for the first days"),
+}
+
+
+class Information(Flow):
+    name = "info"
+    states: list[dict[str, Any]] = [{"name": "topics"}, {"name": "page"},
+                                    {"name": "checklist"}]
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "topic", "source": "topics", "dest": "page", "after": "open_topic"},
+        {"trigger": "checklist", "source": "topics", "dest": "checklist"},
+        {"trigger": "back", "source": "topics", "dest": None, "after": "leave"},
+        {"trigger": "next", "source": "page", "dest": None, "after": "next_page"},
+        {"trigger": "useful", "source": "page", "dest": None, "after": "feedback"},
+        {"trigger": "person", "source": "page", "dest": None, "after": "ask_person"},
+        {"trigger": "topics", "source": "page", "dest": "topics"},
+        {"trigger": "item", "source": "checklist", "dest": None, "after": "tick"},
+        {"trigger": "done", "source": "checklist", "dest": "topics"},
+    ]
+
+    def prompt_topics(self) -> Prompt:
+        buttons = [Button(f"topic:{key}", Msg(label)) for key, label in TOPIC_LABELS.items()]
+        return Prompt(Msg(N_("What would you like to know about?")),
+                      (*buttons, Button("checklist", Msg(N_("Checklist before departure"))),
+                       BACK))
+
+    def prompt_page(self) -> Prompt:
+        topic = self.data.get("topic", "arrival")
+        pages = PAGES.get(topic, PAGES["arrival"])
+        index = min(int(self.data.get("page", 0)), len(pages) - 1)
+        buttons = [Button("next", Msg(N_("Next")))] if index + 1 < len(pages) else []
+        buttons += [Button("useful:yes", Msg(N_("This was useful"))),
+                    Button("useful:no", Msg(N_("Not useful"))),
+                    Button("person", Msg(N_("Ask a person"))),
+                    Button("topics", Msg(N_("Other topics")))]
+        text = Msg(pages[index])
+        services = self.turn.pack.services_for(topic) if self.turn.pack is not None else []
+        if services and index + 1 == len(pages):
+            lines = "\n".join(
+                f"• {s.name}: {s.offers}. {s.where}"
+                + (f", {s.hours}" if s.hours else "") + (f", {s.contact}" if s.contact else "")
+                + (f" ({s.cost})" if s.cost else "") for s in services)
+            text = Msg(N_("{page}\n\nWhere to go in {country} (checked {date}):\n{services}"),
+                       {"page": text, "country": self.turn.pack.name, "services": lines,
+                        "date": max(s.verified for s in services).isoformat()})
+        return Prompt(text, tuple(buttons))
+
+    def prompt_checklist(self) -> Prompt:
+        done = self.participant.checklist
+        buttons = [Button(f"item:{key}", Msg(N_("✓ {need}"), {"need": Msg(label)})
+                          if done.get(key) else Msg(label)) for key, label in CHECKLIST.items()]
+        return Prompt(Msg(N_("Before you travel, tick what is ready. You can come back to this "
+                             "list at any time.")),
+                      (*buttons, Button("done", Msg(N_("Done")))))
+
+    def open_topic(self, key: str) -> None:
+        self.data.update(topic=key if key in PAGES else "arrival", page=0)
+
+    def next_page(self, _value: str = "") -> None:
+        self.data["page"] = int(self.data.get("page", 0)) + 1
+
+    def feedback(self, value: str) -> None:
+        self.turn.emit(RecordFeedback(self.data.get("topic", ""), value == "yes"))
+        self.say(N_("Thank you, that helps us improve this information."))
+
+    def ask_person(self, _value: str = "") -> None:
+        request_person(self.turn)
+
+    def tick(self, key: str) -> None:
+        if key in CHECKLIST:
+            done = dict(self.participant.checklist)
+            done[key] = not done.get(key, False)
+            self.turn.emit(SetProfile({"checklist": done}))
+
+    def leave(self, _value: str = "") -> None:
+        self.turn.back()
