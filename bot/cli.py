@@ -62,6 +62,9 @@ def chat(
     url = f"sqlite+aiosqlite:///{db}" if db is not None else None
     settings = _settings(database_url=url)
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    # A local chat has no case managers: alerts are recorded (see /case once staff join),
+    # and the "nobody to alert" error that matters in production would only confuse here.
+    logging.getLogger("flows.casework").setLevel(logging.CRITICAL)
     transport = TerminalTransport()
     clock = DemoClock()
 
