@@ -44,8 +44,9 @@ class TerminalTransport:
         self.buttons: dict[str, list[dict[str, str]]] = {}
 
     async def send(self, chat_id: str, kind: str, payload: dict[str, Any]) -> None:
+        text = payload.get("text") or payload.get("fallback_text", "")
         lines = ["", *(f"bot: {line}" if i == 0 else f"     {line}"
-                       for i, line in enumerate(payload.get("text", "").splitlines()))]
+                       for i, line in enumerate(text.splitlines()))]
         buttons = payload.get("buttons") or []
         for number, button in enumerate(buttons, start=1):
             lines.append(f"  [{number}] {button['label']}")

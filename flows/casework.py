@@ -412,9 +412,10 @@ class Casework:
                     f"{' needs: ' + ', '.join(c.needs) if c.needs else ''}"
                     f"{' — “' + c.events + '”' if c.events else ''}"
                     for c in followups_db.recent_checkins(conn, person.id)]
+        events = followups_db.wmodel_events(conn, person.id)
         points = [f"{'↑' if w.kind == 'up' else '↓'} "
                   f"{w.months_since_return if w.months_since_return is not None else '?'} m: "
-                  f"“{w.note}”" for w in followups_db.wmodel_events(conn, person.id)]
+                  f"“{w.note}”" for w in events]
         self._reply(conn, staff, now, N_(
             "Person {person}: country {country}, language {language}, return {returned}, "
             "profile {profile}.\nRecent check-ins:\n{checkins}\nUps and downs (W model):\n"
@@ -423,6 +424,19 @@ class Casework:
             language=person.locale or "-", returned=returned, profile=person.profile,
             checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
             history="\n".join(history) or "-")
+        if events:  # the W chart, drawn by the sender when it goes out
+            render = self.catalogs.render
+            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+                            chat_id=staff.chat_id, kind="chart", now=now, payload={
+                                "title": render(staff.locale, Msg(N_("W model of {person}"),
+                                                                  {"person": person.pseudonym})),
+                                "x_label": render(staff.locale, Msg(N_("months since return"))),
+                                "y_label": render(staff.locale, Msg(N_("ups and downs"))),
+                                "caption": person.pseudonym,
+                                "fallback_text": "\n".join(points),
+                                "points": [{"m": w.months_since_return, "kind": w.kind,
+                                            "strength": w.intensity, "label": w.note[:40]}
+                                           for w in events]})
 
     def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
         """/profile R-7KQ2MX9P vulnerable: sets the follow-up schedule's profile."""

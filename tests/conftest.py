@@ -241,3 +241,6 @@ def labels(reply: dict[str, Any]) -> list[str]:
 
 def payloads(reply: dict[str, Any]) -> list[str]:
     return [b["data"] for b in reply["buttons"]]
+
+
+from tests.desk import desk  # noqa: E402,F401  (the fixture, for every test module)

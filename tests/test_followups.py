@@ -13,7 +13,7 @@ from flows.i18n import Catalogs
 from storage.db import Database
 from storage.models import CheckIn, Escalation, FollowUp, WModelEvent
 from tests.conftest import FakeClock
-from tests.test_casework import CM, RETURNEE, Desk
+from tests.desk import CM, RETURNEE, Desk
 
 # Senegal (Africa/Dakar, UTC+0): check-ins at 10:00, messages allowed 09:00-20:00.
 

@@ -249,9 +249,14 @@ async def test_photo_falls_back_to_text_when_unsupported(bot: Bot, fake: FakeTel
     try:
         await adapter.send(str(CHAT), "photo", payload)
         assert len(fake.sent(CHAT, method="sendPhoto")) == 1
+        chart = {"title": "W", "points": [{"m": 1, "kind": "up", "label": "job"}],
+                 "caption": "R-1", "fallback_text": "↑ 1 m: job"}
+        await adapter.send(str(CHAT), "chart", chart)  # drawn at send time
+        assert len(fake.sent(CHAT, method="sendPhoto")) == 2
         fake.unsupported.add("sendPhoto")
         await adapter.send(str(CHAT), "photo", payload)
-        assert fake.texts(CHAT) == ["Your chart (text)"]
+        await adapter.send(str(CHAT), "chart", chart)
+        assert fake.texts(CHAT) == ["Your chart (text)", "↑ 1 m: job"]
     finally:
         await adapter.close()
 

@@ -19,6 +19,7 @@ from aiogram.exceptions import (
 from aiogram.filters import Filter
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     CallbackQuery,
     ChatMemberUpdated,
     FSInputFile,
@@ -28,6 +29,7 @@ from aiogram.types import (
     Update,
 )
 
+from bot.charts import wmodel_png
 from bot.sender import SendError
 from bot.telegram.adapter import Conflict, TelegramAdapter, Unauthorized
 from bot.telegram.updates import callback_event, keyboard_rows, member_event, message_event
@@ -113,6 +115,8 @@ class AiogramAdapter(TelegramAdapter):
         try:
             if kind == "photo":
                 await self._send_photo(chat_id, payload)
+            elif kind == "chart":
+                await self._send_chart(chat_id, payload)
             elif kind == "copy":  # a returnee's voice message or file, to a case manager
                 await self.bot.copy_message(chat_id, payload["from_chat_id"],
                                             int(payload["message_id"]))
@@ -135,6 +139,14 @@ class AiogramAdapter(TelegramAdapter):
             # A server without sendPhoto: the words still reach the person.
             await self.bot.send_message(chat_id, payload["fallback_text"],
                                         reply_markup=self._keyboard(payload))
+
+    async def _send_chart(self, chat_id: str, payload: dict[str, Any]) -> None:
+        png = wmodel_png(payload)
+        try:
+            await self.bot.send_photo(chat_id, BufferedInputFile(png, "wmodel.png"),
+                                      caption=payload.get("caption"))
+        except TelegramNotFound:
+            await self.bot.send_message(chat_id, payload["fallback_text"])
 
     @staticmethod
     def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:

@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.charts import wmodel_png
 from bot.sender import SendError
 from bot.telegram.adapter import Conflict, TelegramAdapter, Unauthorized
 from bot.telegram.updates import callback_event, keyboard_rows, member_event, message_event
@@ -108,6 +109,12 @@ class PtbAdapter(TelegramAdapter):
         try:
             if kind == "photo":
                 await self._send_photo(chat_id, payload)
+            elif kind == "chart":
+                try:
+                    await self.bot.send_photo(chat_id, wmodel_png(payload),
+                                              caption=payload.get("caption"))
+                except InvalidToken:  # no sendPhoto on this server: the words instead
+                    await self.bot.send_message(chat_id, payload["fallback_text"])
             elif kind == "copy":  # a returnee's voice message or file, to a case manager
                 await self.bot.copy_message(chat_id, payload["from_chat_id"],
                                             int(payload["message_id"]))
