@@ -24,7 +24,7 @@ def homecoming(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedPr
 def test_chat_onboarding_in_french_then_continue_at_the_menu(tmp_path: Path) -> None:
     db = tmp_path / "chat.db"
     answers = "\n".join([
-        "2",            # Français
+        "Français",     # the label, typed
         "1",            # Continuer
         "1",            # Oui: follow-up
         "1",            # Oui: sharing
@@ -37,7 +37,7 @@ def test_chat_onboarding_in_french_then_continue_at_the_menu(tmp_path: Path) -> 
     first = homecoming("chat", "--db", str(db), stdin=answers + "\n", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     out = first.stdout
-    assert "[2] Français" in out
+    assert "] Français" in out and "] Español" in out
     assert "Cette date n'existe pas" in out
     assert "14 mars 2026" in out
     assert "Que voulez-vous faire ?" in out
@@ -96,7 +96,7 @@ def test_flows_graph_unknown_name(tmp_path: Path) -> None:
 
 def test_chat_demo_clock_brings_a_checkin(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    answers = "\n".join(["2", "1", "1", "1", "Sénégal", "1", "14/03/2026",
+    answers = "\n".join(["Français", "1", "1", "1", "Sénégal", "1", "14/03/2026",
                          # Three moves 8 hours apart: one lands in the allowed hours (9-20).
                          "/advance 30d", "/advance 8h", "/advance 8h", "/quit"])
     result = homecoming("chat", "--db", str(db), stdin=answers + "\n", cwd=tmp_path)

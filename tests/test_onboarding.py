@@ -151,8 +151,9 @@ async def test_tell_me_more_on_each_consent(bot: Harness) -> None:
 
 
 async def test_typing_a_number_or_a_label_answers(bot: Harness) -> None:
-    await bot.say("/start")
-    reply = await bot.say("2")  # the second language button: French
+    languages = await bot.say("/start")
+    french = payloads(languages).index("lang:fr") + 1
+    reply = await bot.say(str(french))  # the number shown beside "Français"
     assert "assistant automatique" in reply["text"]
     reply = await bot.say("continuer")  # the label, in any case
     assert "messages de suivi" in reply["text"]
