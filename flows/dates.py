@@ -10,6 +10,8 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date, get_date_format
 
+_BIDI_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
 
 class DateProblem(StrEnum):
     UNREADABLE = "unreadable"
@@ -33,6 +35,7 @@ def parse_date(text: str, locale: str) -> date:
 
     When the day is above 12 the order is unambiguous and is used whatever the locale says.
     """
+    text = _BIDI_MARKS.sub("", text)  # Arabic dates carry invisible direction marks
     parts = re.findall(r"\d+", text)
     if len(parts) != 3 or re.search(r"[^\d\s./\-]", text.strip()):
         raise DateInputError(DateProblem.UNREADABLE)

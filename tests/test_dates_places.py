@@ -20,6 +20,8 @@ from flows.places import find_country
         ("3/4/26", "fr", date(2026, 4, 3)),  # fr reads day first
         ("14/03/2026", "en", date(2026, 3, 14)),  # day above 12: unambiguous
         (" 01 - 02 - 2026 ", "fr", date(2026, 2, 1)),
+        ("14\u200f/3\u200f/2026", "ar", date(2026, 3, 14)),  # Babel's Arabic format
+        ("١٤/٣/٢٠٢٦", "ar", date(2026, 3, 14)),  # Arabic-Indic digits
     ],
 )
 def test_parse_date(text: str, locale: str, expected: date) -> None:

@@ -72,3 +72,20 @@ def test_override_precedence_without_a_country(catalogs: Catalogs) -> None:
     assert catalogs.render("fr", msg).startswith("Votre gestionnaire de cas vous expliquera")
     assert catalogs.render("fr", msg, {msg.msgid: "Texte du pays"}) == "Texte du pays"
     assert catalogs.render("en", msg, {"other": "x"}) == msg.msgid
+
+
+async def test_arabic_right_to_left_stays_intact(bot: Harness) -> None:
+    from flows.dates import example_date
+
+    await bot.say("/start")
+    await bot.press("lang:ar")
+    for payload in ("next", "yes", "yes"):
+        await bot.press(payload)
+    asked = await bot.say("السنغال")  # the country in Arabic
+    assert "السنغال" in asked["text"]
+    question = await bot.press("yes")
+    assert example_date("ar") in question["text"]  # with its direction marks
+    done = await bot.say(example_date("ar"))  # typed as shown, marks and all
+    assert "14 مارس 2026" in done["text"]
+    catalog_text = Catalogs().gettext("ar", "What would you like to do?")
+    assert done["text"].endswith(catalog_text)  # the text, byte for byte, no reordering
