@@ -123,7 +123,7 @@ async def test_onboarding_over_http_with_inline_buttons(bot: Bot, fake: FakeTele
     await fake.wait_for(lambda: len(fake.sent(method="editMessageReplyMarkup")) == 5)
     commands = {c.params.get("language_code"): c.params["commands"]
                 for c in fake.sent(method="setMyCommands")}
-    assert set(commands) == {None, "en", "ar", "es", "fa", "fr"}
+    assert set(commands) == {None, "en", "am", "ar", "es", "fa", "fr"}
     assert {"command": "help", "description": "Parler à une personne"} in commands["fr"]
     participant = await bot.participant()
     assert participant is not None and participant.country == "SN"
