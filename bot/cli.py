@@ -50,6 +50,8 @@ def chat(
     lang: Annotated[str | None, typer.Option(help="Language to start in, e.g. fr")] = None,
     db: Annotated[Path | None, typer.Option(help="SQLite file to keep the chat in")] = None,
     user: Annotated[str, typer.Option(help="Who is chatting (one conversation each)")] = "local",
+    country: Annotated[str | None, typer.Option(
+        help="Country pack to try, e.g. SN: offered when the bot asks the country")] = None,
 ) -> None:
     """Talk to the bot in this terminal. Run it again to continue where you left off.
 
@@ -58,7 +60,11 @@ def chat(
     from bot.runtime import ContentRefused, start
     from bot.terminal import DemoClock, TerminalTransport
     from bot.terminal import chat as run_chat
+    from flows.places import find_country
 
+    if country is not None and find_country(country, "en") is None:
+        typer.echo(f"--country {country!r} is not a country code, e.g. SN", err=True)
+        raise typer.Exit(2)
     url = f"sqlite+aiosqlite:///{db}" if db is not None else None
     settings = _settings(database_url=url)
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -71,7 +77,8 @@ def chat(
     async def main() -> None:
         runtime = await start(settings, {transport.channel: transport}, clock=clock)
         try:
-            await run_chat(runtime, transport, chat_id=user, locale_hint=lang, clock=clock)
+            await run_chat(runtime, transport, chat_id=user, locale_hint=lang, clock=clock,
+                           country_hint=country.upper() if country else None)
         finally:
             await runtime.close()
 

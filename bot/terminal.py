@@ -54,14 +54,16 @@ class TerminalTransport:
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()
 
-    def event_for(self, chat_id: str, line: str, locale_hint: str | None) -> Event:
+    def event_for(self, chat_id: str, line: str, locale_hint: str | None,
+                  country_hint: str | None = None) -> Event:
         """A typed number that matches a shown button is a button press."""
         text = line.strip()
         buttons = self.buttons.get(chat_id) or []
         if text.isdigit() and 1 <= int(text) <= len(buttons):
             return Event(CHANNEL, chat_id, EventKind.BUTTON, payload=buttons[int(text) - 1]["data"],
-                         locale_hint=locale_hint)
-        return Event.from_text(CHANNEL, chat_id, text, locale_hint=locale_hint)
+                         locale_hint=locale_hint, country_hint=country_hint)
+        return Event.from_text(CHANNEL, chat_id, text, locale_hint=locale_hint,
+                               country_hint=country_hint)
 
 
 async def chat(
@@ -72,6 +74,7 @@ async def chat(
     locale_hint: str | None = None,
     read_line: Callable[[], str] = input,
     clock: DemoClock | None = None,
+    country_hint: str | None = None,
 ) -> None:
     """Talk until /quit or end of input. Starting again continues where the person was."""
     catalogs = runtime.engine.catalogs
@@ -80,7 +83,8 @@ async def chat(
         catalogs.render(locale, Msg(N_("Homecoming, local chat. Type /quit to leave."))) + "\n"
     )
     await runtime.engine.handle(Event.from_text(CHANNEL, chat_id, "/start",
-                                                locale_hint=locale_hint))
+                                                locale_hint=locale_hint,
+                                                country_hint=country_hint))
     await runtime.sender.drain()
     while True:
         try:
@@ -102,7 +106,8 @@ async def chat(
             await runtime.engine.sweep()
             await runtime.sender.drain()
             continue
-        await runtime.engine.handle(transport.event_for(chat_id, line, locale_hint))
+        await runtime.engine.handle(transport.event_for(chat_id, line, locale_hint,
+                                                        country_hint))
         await runtime.sender.drain()
     locale = await runtime.engine.locale_of(CHANNEL, chat_id, locale_hint)
     transport.out.write(

@@ -39,6 +39,7 @@ class Event:
     locale_hint: str | None = None
     edited: bool = False  # an edit of an earlier message, not a new answer
     ref: str = ""  # the channel's id of the message (to forward media to a case manager)
+    country_hint: str | None = None  # the country a channel suggests (a demo chat's --country)
 
     @classmethod
     def from_text(cls, channel: str, chat_id: str, text: str, **kw: Any) -> Event:

@@ -51,6 +51,8 @@ class Onboarding(Flow):
          "after": "explain_sharing"},
         {"trigger": "text", "source": "country", "dest": "returned",
          "conditions": "known_country", "after": "set_country"},
+        {"trigger": "country", "source": "country", "dest": "returned",
+         "conditions": "known_country", "after": "set_country"},
         {"trigger": "yes", "source": "returned", "dest": "return_date"},
         {"trigger": "no", "source": "returned", "dest": "planned_date"},
         {"trigger": "text", "source": "return_date", "dest": None,
@@ -103,9 +105,12 @@ class Onboarding(Flow):
         )
 
     def prompt_country(self) -> Prompt:
+        hint = self.turn.event.country_hint
+        buttons = ((Button(f"country:{hint}", country_name(hint, self.participant.locale)),)
+                   if hint else ())
         return Prompt(
             Msg(N_("Which country are you returning to? Please write its name.")),
-            free_text=True,
+            buttons, free_text=True,
         )
 
     def prompt_returned(self) -> Prompt:

@@ -121,3 +121,14 @@ def test_chat_refuses_broken_content_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert "countries/SN.yaml:3: not valid YAML" in line
+
+
+def test_chat_with_a_country_offers_it(tmp_path: Path) -> None:
+    answers = "\n".join(["Français", "1", "1", "1", "1", "/quit"])
+    result = homecoming("chat", "--db", str(tmp_path / "c.db"), "--country", "af",
+                        stdin=answers + "\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "[1] Afghanistan" in result.stdout
+    assert "Êtes-vous déjà de retour dans ce pays : Afghanistan ?" in result.stdout
+    bad = homecoming("chat", "--country", "XX1", stdin="/quit\n", cwd=tmp_path)
+    assert bad.returncode == 2 and "is not a country code" in bad.stderr
