@@ -3,6 +3,7 @@ the pre-departure checklist, and a country's own wording before the generic one.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from flows.events import Msg
@@ -74,18 +75,22 @@ def test_override_precedence_without_a_country(catalogs: Catalogs) -> None:
     assert catalogs.render("en", msg, {"other": "x"}) == msg.msgid
 
 
-async def test_arabic_right_to_left_stays_intact(bot: Harness) -> None:
+@pytest.mark.parametrize(("lang", "country", "long_date"), [
+    ("ar", "السنغال", "14 مارس 2026"), ("fa", "سنگال", "14 مارس 2026")])
+async def test_right_to_left_stays_intact(bot: Harness, lang: str, country: str,
+                                          long_date: str) -> None:
     from flows.dates import example_date
 
     await bot.say("/start")
-    await bot.press("lang:ar")
+    await bot.press(f"lang:{lang}")
     for payload in ("next", "yes", "yes"):
         await bot.press(payload)
-    asked = await bot.say("السنغال")  # the country in Arabic
-    assert "السنغال" in asked["text"]
+    asked = await bot.say(country)  # the country in the person's language
+    assert country in asked["text"]
     question = await bot.press("yes")
-    assert example_date("ar") in question["text"]  # with its direction marks
-    done = await bot.say(example_date("ar"))  # typed as shown, marks and all
-    assert "14 مارس 2026" in done["text"]
-    catalog_text = Catalogs().gettext("ar", "What would you like to do?")
+    assert example_date(lang) in question["text"]  # with any direction marks
+    done = await bot.say(example_date(lang))  # typed as shown, marks and all
+    assert long_date in done["text"]
+    catalog_text = Catalogs().gettext(lang, "What would you like to do?")
+    assert catalog_text != "What would you like to do?"
     assert done["text"].endswith(catalog_text)  # the text, byte for byte, no reordering
