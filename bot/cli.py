@@ -98,6 +98,19 @@ def run(
     transport: Annotated[str, typer.Option(help="aiogram (default) or ptb")] = "aiogram",
 ) -> None:
     """Run the Telegram bot: long polling, or a webhook with --webhook URL."""
+    _serve(webhook=webhook, transport=transport, receive=True)
+
+
+@app.command()
+def worker(
+    transport: Annotated[str, typer.Option(help="aiogram (default) or ptb")] = "aiogram",
+) -> None:
+    """Send, re-alert and deliver follow-ups without receiving updates (beside webhook
+    processes; any number of workers share the queues on PostgreSQL)."""
+    _serve(webhook=None, transport=transport, receive=False)
+
+
+def _serve(*, webhook: str | None, transport: str, receive: bool) -> None:
     from bot.run import StartupError, make_adapter, serve
     from bot.runtime import ContentRefused
     from bot.telegram.adapter import Conflict, Unauthorized
@@ -110,7 +123,8 @@ def run(
         for signame in ("SIGINT", "SIGTERM"):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(getattr(signal, signame), stop.set)
-        await serve(settings, make_adapter(settings, transport), stop, webhook_url=webhook)
+        await serve(settings, make_adapter(settings, transport), stop, webhook_url=webhook,
+                    receive=receive)
 
     try:
         asyncio.run(main())

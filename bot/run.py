@@ -10,6 +10,7 @@ import asyncio
 import hmac
 import logging
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -83,14 +84,16 @@ def webhook_app(runtime: Runtime, adapter: TelegramAdapter, secret: str) -> web.
     return app
 
 
-async def sweep_alerts(runtime: Runtime, every: float) -> None:
-    """Re-alert case managers when an acknowledgement deadline passes."""
+async def sweep_alerts(runtime: Runtime, every: float, keep: timedelta) -> None:
+    """Re-alert case managers when an acknowledgement deadline passes; forget old sent
+    messages."""
     while True:
         try:
             alerted = await runtime.engine.sweep()
             if alerted:
                 log.warning("%s escalation(s) past their acknowledgement deadline: re-alerted",
                             alerted)
+            await runtime.engine.purge_outbox(keep)
         except Exception as exc:
             log.error("deadline sweep failed (%s); retrying", type(exc).__name__)
         await asyncio.sleep(every)
@@ -114,8 +117,13 @@ async def serve(
     webhook_url: str | None = None,
     limiter: RateLimiter | None = None,
     sender_poll: float = 1.0,
+    receive: bool = True,
 ) -> None:
-    """Run until ``stop`` is set: the adapter receives, the engine decides, the sender sends."""
+    """Run until ``stop`` is set: the adapter receives, the engine decides, the sender sends.
+
+    With ``receive=False`` (``homecoming worker``) only the sender, the deadline sweep and the
+    follow-ups run: for deployments where web processes receive and workers send.
+    """
     limiter = limiter or make_limiter(settings)
     runtime = await start(settings, {adapter.channel: adapter}, limiter=limiter)
     runner: web.AppRunner | None = None
@@ -126,12 +134,19 @@ async def serve(
     try:
         username = await adapter.open()
         adapter.bind(runtime.engine.handle)
-        await adapter.publish_commands(runtime.engine.catalogs)
+        if receive:
+            await adapter.publish_commands(runtime.engine.catalogs)
         sender_task = asyncio.create_task(runtime.sender.run(sender_stop, poll=sender_poll))
-        sweeper = asyncio.create_task(sweep_alerts(runtime, settings.alert_sweep_seconds))
+        sweeper = asyncio.create_task(sweep_alerts(
+            runtime, settings.alert_sweep_seconds,
+            timedelta(days=settings.outbox_retention_days)))
         scheduler = asyncio.create_task(deliver_followups(runtime,
                                                           settings.followup_poll_seconds))
-        if webhook_url is None:
+        if not receive:
+            log.info("worker for @%s: sending, sweeping deadlines, delivering follow-ups",
+                     username)
+            await stop.wait()
+        elif webhook_url is None:
             await adapter.delete_webhook()
             log.info("@%s is polling for updates", username)
             poll = asyncio.create_task(adapter.poll(stop))

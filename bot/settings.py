@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1:8080"
     alert_sweep_seconds: Annotated[float, Field(gt=0)] = 30.0
     followup_poll_seconds: Annotated[float, Field(gt=0)] = 30.0
+    outbox_retention_days: Annotated[float, Field(gt=0)] = 7.0
     redis_url: str | None = None
     data_key: SecretStr | None = None
     log_level: str = "INFO"

@@ -382,6 +382,10 @@ class Engine:
         assert row is not None
         return row
 
+    async def purge_outbox(self, keep: timedelta) -> int:
+        """Delete delivered messages older than ``keep``."""
+        return await self.db.run(repo.purge_sent, self.clock() - keep)
+
     async def sweep(self) -> int:
         """Re-alert case managers about escalations past their acknowledgement deadline."""
         alerted = await self.db.run(self.casework.sweep, self.clock())

@@ -403,6 +403,14 @@ def mark_unreachable(conn: Connection, channel: str, chat_id: str) -> None:
     )
 
 
+def purge_sent(conn: Connection, before: datetime) -> int:
+    """Forget messages delivered before ``before``: once sent, their text (which may quote a
+    person's words) has no reason to stay in the database."""
+    result = conn.execute(delete(OutboxMessage).where(OutboxMessage.status == "sent",
+                                                      OutboxMessage.sent_at < before))
+    return int(result.rowcount or 0)
+
+
 def mark_sent(conn: Connection, ids: Sequence[int], now: datetime) -> None:
     if ids:
         conn.execute(

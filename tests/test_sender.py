@@ -153,3 +153,18 @@ async def test_alerts_go_before_ordinary_messages(database: Database, clock: Fak
     await database.run(add)
     await sender.drain()
     assert [p["text"] for _, p in transport.sent[:3]] == ["ALERT", "reply", "check-in"]
+
+
+async def test_delivered_messages_are_forgotten_after_the_retention(
+    database: Database, clock: FakeClock
+) -> None:
+    from datetime import timedelta
+
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock)
+    await queue(database, clock, 2)
+    await sender.drain()
+    clock.advance(days=8)
+    await queue(database, clock, 1, channel="nowhere")  # not deliverable: kept
+    assert await database.run(repo.purge_sent, clock() - timedelta(days=7)) == 2
+    assert [r.channel for r in await rows(database)] == ["nowhere"]

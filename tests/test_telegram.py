@@ -390,3 +390,31 @@ async def test_distress_to_case_manager_and_back_over_http(bot: Bot, fake: FakeT
         await db.dispose()
     assert escalation is not None and escalation.status == "resolved"
     assert "staff.refused" in actions and "escalation.resolved" in actions
+
+
+async def test_worker_sends_without_receiving(fake: FakeTelegram, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from storage import db as storage_db
+    from storage import repository as repo
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}"
+    settings = load_settings(database_url=url, telegram_token=TOKEN,
+                             telegram_api_url=fake.url)
+    database = Database(url)
+    await storage_db.upgrade(database.engine)
+    await database.run(lambda conn: repo.add_outbox(
+        conn, participant_id=None, channel="telegram", chat_id=str(CHAT),
+        payload={"text": "queued by a web process", "buttons": []}, now=datetime.now(UTC)))
+    await database.dispose()
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, make_adapter(settings, "aiogram"), stop,
+                                     receive=False, sender_poll=0.05,
+                                     limiter=LocalRateLimiter(200, 50)))
+    try:
+        await fake.wait_for(lambda: fake.texts(CHAT) == ["queued by a web process"])
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    methods = {c.method for c in fake.calls}
+    assert not methods & {"getUpdates", "deleteWebhook", "setWebhook", "setMyCommands"}
