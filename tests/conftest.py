@@ -219,12 +219,15 @@ class Harness:
     async def press(self, payload: str, **kw: Any) -> dict[str, Any]:
         return await self.deliver(self.event(EventKind.BUTTON, payload=payload, **kw))
 
-    async def onboard(self, lang: str = "en") -> dict[str, Any]:
+    async def until_country(self, lang: str = "en") -> dict[str, Any]:
+        """Start, choose ``lang``, agree to both consents: the country question is next."""
         await self.say("/start")
-        await self.press(f"lang:{lang}")
-        await self.press("next")
-        await self.press("yes")
-        await self.press("yes")
+        for payload in (f"lang:{lang}", "next", "yes"):
+            await self.press(payload)
+        return await self.press("yes")
+
+    async def onboard(self, lang: str = "en") -> dict[str, Any]:
+        await self.until_country(lang)
         await self.say("Senegal" if lang == "en" else "Sénégal")
         await self.press("yes")
         return await self.say("14/03/2026")

@@ -57,9 +57,7 @@ async def test_checklist_is_kept(bot: Harness) -> None:
 
 
 async def test_country_wording_comes_first(bot: Harness) -> None:
-    await bot.say("/start")
-    for payload in ("lang:fr", "next", "yes", "yes"):
-        await bot.press(payload)
+    await bot.until_country("fr")
     await bot.say("Sénégal")
     await bot.press("yes")
     await bot.say("14/03/2026")

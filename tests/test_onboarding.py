@@ -83,9 +83,7 @@ async def test_not_returned_yet_with_planned_date(bot: Harness) -> None:
 
 
 async def test_planned_date_unknown_and_today_buttons(bot: Harness) -> None:
-    await bot.say("/start")
-    for payload in ("lang:en", "next", "yes", "yes"):
-        await bot.press(payload)
+    await bot.until_country("en")
     await bot.say("Morocco")
     await bot.press("no")
     reply = await bot.press("unknown")
@@ -95,9 +93,7 @@ async def test_planned_date_unknown_and_today_buttons(bot: Harness) -> None:
 
 
 async def test_arrived_today(bot: Harness) -> None:
-    await bot.say("/start")
-    for payload in ("lang:en", "next", "yes", "yes"):
-        await bot.press(payload)
+    await bot.until_country("en")
     await bot.say("NG")
     await bot.press("yes")
     await bot.press("today")
@@ -171,18 +167,14 @@ async def test_free_text_where_a_choice_is_expected(bot: Harness) -> None:
 
 
 async def test_unknown_country_asks_again(bot: Harness) -> None:
-    await bot.say("/start")
-    for payload in ("lang:en", "next", "yes", "yes"):
-        await bot.press(payload)
+    await bot.until_country("en")
     reply = await bot.say("Atlantis")
     assert reply["text"].startswith("I do not know that country")
     assert reply["text"].endswith("Please write its name.")
 
 
 async def test_bad_dates_explained_and_asked_again(bot: Harness) -> None:
-    await bot.say("/start")
-    for payload in ("lang:en", "next", "yes", "yes"):
-        await bot.press(payload)
+    await bot.until_country("en")
     await bot.say("Senegal")
     await bot.press("yes")
     reply = await bot.say("last spring")
@@ -199,9 +191,7 @@ async def test_bad_dates_explained_and_asked_again(bot: Harness) -> None:
 
 
 async def test_planned_date_in_the_past_refused(bot: Harness) -> None:
-    await bot.say("/start")
-    for payload in ("lang:en", "next", "yes", "yes"):
-        await bot.press(payload)
+    await bot.until_country("en")
     await bot.say("Senegal")
     await bot.press("no")
     reply = await bot.say("01/01/2020")
@@ -209,9 +199,7 @@ async def test_planned_date_in_the_past_refused(bot: Harness) -> None:
 
 
 async def test_french_date_errors_are_french(bot: Harness) -> None:
-    await bot.say("/start")
-    for payload in ("lang:fr", "next", "yes", "yes"):
-        await bot.press(payload)
+    await bot.until_country("fr")
     await bot.say("Maroc")
     await bot.press("yes")
     reply = await bot.say("30/02/2026")
