@@ -14,12 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.chartdata import survey_payload, weights_note, wmodel_payload
 from flows.countries import CountryPacks
 from flows.events import Button, Event, EventKind, Msg, OpenEscalation
 from flows.i18n import N_, Catalogs
+from flows.records import StoredRecords
+from flows.rss import DONT_KNOW_FLAG
+from flows.scoring import Weights, suggestion
 from storage import casework as db
 from storage import followups as followups_db
 from storage import repository as repo
+from storage import research as research_db
 from storage.db import Connection
 
 log = logging.getLogger(__name__)
@@ -44,8 +49,21 @@ CATEGORY_NAMES: dict[str, str] = {
     "support_request": N_("asks for support"), "asked_for_person": N_("asked for a person"),
     "media": N_("voice message or file"), "low_mood": N_("very low mood twice in a row"),
     "lost_contact": N_("lost contact: check-ins missed"),
+    "survey": N_("survey answers that need a person"), "food_cut": N_("cuts food very often"),
+    "unsafe": N_("feels unsafe most or all of the time"),
+    "family_conflict": N_("frequent family conflict"),
+    "discrimination": N_("frequent discrimination"),
+    "distress_signs": N_("distress signs very often"),
+    "wants_psych_support": N_("wishes psychological support"),
+    "must_leave": N_("unable to stay: needs to leave"),
+    "survey_low_score": N_("survey score below 0.33"),
 }
 
+
+SUGGESTIONS: dict[str, str] = {
+    "intensified": N_("intensified"), "regular": N_("regular"), "light": N_("light"),
+    "unknown": N_("unknown"),
+}
 
 SESSION_NAMES: dict[str, str] = {
     "plan": N_("reintegration plan"), "survey": N_("Reintegration Sustainability Survey"),
@@ -84,6 +102,7 @@ class Casework:
     def __init__(self, catalogs: Catalogs, packs: CountryPacks) -> None:
         self.catalogs = catalogs
         self.packs = packs
+        self.weights = Weights.load()  # the engine sets the ones in force
         # Set by the engine: recompute a person's follow-ups after a change.
         self.replan: Callable[[Connection, repo.ParticipantRecord, datetime], int] = (
             lambda _conn, _person, _now: 0)
@@ -412,31 +431,60 @@ class Casework:
                     f"{' needs: ' + ', '.join(c.needs) if c.needs else ''}"
                     f"{' — “' + c.events + '”' if c.events else ''}"
                     for c in followups_db.recent_checkins(conn, person.id)]
-        events = followups_db.wmodel_events(conn, person.id)
+        events = StoredRecords(conn, person.id).wmodel_points()
         points = [f"{'↑' if w.kind == 'up' else '↓'} "
-                  f"{w.months_since_return if w.months_since_return is not None else '?'} m: "
-                  f"“{w.note}”" for w in events]
+                  f"{w.months if w.months is not None else '?'} m"
+                  f"{' ' + w.dimension if w.dimension else ''}"
+                  f"{' ' + str(w.intensity) + '/5' if w.intensity else ''}: “{w.note}”"
+                  + "".join(f"\n    {k}: {v}" for k, v in w.details.items())
+                  for w in events]
+        surveys = research_db.completed(conn, person.id)
+        locale = staff.locale
+        scores = [self._score_line(locale, row) for row in surveys] or [
+            self.catalogs.render(locale, Msg(N_("no complete survey yet")))]
         self._reply(conn, staff, now, N_(
             "Person {person}: country {country}, language {language}, return {returned}, "
             "profile {profile}.\nRecent check-ins:\n{checkins}\nUps and downs (W model):\n"
-            "{points}\nSurvey scores: not available yet.\nEscalations:\n{history}"),
+            "{points}\nSurvey scores (suggestions, not decisions):\n{scores}\n"
+            "Escalations:\n{history}"),
             person=person.pseudonym, country=person.country or "-",
             language=person.locale or "-", returned=returned, profile=person.profile,
             checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
-            history="\n".join(history) or "-")
-        if events:  # the W chart, drawn by the sender when it goes out
-            render = self.catalogs.render
+            scores="\n".join(scores), history="\n".join(history) or "-")
+        if events:  # the charts, drawn by the sender when they go out
             repo.add_outbox(conn, participant_id=None, channel=staff.channel,
-                            chat_id=staff.chat_id, kind="chart", now=now, payload={
-                                "title": render(staff.locale, Msg(N_("W model of {person}"),
-                                                                  {"person": person.pseudonym})),
-                                "x_label": render(staff.locale, Msg(N_("months since return"))),
-                                "y_label": render(staff.locale, Msg(N_("ups and downs"))),
-                                "caption": person.pseudonym,
-                                "fallback_text": "\n".join(points),
-                                "points": [{"m": w.months_since_return, "kind": w.kind,
-                                            "strength": w.intensity, "label": w.note[:40]}
-                                           for w in events]})
+                            chat_id=staff.chat_id, kind="chart", now=now,
+                            payload=wmodel_payload(self.catalogs, locale, Msg(
+                                N_("W model of {person}"), {"person": person.pseudonym}),
+                                events, caption=person.pseudonym))
+        if surveys:
+            note = weights_note(self.catalogs, locale, surveys[-1].weights_version,
+                                self.weights.provisional_for(surveys[-1].weights_version))
+            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+                            chat_id=staff.chat_id, kind="chart", now=now,
+                            payload=survey_payload(self.catalogs, locale, Msg(
+                                N_("Survey scores of {person}"), {"person": person.pseudonym}),
+                                surveys, note))
+
+    def _score_line(self, locale: str, row: Any) -> str:
+        """One survey's scores, with the weights version, and the abstentions when many."""
+        def fmt(value: float | None) -> str:
+            return "-" if value is None else f"{value:.2f}"
+
+        line = self.catalogs.render(locale, Msg(N_(
+            "{date} ({mode}): economic {economic}, social {social}, psychosocial "
+            "{psychosocial}, composite {composite} → {suggestion} support. {weights}"), {
+            "date": f"{row.completed_at:%Y-%m-%d}", "mode": row.mode,
+            "economic": fmt(row.economic), "social": fmt(row.social),
+            "psychosocial": fmt(row.psychosocial), "composite": fmt(row.composite),
+            "suggestion": Msg(SUGGESTIONS[suggestion(row.composite)]),
+            "weights": weights_note(self.catalogs, locale, row.weights_version,
+                                    self.weights.provisional_for(row.weights_version))}))
+        if row.abstentions is not None and row.abstentions > DONT_KNOW_FLAG:
+            line += " " + self.catalogs.render(locale, Msg(N_(
+                "⚠ {n} answers were \u201cdon't know\u201d or \u201cdon't wish to answer\u201d."),
+                {"n": row.abstentions}))
+        return line
 
     def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
         """/profile R-7KQ2MX9P vulnerable: sets the follow-up schedule's profile."""

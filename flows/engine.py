@@ -19,12 +19,16 @@ from enum import StrEnum
 from typing import Any
 
 from flows.casework import Casework
+from flows.chartdata import survey_payload, weights_note, wmodel_payload
 from flows.common import FOLLOW_UP, SHARING, request_person
 from flows.countries import CountryPacks
 from flows.dates import long_date
 from flows.events import (
     AddWModelPoint,
+    CompleteSurvey,
     DeleteMyData,
+    DeleteWModelPoint,
+    DiscardSurvey,
     Effect,
     Event,
     EventKind,
@@ -36,19 +40,28 @@ from flows.events import (
     RecordCheckIn,
     RecordConsent,
     RecordFeedback,
+    RecordReflection,
     Reply,
+    SaveSurveyDraft,
+    SendChart,
     SetPaused,
     SetProfile,
+    UpdateWModelPoint,
 )
 from flows.flow import RESUME, Flow, Prompt, Turn
 from flows.followups import REPLAN_FIELDS, FollowUpPlanner, Timing
 from flows.i18n import N_, Catalogs
 from flows.places import fold
+from flows.records import NoRecords, Records, StoredRecords
 from flows.registry import FLOWS
+from flows.rss import AnswerError
+from flows.scoring import LOW, Weights
+from flows.survey import expire_if_stale
 from flows.triage import Triage
 from storage import casework as casework_db
 from storage import followups as followups_db
 from storage import repository as repo
+from storage import research as research_db
 from storage.db import Connection, Database
 
 log = logging.getLogger(__name__)
@@ -92,6 +105,8 @@ class Engine:
         casework: Casework | None = None,
         triage: Triage | None = None,
         timing: Timing | None = None,
+        weights: Weights | None = None,
+        survey_window: timedelta = timedelta(days=7),
     ) -> None:
         self.db = database
         self.catalogs = catalogs
@@ -108,11 +123,15 @@ class Engine:
             weakref.WeakValueDictionary()
         )
         self.languages = tuple(catalogs.languages)
+        self.weights = weights or Weights.load()
+        self.survey_window = survey_window
+        self.casework.weights = self.weights
 
     def _turn(self, view: ParticipantView, event: Event, now: datetime,
-              data: dict[str, Any]) -> Turn:
+              data: dict[str, Any], records: Records | None = None) -> Turn:
         return Turn(view, event, now, data, languages=self.languages,
-                    pack=self.casework.packs.get(view.country))
+                    pack=self.casework.packs.get(view.country),
+                    records=records or NoRecords(), survey_window=self.survey_window)
 
     def _lock(self, event: Event) -> asyncio.Lock:
         key = (event.channel, event.chat_id)
@@ -194,7 +213,8 @@ class Engine:
             return Result(Outcome.DONE)
         conversation = participant.conversation or repo.ConversationRecord(
             "onboarding", self.flows["onboarding"].initial, {}, None, None)
-        turn = self._turn(self._view(participant), event, now, dict(conversation.data))
+        turn = self._turn(self._view(participant), event, now, dict(conversation.data),
+                          StoredRecords(conn, participant.id))
         flow_name, state = self._run(turn, conversation)
         deleted = self._apply(conn, participant, turn.effects, now)
         if deleted:
@@ -212,6 +232,9 @@ class Engine:
                                expires_at=now + self.conversation_timeout, now=now)
         self._write_outbox(conn, participant.id, event, view.locale, turn.effects, prompt,
                            now, view.country)
+        for effect in turn.effects:
+            if isinstance(effect, SendChart):
+                self._send_chart(conn, participant, effect.kind, now)
         return Result(Outcome.DONE, flow_name, state)
 
     # Follow-ups ------------------------------------------------------------------------
@@ -536,6 +559,13 @@ class Engine:
             else:
                 turn.say(N_("Check-ins need your agreement to follow-up messages. You can "
                             "change this in /privacy."))
+        elif command in ("survey", "wmodel"):
+            if not onboarded:
+                turn.say(N_("Let us finish setting up first."))
+            elif flow.name != command:
+                if command == "survey":
+                    expire_if_stale(turn)
+                turn.switch(command, come_back=True)
         elif command == "resume":
             turn.emit(SetPaused(False))
             turn.say(N_("Messages are on again."))
@@ -572,6 +602,8 @@ class Engine:
         """A typed number or label counts as pressing that button."""
         answer = fold(text)
         if not answer or not prompt.buttons:
+            return None
+        if answer.isdigit() and prompt.numbers:
             return None
         if answer.isdigit() and 1 <= int(answer) <= len(prompt.buttons):
             return prompt.buttons[int(answer) - 1].payload
@@ -616,12 +648,32 @@ class Engine:
                 case RecordFeedback(topic=topic, useful=useful):
                     repo.record_feedback(conn, participant, topic, useful, now)
                 case AddWModelPoint():
-                    months = None
-                    if participant.return_date is not None and participant.returned:
+                    months = effect.months
+                    if (months is None and participant.return_date is not None
+                            and participant.returned):
                         months = round((now.date() - participant.return_date).days / 30.44, 1)
-                    followups_db.add_wmodel_event(
+                    research_db.add_point(
                         conn, participant_id=participant.id, kind=effect.kind, note=effect.note,
-                        months_since_return=months, source=effect.source, now=now)
+                        months_since_return=months, source=effect.source, now=now,
+                        dimension=effect.dimension, intensity=effect.intensity,
+                        details=effect.details)
+                case UpdateWModelPoint(point_id=point_id, fields=fields):
+                    research_db.update_point(conn, participant.id, point_id, fields, now)
+                case DeleteWModelPoint(point_id=point_id):
+                    research_db.delete_point(conn, participant.id, point_id)
+                case RecordReflection():
+                    research_db.add_reflection(
+                        conn, participant_id=participant.id, country=participant.country,
+                        hopes=effect.hopes, services=effect.services,
+                        providers=effect.providers, now=now)
+                case SaveSurveyDraft(answers=answers):
+                    research_db.save_draft(conn, participant.id, answers, now)
+                case DiscardSurvey():
+                    research_db.discard(conn, participant.id, now)
+                case CompleteSurvey(answers=answers):
+                    self._complete_survey(conn, participant, answers, now)
+                case SendChart():
+                    pass  # after the turn's words: see _unit
                 case PostponeFollowUp():
                     current = followups_db.current_checkin(conn, participant.id)
                     if current is not None:
@@ -634,6 +686,40 @@ class Engine:
                 case Reply():
                     pass
         return False
+
+    def _complete_survey(self, conn: Connection, participant: repo.ParticipantRecord,
+                         answers: dict[str, Any], now: datetime) -> None:
+        """Score with the weights in force and store; a low score is a suggestion for the
+        case manager (a Tier 3 notice), never a decision."""
+        try:
+            scores = self.weights.score(answers, "chat")
+        except AnswerError as exc:  # a flow bug, not the person's: keep their answers
+            log.error("a survey could not be scored (%s); kept as unfinished", exc)
+            research_db.save_draft(conn, participant.id, answers, now)
+            return
+        research_db.complete(conn, participant.id, answers, scores.as_dict(), "chat", now)
+        if any(score is not None and score < LOW
+               for score in (*scores.by_dimension().values(), scores.composite)):
+            self.casework.escalate(conn, participant, OpenEscalation(
+                tier=3, category="survey", source="survey",
+                categories=("survey", "survey_low_score")), now)
+
+    def _send_chart(self, conn: Connection, participant: repo.ParticipantRecord, kind: str,
+                    now: datetime) -> None:
+        """The person's own chart, in their language, drawn by the sender on the way out."""
+        locale = participant.locale or self.default_locale
+        if kind == "survey":
+            rows = research_db.completed(conn, participant.id)
+            version = rows[-1].weights_version if rows else self.weights.version
+            payload = survey_payload(self.catalogs, locale, Msg(N_("Your survey results")),
+                                     rows, weights_note(self.catalogs, locale, version,
+                                                        self.weights.provisional_for(version)))
+        else:
+            points = StoredRecords(conn, participant.id).wmodel_points()
+            payload = wmodel_payload(self.catalogs, locale,
+                                     Msg(N_("Your ups and downs since return")), points)
+        repo.add_outbox(conn, participant_id=participant.id, channel=participant.channel,
+                        chat_id=participant.chat_id, kind="chart", now=now, payload=payload)
 
     def _write_outbox(
         self,

@@ -118,11 +118,65 @@ class RecordCheckIn:
 
 @dataclass(frozen=True, slots=True)
 class AddWModelPoint:
-    """A high (up) or low (down) point for the W model, in the person's words."""
+    """A high (up) or low (down) point for the W model, in the person's words.
+
+    Without ``months`` the engine counts the months from the return date to today."""
 
     kind: str
     note: str
     source: str
+    months: float | None = None
+    dimension: str | None = None
+    intensity: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateWModelPoint:
+    """Change the person's own point (note, months_since_return, dimension, intensity)."""
+
+    point_id: int
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteWModelPoint:
+    point_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordReflection:
+    """Hopes and plans, services that could help, and the providers named."""
+
+    hopes: str | None
+    services: str | None
+    providers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveSurveyDraft:
+    """The survey's answers so far, kept so that the person can pause and resume."""
+
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteSurvey:
+    """Every asked item answered: score it (engine) and store it with the weights version."""
+
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DiscardSurvey:
+    """Erase an unfinished survey's answers."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendChart:
+    """Send the person a chart of their own: ``wmodel`` or ``survey``."""
+
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +212,8 @@ class MarkOnboarded:
 Effect = (
     Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData
     | MarkOnboarded | RecordCheckIn | PostponeFollowUp | AddWModelPoint | RecordFeedback
+    | UpdateWModelPoint | DeleteWModelPoint | RecordReflection | SaveSurveyDraft
+    | CompleteSurvey | DiscardSurvey | SendChart
 )
 
 

@@ -10,7 +10,7 @@ loaded from the database, and the machine's event is fired on it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from transitions import Machine, MachineError
@@ -23,6 +23,7 @@ from flows.events import (
     ParticipantView,
     Reply,
 )
+from flows.records import NoRecords, Records
 
 RESUME = "<resume>"
 
@@ -34,6 +35,7 @@ class Prompt:
     text: Msg
     buttons: tuple[Button, ...] = ()
     free_text: bool = False
+    numbers: bool = False  # a typed number is a free answer, not the button at that place
 
 
 @dataclass(slots=True)
@@ -52,6 +54,8 @@ class Turn:
     languages: tuple[str, ...] = ("en",)  # the languages with a catalog, to offer
     pack: Any = None  # the person's CountryPack (services, numbers), when flows need it
     quiet: bool = False  # say what was said, but do not ask the question again
+    records: Records = field(default_factory=NoRecords)  # the person's W model, survey
+    survey_window: timedelta = timedelta(days=7)  # how long an unfinished survey is kept
 
     def say(self, msgid: str, **params: Any) -> None:
         self.effects.append(Reply(Msg(msgid, params)))

@@ -10,6 +10,7 @@ from flows.events import Button, DeleteMyData, Msg, SetPaused, SetProfile
 from flows.flow import Flow, Prompt
 from flows.i18n import N_, autonym
 from flows.places import country_name
+from flows.survey import expire_if_stale
 
 
 class Menu(Flow):
@@ -17,6 +18,8 @@ class Menu(Flow):
     states: list[dict[str, Any]] = [{"name": "main"}]
     transitions: list[dict[str, Any]] = [
         {"trigger": "info", "source": "main", "dest": None, "after": "open_info"},
+        {"trigger": "wmodel", "source": "main", "dest": None, "after": "open_wmodel"},
+        {"trigger": "survey", "source": "main", "dest": None, "after": "open_survey"},
         {"trigger": "person", "source": "main", "dest": None, "after": "ask_for_person"},
         {"trigger": "language", "source": "main", "dest": None, "after": "open_language"},
         {"trigger": "privacy", "source": "main", "dest": None, "after": "open_privacy"},
@@ -35,6 +38,8 @@ class Menu(Flow):
             (
                 Button("info", Msg(N_("Information"))),
                 Button("person", Msg(N_("Talk to a person"))),
+                Button("wmodel", Msg(N_("My ups and downs"))),
+                Button("survey", Msg(N_("Survey"))),
                 Button("language", Msg(N_("Change language"))),
                 Button("privacy", Msg(N_("My data and privacy"))),
                 pause,
@@ -46,6 +51,13 @@ class Menu(Flow):
 
     def open_info(self, _value: str = "") -> None:
         self.turn.switch("info", come_back=True)
+
+    def open_wmodel(self, _value: str = "") -> None:
+        self.turn.switch("wmodel", come_back=True)
+
+    def open_survey(self, _value: str = "") -> None:
+        expire_if_stale(self.turn)
+        self.turn.switch("survey", come_back=True)
 
     def open_language(self, _value: str = "") -> None:
         self.turn.switch("language", come_back=True)

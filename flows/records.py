@@ -1,0 +1,62 @@
+"""What a flow may look up about the person beyond the snapshot it is given: their W-model
+points and an unfinished survey. Read through the engine's open unit of work, so a flow sees
+what this very turn wrote; outside a unit of work (screens, previews) there is nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from storage import research as db
+from storage.db import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class WPoint:
+    id: int
+    kind: str  # up | down
+    note: str
+    months: float | None
+    dimension: str | None
+    intensity: int | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyDraft:
+    answers: dict[str, Any]
+    started_at: datetime
+    updated_at: datetime
+
+
+class Records(Protocol):
+    def wmodel_points(self) -> list[WPoint]: ...
+
+    def survey_draft(self) -> SurveyDraft | None: ...
+
+
+class NoRecords:
+    """Nobody's records: for screens rendered outside a unit of work."""
+
+    def wmodel_points(self) -> list[WPoint]:
+        return []
+
+    def survey_draft(self) -> SurveyDraft | None:
+        return None
+
+
+class StoredRecords:
+    def __init__(self, conn: Connection, participant_id: int) -> None:
+        self.conn = conn
+        self.participant_id = participant_id
+
+    def wmodel_points(self) -> list[WPoint]:
+        return [WPoint(r.id, r.kind, r.note, r.months_since_return, r.dimension, r.intensity,
+                       db.details_of(r)) for r in db.points(self.conn, self.participant_id)]
+
+    def survey_draft(self) -> SurveyDraft | None:
+        row = db.draft(self.conn, self.participant_id)
+        if row is None:
+            return None
+        return SurveyDraft(db.answers_of(row), row.started_at, row.updated_at)

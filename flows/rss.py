@@ -1,0 +1,268 @@
+"""The Reintegration Sustainability Survey (domain.md §8): its 32 items, their answers, the
+order they are asked in (skip logic), and how answers are checked.
+
+The items are data. Every answer has a stable code (``very_good``, ``yes`` …) that is what
+is stored and scored; the label is a gettext msgid shown in the person's language. Every
+item also accepts "I don't wish to answer" (``refused``); most accept "I don't know"
+(``dont_know``). Item 21 is never asked: scoring computes it from items 13, 15, 17, 18, 19.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flows.i18n import N_
+
+DONT_KNOW = "dont_know"
+REFUSED = "refused"
+NOT_APPLICABLE = "not_applicable"
+ABSTAIN = frozenset({DONT_KNOW, REFUSED})
+DIMENSIONS = ("economic", "social", "psychosocial")
+COMPUTED_ITEM = 21
+COMPUTED_FROM = (13, 15, 17, 18, 19)
+MODES = ("chat", "phone", "in_person", "paper")
+DONT_KNOW_FLAG = 7  # more "don't know / don't wish to answer" than this is shown beside scores
+
+Option = tuple[str, str]
+
+GOOD_POOR: list[Option] = [
+    ("very_good", N_("Very good")), ("good", N_("Good")), ("fair", N_("Fair")),
+    ("poor", N_("Poor")), ("very_poor", N_("Very poor")),
+]
+OFTEN5: list[Option] = [
+    ("very_often", N_("Very often")), ("often", N_("Often")), ("sometimes", N_("Sometimes")),
+    ("rarely", N_("Rarely")), ("never", N_("Never")),
+]
+OFTEN4: list[Option] = [
+    ("never", N_("Never")), ("rarely", N_("Rarely")), ("sometimes", N_("Sometimes")),
+    ("very_often", N_("Very often")),
+]
+YES_NO: list[Option] = [("yes", N_("Yes")), ("no", N_("No"))]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    number: int
+    dimension: str
+    question: str
+    options: tuple[Option, ...]
+    dont_know: bool = True
+    multiple: bool = False  # choose all that apply; scored as any / none
+    none_code: str = ""  # for multiple choice: the answer that means "none"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        extra = (DONT_KNOW, REFUSED) if self.dont_know else (REFUSED,)
+        return (*(code for code, _ in self.options), *extra)
+
+
+def _item(number: int, dimension: str, question: str, options: list[Option],
+          **kw: Any) -> Item:
+    return Item(number, dimension, question, tuple(options), **kw)
+
+
+ITEMS: dict[int, Item] = {item.number: item for item in (
+    _item(1, "economic", N_("How satisfied are you with your current economic situation?"), [
+        ("very_satisfied", N_("Very satisfied")), ("satisfied", N_("Satisfied")),
+        ("neutral", N_("Neither satisfied nor dissatisfied")),
+        ("dissatisfied", N_("Dissatisfied")), ("very_dissatisfied", N_("Very dissatisfied"))]),
+    _item(2, "economic", N_("Since your return, how often have you had to eat less, or food "
+                            "of lower quality, because of the cost?"), OFTEN5),
+    _item(3, "economic", N_("If you needed to, could you borrow money?"), YES_NO),
+    _item(4, "economic", N_("How often do you borrow money?"), OFTEN5),
+    _item(5, "economic", N_("Each month, which is bigger: what you spend, or your debt?"), [
+        ("no_debt", N_("I have no debt")), ("debt_larger", N_("My debt is bigger")),
+        ("spending_larger", N_("My spending is bigger")),
+        (NOT_APPLICABLE, N_("Does not apply to me"))]),
+    _item(6, "economic", N_("How good is your access to opportunities such as jobs and "
+                            "training?"), GOOD_POOR),
+    _item(7, "economic", N_("Are you working at the moment?"),
+          [*YES_NO, (NOT_APPLICABLE, N_("Does not apply to me"))], dont_know=False),
+    _item(8, "economic", N_("Do you own any of these? Choose all that apply, then Done."), [
+        ("land", N_("Land")), ("animals", N_("Animals")), ("trees", N_("Trees")),
+        ("buildings", N_("Buildings")), ("vehicles", N_("Vehicles")),
+        ("equipment", N_("Equipment and tools")), ("other", N_("Something else")),
+        ("none", N_("None of these"))], multiple=True, none_code="none", dont_know=False),
+    _item(9, "economic", N_("Are you looking for a job?"), YES_NO, dont_know=False),
+    _item(10, "economic", N_("Why are you looking for a job?"), [
+        ("unemployed", N_("I have no work")),
+        ("unhappy_work", N_("I am unhappy with the work I do")),
+        ("unhappy_conditions", N_("I am unhappy with the working conditions")),
+        ("unhappy_salary", N_("I am unhappy with the pay")), ("other", N_("Another reason"))],
+          dont_know=False),
+    _item(11, "social", N_("How good is your access to housing?"), GOOD_POOR),
+    _item(12, "social", N_("How good is the standard of your housing?"), [
+        ("very_good", N_("Very good")), ("good", N_("Good")), ("average", N_("Average")),
+        ("poor", N_("Poor")), ("very_poor", N_("Very poor"))]),
+    _item(13, "social", N_("How good is your access to education?"), GOOD_POOR),
+    _item(14, "social", N_("Are all the school-age children in your household in school?"), [
+        ("yes", N_("Yes, all of them (or there are none)")), ("some", N_("Some of them")),
+        ("none", N_("None of them"))]),
+    _item(15, "social", N_("How good is your access to justice and the police?"), GOOD_POOR),
+    _item(16, "social", N_("Do you have at least one identity document?"), YES_NO,
+          dont_know=False),
+    _item(17, "social", N_("How good is your access to documents (such as an identity card "
+                           "or birth certificate)?"), GOOD_POOR),
+    _item(18, "social", N_("How good is your access to safe drinking water?"), GOOD_POOR),
+    _item(19, "social", N_("How good is your access to health care?"), GOOD_POOR),
+    _item(20, "social", N_("How good is the health care you can get?"), [
+        ("very_good", N_("Very good")), ("good", N_("Good")), ("fair", N_("Fair")),
+        ("bad", N_("Bad")), ("very_bad", N_("Very bad"))]),
+    _item(21, "social", N_("Access to public services"), []),
+    _item(22, "psychosocial", N_("How often are you invited to, or take part in, social "
+                                 "activities in your community?"), OFTEN5),
+    _item(23, "psychosocial", N_("How strong is your network of support (people you can "
+                                 "count on)?"), [
+        ("very_strong", N_("Very strong")), ("strong", N_("Strong")),
+        ("average", N_("Average")), ("weak", N_("Weak")), ("very_weak", N_("Very weak"))]),
+    _item(24, "psychosocial", N_("Do you feel part of the community where you live?"), [
+        ("strongly_agree", N_("Yes, very much")), ("agree", N_("Yes")),
+        ("neutral", N_("Neither yes nor no")), ("disagree", N_("No")),
+        ("strongly_disagree", N_("Not at all"))]),
+    _item(25, "psychosocial", N_("In everyday life outside your home, how safe do you and "
+                                 "your family feel?"), [
+        ("very_safe", N_("Very safe, all the time")), ("safe", N_("Safe most of the time")),
+        ("sometimes", N_("Sometimes safe, sometimes not")),
+        ("unsafe", N_("Unsafe most of the time")),
+        ("very_unsafe", N_("Very unsafe, all the time"))]),
+    _item(26, "psychosocial", N_("Since your return, how often have there been serious "
+                                 "tensions or conflicts in your family?"), OFTEN5),
+    _item(27, "psychosocial", N_("Since your return, have you felt discriminated against?"),
+          OFTEN4),
+    _item(28, "psychosocial", N_("How often do you suffer from anger, sadness, fear, stress, "
+                                 "loneliness, low self-worth or difficulty concentrating?"),
+          OFTEN4),
+    _item(29, "psychosocial", N_("Would you like to receive specialised psychological "
+                                 "support?"), YES_NO),
+    _item(30, "psychosocial", N_("Do you feel able to stay and live in this country? (This is "
+                                 "about whether you can, not whether you want to.)"), YES_NO),
+    _item(31, "psychosocial", N_("What is the main reason?"), [
+        ("wish_people", N_("I want to leave: I miss people elsewhere")),
+        ("wish_culture", N_("I want to leave: the culture")),
+        ("wish_studies", N_("I want to leave: to study abroad")),
+        ("need_jobs", N_("I need to leave: there are no jobs")),
+        ("need_insecurity", N_("I need to leave: it is not safe")),
+        ("need_earnings", N_("I need to leave: I earn too little")),
+        ("need_services", N_("I need to leave: no essential services")),
+        ("need_family", N_("I need to leave: pressure from family"))]),
+    _item(32, "psychosocial", N_("Who supports you? Choose all that apply, then Done."), [
+        ("family", N_("Family")), ("friends", N_("Friends")),
+        ("religious", N_("Religious leaders or organisations")),
+        ("community", N_("Community leaders")), ("colleagues", N_("Colleagues")),
+        ("reintegration", N_("The reintegration organisation")), ("ngos", N_("NGOs")),
+        ("returnees", N_("Other returnees")), ("other", N_("Someone else")),
+        ("no_one", N_("No one"))], multiple=True, none_code="no_one", dont_know=False),
+)}
+
+# Question 19's follow-up when access to health care is poor (recorded, not scored).
+HEALTH_BARRIERS: list[Option] = [
+    ("no_facility", N_("There is no health facility nearby")),
+    ("expensive", N_("It is too expensive")), ("far", N_("It is too far")),
+    ("other", N_("Another reason")),
+]
+BARRIER_KEY = "19a"
+ASKED = [n for n in ITEMS if n != COMPUTED_ITEM]  # 31 questions in chat
+
+# The per-item answers that need a person even when the scores are fine (domain.md §8).
+SIGNALS: dict[int, tuple[str, frozenset[str]]] = {
+    2: ("food_cut", frozenset({"very_often"})),
+    25: ("unsafe", frozenset({"unsafe", "very_unsafe"})),
+    26: ("family_conflict", frozenset({"very_often", "often"})),
+    27: ("discrimination", frozenset({"very_often"})),
+    28: ("distress_signs", frozenset({"very_often"})),
+    29: ("wants_psych_support", frozenset({"yes"})),
+    31: ("must_leave", frozenset({code for code, _ in ITEMS[31].options
+                                   if code.startswith("need_")})),
+}
+
+
+class AnswerError(ValueError):
+    """An answer set that cannot be scored; ``str()`` says which item and why."""
+
+
+def applies(number: int, answers: dict[str, Any]) -> bool:
+    """Whether item ``number`` is asked, given the answers so far (the skip logic)."""
+    if number == COMPUTED_ITEM:
+        return False
+    if number == 10:
+        return answers.get("9") == "yes"
+    if number == 31:
+        return answers.get("30") == "no"
+    return True
+
+
+def next_item(answers: dict[str, Any], after: int = 0) -> int | None:
+    """The first item after ``after`` that is asked and not yet answered."""
+    for number in ASKED:
+        if number > after and applies(number, answers) and str(number) not in answers:
+            return number
+    return None
+
+
+def position(number: int) -> int:
+    """Question number as the person sees it ("question 12 of 31"): item 21 is not asked."""
+    return ASKED.index(number) + 1
+
+
+def signals(number: int, answer: Any) -> list[str]:
+    rule = SIGNALS.get(number)
+    if rule is None or not isinstance(answer, str):
+        return []
+    name, codes = rule
+    return [name] if answer in codes else []
+
+
+def abstentions(answers: dict[str, Any]) -> int:
+    return sum(1 for key, value in answers.items()
+               if str(key).isdigit() and isinstance(value, str) and value in ABSTAIN)
+
+
+def validate(answers: dict[str, Any]) -> dict[str, Any]:
+    """Check a complete answer set; returns it with keys as item-number strings.
+
+    Raises AnswerError for an unknown item or answer, a missing item, item 21 given (it is
+    computed), or an answer to an item the skip logic leaves out.
+    """
+    if not isinstance(answers, dict):
+        raise AnswerError("answers must be an object of item number → answer")
+    clean: dict[str, Any] = {}
+    for key, value in answers.items():
+        if key == BARRIER_KEY:
+            if answers.get("19") not in ("poor", "very_poor"):
+                raise AnswerError("item 19a: only asked when access to health care is poor")
+            if value not in (*(code for code, _ in HEALTH_BARRIERS), REFUSED):
+                raise AnswerError(f"item 19a: {value!r} is not an answer here; expected one of "
+                                  f"{', '.join(code for code, _ in HEALTH_BARRIERS)}, {REFUSED}")
+            clean[key] = value
+            continue
+        number = int(key) if str(key).isdigit() else None
+        if number not in ITEMS:
+            raise AnswerError(f"item {key}: there is no such item (1 to 32)")
+        if number == COMPUTED_ITEM:
+            raise AnswerError("item 21: computed from items 13, 15, 17, 18, 19; do not answer it")
+        item = ITEMS[number]
+        if item.multiple:
+            chosen = [value] if isinstance(value, str) else value
+            if not isinstance(chosen, list) or not chosen or not all(
+                    isinstance(v, str) and v in item.codes for v in chosen):
+                raise AnswerError(f"item {number}: expected a list among "
+                                  f"{', '.join(item.codes)}")
+            if len(chosen) > 1 and (set(chosen) & {item.none_code, REFUSED}):
+                raise AnswerError(f"item {number}: {item.none_code!r} or {REFUSED!r} cannot "
+                                  "be combined with other answers")
+            clean[str(number)] = chosen if len(chosen) > 1 or chosen[0] != REFUSED else REFUSED
+        else:
+            if not isinstance(value, str) or value not in item.codes:
+                raise AnswerError(f"item {number}: {value!r} is not an answer here; expected "
+                                  f"one of {', '.join(item.codes)}")
+            clean[str(number)] = value
+    for number in ITEMS:
+        asked = applies(number, clean)
+        if asked and str(number) not in clean:
+            raise AnswerError(f"item {number}: not answered (an incomplete survey is not "
+                              "scored)")
+        if not asked and number != COMPUTED_ITEM and str(number) in clean:
+            raise AnswerError(f"item {number}: answered, but the skip logic leaves it out "
+                              f"({'item 9 was not yes' if number == 10 else 'item 30 was not no'})")
+    return clean
