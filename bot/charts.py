@@ -1,43 +1,167 @@
 """Charts drawn headless (matplotlib, Agg) from an outbox payload, at send time, so that no
-drawing ever happens inside a database transaction."""
+drawing ever happens inside a database transaction.
+
+Text in every shipped language must come out readable. Matplotlib lays text out left to
+right, one glyph per character, with no shaping: Arabic and Persian are therefore shaped
+(``arabic-reshaper``: the joined letter forms) and put in visual order (``python-bidi``)
+before drawing. DejaVu Sans (bundled with matplotlib) has those joined forms; Amharic's
+Ethiopic script comes from Noto Sans Ethiopic, shipped in ``bot/fonts`` (SIL OFL), used as a
+per-glyph fallback. Characters no font has (emoji) are dropped rather than drawn as boxes.
+"""
 
 from __future__ import annotations
 
 import io
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import arabic_reshaper
 import matplotlib
+from bidi.algorithm import get_display
 
 matplotlib.use("Agg")
 
+from fontTools.ttLib import TTFont
+from matplotlib import font_manager
 from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FAMILIES = ["DejaVu Sans", "Noto Sans Ethiopic"]
+RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+DIMENSION_COLOURS = {"economic": "#1b9e77", "social": "#d95f02", "psychosocial": "#7570b3",
+                     None: "#666666"}
+PEOPLE_COLOURS = plt.get_cmap("tab20")
+SIZE = (8, 4.5)
+DPI = 100
 
 
-def wmodel_png(payload: dict[str, Any]) -> bytes:
-    """The W model: months since return across, ups above and downs below the line.
+@lru_cache(maxsize=1)
+def _fonts() -> frozenset[int]:
+    """Register the shipped fonts; return every code point some font in use can draw."""
+    covered: set[int] = set()
+    for path in sorted(FONT_DIR.glob("*.ttf")):
+        font_manager.fontManager.addfont(str(path))
+    for family in FAMILIES:
+        path = font_manager.findfont(family, fallback_to_default=False)
+        with TTFont(path) as font:
+            covered |= set(font.getBestCmap())
+    return frozenset(covered)
 
-    Points are ``{"m": months, "kind": "up"|"down", "strength": 1-5, "label": text}``.
-    """
-    points = sorted(payload.get("points", []), key=lambda p: p.get("m") or 0)
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+
+def shape(text: str) -> str:
+    """Text as it must be drawn: Arabic-script words joined and in visual order, and
+    characters no font can show left out."""
+    covered = _fonts()
+    text = "".join(ch for ch in text if ord(ch) in covered or ch in "\n ")
+    if RTL.search(text):
+        return str(get_display(arabic_reshaper.reshape(text)))
+    return text
+
+
+def _figure() -> tuple[Figure, Any]:
+    _fonts()
+    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+    for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+        text.set_family(FAMILIES)
+    return fig, ax
+
+
+def _png(fig: Figure) -> bytes:
     try:
-        xs = [p.get("m") or 0 for p in points]
-        ys = [(1 if p.get("kind") == "up" else -1) * (p.get("strength") or 3) for p in points]
-        ax.axhline(0, color="#888888", linewidth=1)
-        if points:
-            ax.plot([0, *xs], [0, *ys], color="#3b6ea5", linewidth=2, marker="o")
-            for x, y, point in zip(xs, ys, points, strict=True):
-                ax.annotate(str(point.get("label", ""))[:40], (x, y),
-                            textcoords="offset points", xytext=(0, 8 if y >= 0 else -14),
-                            ha="center", fontsize=8)
-        ax.set_xlabel(str(payload.get("x_label", "months since return")))
-        ax.set_ylabel(str(payload.get("y_label", "ups and downs")))
-        ax.set_ylim(-6, 6)
-        ax.set_xlim(left=0)
-        ax.set_title(str(payload.get("title", "")))
         buffer = io.BytesIO()
         fig.tight_layout()
         fig.savefig(buffer, format="png")
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def _y(point: dict[str, Any]) -> int:
+    strength = point.get("strength") or 3
+    return strength if point.get("kind") == "up" else -strength
+
+
+def wmodel_figure(payload: dict[str, Any]) -> Figure:
+    """The W model: months since return across, ups above and downs below the line, each
+    point coloured by its part of life and labelled with its note.
+
+    ``points`` is one person's; ``people`` (a list of ``{"label", "points"}``) overlays many,
+    one colour each (the programme view). A point: ``{"m", "kind", "strength",
+    "dimension", "label"}``.
+    """
+    fig, ax = _figure()
+    ax.axhline(0, color="#888888", linewidth=1)
+    people = payload.get("people")
+    legend = payload.get("legend") or {}
+    if people is None:
+        points = sorted(payload.get("points", []), key=lambda p: p.get("m") or 0)
+        if points:
+            ax.plot([0, *(p.get("m") or 0 for p in points)], [0, *map(_y, points)],
+                    color="#3b6ea5", linewidth=1.5, zorder=1)
+        for dimension, colour in DIMENSION_COLOURS.items():
+            chosen = [p for p in points if p.get("dimension") == dimension]
+            if chosen:
+                ax.scatter([p.get("m") or 0 for p in chosen], [_y(p) for p in chosen],
+                           color=colour, zorder=2, s=36,
+                           label=shape(str(legend.get(dimension, dimension or "-"))))
+        for point in points:
+            y = _y(point)
+            ax.annotate(shape(str(point.get("label", ""))[:40]), (point.get("m") or 0, y),
+                        textcoords="offset points", xytext=(0, 8 if y >= 0 else -14),
+                        ha="center", fontsize=8, family=FAMILIES)
+    else:
+        for index, person in enumerate(people):
+            points = sorted(person.get("points", []), key=lambda p: p.get("m") or 0)
+            colour = PEOPLE_COLOURS(index % 20)
+            ax.plot([0, *(p.get("m") or 0 for p in points)], [0, *map(_y, points)],
+                    color=colour, linewidth=1, marker="o", markersize=4,
+                    label=shape(str(person.get("label", ""))), alpha=0.8)
+    ax.set_xlabel(shape(str(payload.get("x_label", "months since return"))))
+    ax.set_ylabel(shape(str(payload.get("y_label", "ups and downs"))))
+    ax.set_ylim(-6, 6)
+    ax.set_xlim(left=0)
+    ax.set_title(shape(str(payload.get("title", ""))))
+    if ax.get_legend_handles_labels()[0] and (people is None or len(people) <= 20):
+        ax.legend(loc="upper left", fontsize=7, prop={"family": FAMILIES, "size": 7})
+    return fig
+
+
+def survey_figure(payload: dict[str, Any]) -> Figure:
+    """The three dimension scores (0 to 1) of each complete survey, over time, with the
+    handbook's 0.33 and 0.66 lines and the weights version."""
+    fig, ax = _figure()
+    series = payload.get("series", [])
+    legend = payload.get("legend") or {}
+    labels = [str(s.get("date", "")) for s in series]
+    xs = list(range(len(series)))
+    for dimension, colour in list(DIMENSION_COLOURS.items())[:3]:
+        ys = [s.get(dimension) for s in series]
+        shown = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None]
+        if shown:
+            ax.plot([x for x, _ in shown], [y for _, y in shown], color=colour, marker="o",
+                    label=shape(str(legend.get(dimension, dimension))))
+    for level in (0.33, 0.66):
+        ax.axhline(level, color="#bbbbbb", linewidth=0.8, linestyle="--")
+    ax.set_xticks(xs, labels)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(shape(str(payload.get("y_label", "score"))))
+    ax.set_title(shape(str(payload.get("title", ""))))
+    if payload.get("note"):
+        fig.text(0.01, 0.01, shape(str(payload["note"])), fontsize=7, family=FAMILIES)
+    if series:
+        ax.legend(loc="lower left", prop={"family": FAMILIES, "size": 7})
+    return fig
+
+
+def render(payload: dict[str, Any]) -> bytes:
+    """The PNG for a chart payload (``chart``: ``wmodel``, the default, or ``survey``)."""
+    if payload.get("chart") == "survey":
+        return _png(survey_figure(payload))
+    return _png(wmodel_figure(payload))
+
+
+def wmodel_png(payload: dict[str, Any]) -> bytes:
+    return _png(wmodel_figure(payload))

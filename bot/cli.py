@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.research_cli import export_app, survey_app
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -28,6 +29,8 @@ app.add_typer(flows_app, name="flows")
 app.add_typer(staff_app, name="staff")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(locales_app, name="locales")
+app.add_typer(survey_app, name="survey")
+app.add_typer(export_app, name="export")
 
 
 def _settings(**overrides: object) -> Settings:

@@ -94,6 +94,7 @@ async def sweep_alerts(runtime: Runtime, every: float, keep: timedelta) -> None:
                 log.warning("%s escalation(s) past their acknowledgement deadline: re-alerted",
                             alerted)
             await runtime.engine.purge_outbox(keep)
+            await runtime.engine.expire_surveys()
         except Exception as exc:
             log.error("deadline sweep failed (%s); retrying", type(exc).__name__)
         await asyncio.sleep(every)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.ratelimit import RateLimiter
 from bot.sender import Sender, Transport
@@ -12,6 +12,7 @@ from bot.settings import Settings
 from flows.content import ContentError
 from flows.engine import Engine, utcnow
 from flows.i18n import CatalogError, Catalogs
+from flows.scoring import Weights
 from storage import db
 from storage.crypto import use_key
 
@@ -53,6 +54,8 @@ async def start(
             conversation_timeout=settings.conversation_timeout,
             default_locale=settings.default_locale,
             on_commit=sender.wake,
+            weights=Weights.load(settings.rss_weights),
+            survey_window=timedelta(days=settings.survey_window_days),
         )
     except (ContentError, CatalogError) as exc:
         await database.dispose()

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     alert_sweep_seconds: Annotated[float, Field(gt=0)] = 30.0
     followup_poll_seconds: Annotated[float, Field(gt=0)] = 30.0
     outbox_retention_days: Annotated[float, Field(gt=0)] = 7.0
+    survey_window_days: Annotated[int, Field(ge=1, le=90)] = 7
+    rss_weights: Path | None = None
     redis_url: str | None = None
     data_key: SecretStr | None = None
     log_level: str = "INFO"
@@ -87,6 +89,13 @@ class Settings(BaseSettings):
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("use HOST:PORT, e.g. 127.0.0.1:8080")
+        return value
+
+    @field_validator("rss_weights")
+    @classmethod
+    def _weights_exist(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no weights file at {value}")
         return value
 
     @field_validator("locales_dir")

@@ -11,8 +11,10 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
+from bot.charts import render as render_chart
 from bot.runtime import Runtime
 from flows.events import Event, EventKind, Msg
 from flows.i18n import N_
@@ -39,11 +41,23 @@ class DemoClock:
 class TerminalTransport:
     channel = CHANNEL
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, charts_dir: Path | None = None) -> None:
         self.out = out or sys.stdout
         self.buttons: dict[str, list[dict[str, str]]] = {}
+        self.typed_numbers: dict[str, bool] = {}
+        self.charts_dir = charts_dir or Path("var") / "charts"
+        self.charts = 0
 
     async def send(self, chat_id: str, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "chart":  # drawn to a file; the question's buttons stay as they were
+            self.charts_dir.mkdir(parents=True, exist_ok=True)
+            self.charts += 1
+            path = self.charts_dir / f"chart-{self.charts}.png"
+            path.write_bytes(await asyncio.to_thread(render_chart, payload))
+            self.out.write(f"\nbot: [{payload.get('caption', '')}: {path}]\n")
+            self.out.flush()
+            return
+        self.typed_numbers[chat_id] = bool(payload.get("typed_numbers"))
         text = payload.get("text") or payload.get("fallback_text", "")
         lines = ["", *(f"bot: {line}" if i == 0 else f"     {line}"
                        for i, line in enumerate(text.splitlines()))]
@@ -59,7 +73,8 @@ class TerminalTransport:
         """A typed number that matches a shown button is a button press."""
         text = line.strip()
         buttons = self.buttons.get(chat_id) or []
-        if text.isdigit() and 1 <= int(text) <= len(buttons):
+        if (text.isdigit() and 1 <= int(text) <= len(buttons)
+                and not self.typed_numbers.get(chat_id)):
             return Event(CHANNEL, chat_id, EventKind.BUTTON, payload=buttons[int(text) - 1]["data"],
                          locale_hint=locale_hint, country_hint=country_hint)
         return Event.from_text(CHANNEL, chat_id, text, locale_hint=locale_hint,
@@ -104,6 +119,7 @@ async def chat(
                 {"time": clock().strftime("%Y-%m-%d %H:%M UTC")})) + "\n")
             await runtime.engine.run_followups()
             await runtime.engine.sweep()
+            await runtime.engine.expire_surveys()
             await runtime.sender.drain()
             continue
         await runtime.engine.handle(transport.event_for(chat_id, line, locale_hint,

@@ -23,6 +23,11 @@ def _legend(catalogs: Catalogs, locale: str, names: Sequence[tuple[str, str]]
     return {code: catalogs.render(locale, Msg(label)) for code, label in names}
 
 
+def chart_points(points: Sequence[WPoint]) -> list[dict[str, Any]]:
+    return [{"m": p.months, "kind": p.kind, "strength": p.intensity, "dimension": p.dimension,
+             "label": p.note[:LABEL_LIMIT]} for p in points]
+
+
 def wmodel_payload(catalogs: Catalogs, locale: str, title: Msg, points: Sequence[WPoint],
                    caption: str = "") -> dict[str, Any]:
     render = catalogs.render
@@ -34,8 +39,7 @@ def wmodel_payload(catalogs: Catalogs, locale: str, title: Msg, points: Sequence
         "y_label": render(locale, Msg(N_("ups and downs"))),
         "legend": _legend(catalogs, locale, DIMENSIONS),
         "caption": caption or render(locale, title), "fallback_text": "\n".join(lines),
-        "points": [{"m": p.months, "kind": p.kind, "strength": p.intensity,
-                    "dimension": p.dimension, "label": p.note[:LABEL_LIMIT]} for p in points],
+        "points": chart_points(points),
     }
 
 

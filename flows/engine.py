@@ -409,6 +409,33 @@ class Engine:
         """Delete delivered messages older than ``keep``."""
         return await self.db.run(repo.purge_sent, self.clock() - keep)
 
+    async def expire_surveys(self) -> int:
+        """Erase the answers of surveys left unfinished longer than the window, and tell the
+        person (unless they paused messages or blocked the bot: they are told if they open
+        the survey again, since nothing is then left to continue)."""
+        expired = await self.db.run(self._expire_surveys, self.clock())
+        if expired and self.on_commit is not None:
+            self.on_commit()
+        return expired
+
+    def _expire_surveys(self, conn: Connection, now: datetime) -> int:
+        rows = research_db.stale_drafts(conn, now - self.survey_window)
+        outbox = []
+        for row in rows:
+            research_db.discard(conn, row.participant_id, now)
+            if row.paused or not row.reachable:
+                continue
+            locale = row.locale or self.default_locale
+            event = Event(row.channel, row.chat_id, EventKind.TRIGGER)
+            message = self._outbox_row(row.participant_id, event, locale, [Reply(Msg(N_(
+                "Your unfinished survey was not continued within {days} days, so its answers "
+                "have been deleted. You can start again whenever you like."),
+                {"days": self.survey_window.days}))], None, repo.SCHEDULED, row.country)
+            if message is not None:
+                outbox.append(message)
+        repo.add_outbox_many(conn, outbox, now)
+        return len(rows)
+
     async def sweep(self) -> int:
         """Re-alert case managers about escalations past their acknowledgement deadline."""
         alerted = await self.db.run(self.casework.sweep, self.clock())
@@ -764,7 +791,8 @@ class Engine:
         urgent = any(isinstance(e, OpenEscalation) and e.tier == 1 for e in effects)
         return {"participant_id": participant_id, "channel": event.channel,
                 "chat_id": event.chat_id, "priority": repo.URGENT if urgent else priority,
-                "payload": {"text": "\n\n".join(parts), "buttons": buttons, "locale": locale}}
+                "payload": {"text": "\n\n".join(parts), "buttons": buttons, "locale": locale,
+                            **({"typed_numbers": True} if prompt and prompt.numbers else {})}}
 
     # Failure ---------------------------------------------------------------------------
 

@@ -1,0 +1,211 @@
+"""`homecoming survey …` and `homecoming export …`: scoring surveys answered elsewhere, and
+exports of the survey and the W model for analysis."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+survey_app = typer.Typer(no_args_is_help=True, help="Reintegration Sustainability Survey.")
+export_app = typer.Typer(no_args_is_help=True,
+                         help="Exports for analysis (they contain people's words: keep safe).")
+
+WeightsOption = Annotated[Path | None, typer.Option(
+    help="Weights file (default: HOMECOMING_RSS_WEIGHTS or the shipped provisional one)")]
+CountryOption = Annotated[str | None, typer.Option(help="Only this country, e.g. SN")]
+SinceOption = Annotated[str | None, typer.Option(help="Only from this date, YYYY-MM-DD")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(2)
+
+
+def _weights(path: Path | None) -> Any:
+    from bot.cli import _settings
+    from flows.scoring import Weights, WeightsError
+
+    try:
+        return Weights.load(path or _settings().rss_weights)
+    except WeightsError as exc:
+        raise _fail(str(exc)) from None
+
+
+@survey_app.command("score")
+def survey_score(
+    file: Annotated[Path, typer.Argument(help="JSON: {\"mode\": \"phone\", \"answers\": "
+                                              "{\"1\": \"satisfied\", …}}")],
+    weights: WeightsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Score a survey answered on paper, by phone or in person, with the same rules as chat.
+
+    Answers are the codes listed by `homecoming survey items`. An incomplete or invalid
+    answer set is refused with the item at fault: only complete surveys are scored.
+    """
+    from flows.rss import AnswerError
+    from flows.scoring import suggestion
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail(f"{file}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(f"{file}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise _fail(f"{file}: expected an object with \"answers\" (and \"mode\")")
+    answers = data.get("answers", data if "mode" not in data else None)
+    mode = data.get("mode", "paper")
+    rules = _weights(weights)
+    try:
+        scores = rules.score(answers, mode)
+    except AnswerError as exc:
+        raise _fail(f"{file}: {exc}") from None
+    if as_json:
+        typer.echo(json.dumps(scores.as_dict(), indent=2))
+        return
+    status = "PROVISIONAL weights" if scores.provisional else "weights"
+    typer.echo(f"Scores ({status} {scores.weights_version}; 0 = worst, 1 = best; mode "
+               f"{scores.mode}):")
+    for name, value in [*scores.by_dimension().items(), ("composite", scores.composite)]:
+        shown = "-" if value is None else f"{value:.3f}"
+        typer.echo(f"  {name:<13}{shown:>6}   suggests {suggestion(value)} support")
+    flag = "  ⚠ more than 7: read the scores with care" if scores.flagged else ""
+    typer.echo(f"  \"don't know\" / \"don't wish to answer\": {scores.abstentions}{flag}")
+    typer.echo("Suggestions for the case manager, never automatic decisions.")
+
+
+@survey_app.command("items")
+def survey_items() -> None:
+    """List every item with its answer codes (for `survey score` files)."""
+    from flows.rss import DONT_KNOW, HEALTH_BARRIERS, ITEMS, REFUSED, applies
+
+    for number, item in ITEMS.items():
+        if not applies(number, {"9": "yes", "30": "no"}):
+            typer.echo(f"{number:>3} {item.dimension:<13} {item.question} (computed)")
+            continue
+        extra = [DONT_KNOW] if item.dont_know else []
+        kind = "any of (list)" if item.multiple else "one of"
+        codes = ", ".join([*(code for code, _ in item.options), *extra, REFUSED])
+        typer.echo(f"{number:>3} {item.dimension:<13} {item.question}\n      {kind}: {codes}")
+    typer.echo(f"19a (when 19 is poor or very_poor): "
+               f"{', '.join(code for code, _ in HEALTH_BARRIERS)}, {REFUSED}")
+
+
+def _since(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail("--since must be a date as YYYY-MM-DD, e.g. 2026-01-01") from None
+
+
+def _country(value: str | None) -> str | None:
+    if value is not None and not (len(value) == 2 and value.isalpha()):
+        raise _fail("--country must be a two-letter code, e.g. SN")
+    return value.upper() if value else None
+
+
+def _in_database(work: Callable[..., Any], *args: Any) -> Any:
+    """Run ``work(conn, *args, now)`` in one unit of work on the configured database."""
+    from bot.cli import _settings
+    from flows.engine import utcnow
+    from storage import db
+    from storage.crypto import DataKeyError, use_key
+
+    settings = _settings()
+    use_key(settings.data_key_value())
+
+    async def main() -> Any:
+        database = db.Database(settings.database_url)
+        try:
+            await db.upgrade(database.engine)
+            return await database.run(work, *args, utcnow())
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DataKeyError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _write(rows: list[dict[str, Any]], columns: list[str], fmt: str, out: Path | None) -> None:
+    stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        if fmt == "json":
+            json.dump(rows, stream, ensure_ascii=False, indent=2)
+            stream.write("\n")
+        else:
+            writer = csv.DictWriter(stream, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+    finally:
+        if out:
+            stream.close()
+    if out:
+        typer.echo(f"{len(rows)} rows written to {out}", err=True)
+
+
+FormatOption = Annotated[str, typer.Option("--format", help="csv or json")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="File (default: standard output)")]
+
+
+@export_app.command("rss")
+def export_rss(fmt: FormatOption = "csv", country: CountryOption = None,
+               since: SinceOption = None, weights: WeightsOption = None,
+               out: OutOption = None) -> None:
+    """Complete surveys: scores, weights version, mode, answers, analysis variables."""
+    from flows.exports import RSS_COLUMNS, rss_rows
+
+    if fmt not in ("csv", "json"):
+        raise _fail("--format must be csv or json")
+    rules = _weights(weights)
+    rows = _in_database(rss_rows, rules, _country(country), _since(since))
+    _write(rows, RSS_COLUMNS, fmt, out)
+
+
+@export_app.command("wmodel")
+def export_wmodel(fmt: FormatOption = "csv", country: CountryOption = None,
+                  since: SinceOption = None, out: OutOption = None) -> None:
+    """W-model points with their follow-up answers and the analysis variables."""
+    from flows.exports import WMODEL_COLUMNS, wmodel_rows
+
+    if fmt not in ("csv", "json"):
+        raise _fail("--format must be csv or json")
+    rows = _in_database(wmodel_rows, _country(country), _since(since))
+    _write(rows, WMODEL_COLUMNS, fmt, out)
+
+
+@export_app.command("wmodel-chart")
+def export_wmodel_chart(
+    country: Annotated[str, typer.Option(help="Country code, e.g. SN")],
+    since: SinceOption = None,
+    lang: Annotated[str, typer.Option(help="Language of the labels")] = "en",
+    out: Annotated[Path | None, typer.Option(help="PNG file (default wmodel-CC.png)")] = None,
+) -> None:
+    """Every returnee's W model of a country in one PNG, one colour each."""
+    from bot.charts import render
+    from flows.exports import count_points, programme_chart
+    from flows.i18n import Catalogs
+
+    code = _country(country)
+    catalogs = Catalogs()
+    locale = catalogs.best_match(lang)
+
+    def build(conn: Any, now: Any) -> dict[str, Any]:
+        return programme_chart(conn, catalogs, locale, code, _since(since))
+
+    payload = _in_database(build)
+    target = out or Path(f"wmodel-{code}.png")
+    target.write_bytes(render(payload))
+    typer.echo(f"{len(payload['people'])} returnees, {count_points(payload)} points → {target}")
