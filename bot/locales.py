@@ -104,7 +104,8 @@ def babel(*args: str) -> None:
 
 
 def extract(locales_dir: Path) -> None:
-    babel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "--no-location",
+    babel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "plural:1,2",
+          "--no-location",
           "--sort-output", "--project=Homecoming",
           "--copyright-holder=Homecoming contributors",
           "-o", str(locales_dir / "messages.pot"), str(ROOT))

@@ -30,6 +30,12 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def plural(singular: str, plural: str, n: int, **params: Any) -> Msg:
+    """A message whose wording depends on a number (``{n}``), in every language's plural
+    forms: extracted as one entry with its plural."""
+    return Msg(singular, {"n": n, **params}, plural=plural, n=n)
+
+
 @lru_cache(maxsize=256)
 def autonym(code: str) -> str:
     """A language's name in that language ("français", "العربية"), from CLDR via Babel."""

@@ -27,7 +27,7 @@ from flows.events import (
     UpdateWModelPoint,
 )
 from flows.flow import Flow, Prompt
-from flows.i18n import N_
+from flows.i18n import N_, plural
 from flows.records import WPoint
 
 DIMENSIONS = [
@@ -62,8 +62,7 @@ def dimension_label(code: str | None) -> Msg:
 
 def point_line(number: int, point: WPoint) -> Msg:
     arrow = "↑" if point.kind == "up" else "↓"
-    when = (Msg(N_("{n} month after return"), {"n": int(point.months)},
-                plural=N_("{n} months after return"), n=int(point.months))
+    when = (plural("{n} month after return", "{n} months after return", int(point.months))
             if point.months is not None else Msg(N_("date not known")))
     return Msg(N_("{number}. {arrow} {note} ({when}; {dimension}; strength {strength}/5)"), {
         "number": number, "arrow": arrow, "note": point.note, "when": when,
@@ -195,8 +194,7 @@ class WModel(Flow):
         else:
             for months in MONTH_STEPS:
                 label = (Msg(N_("In the first month")) if months == 0 else
-                         Msg(N_("After {n} month"), {"n": months},
-                             plural=N_("After {n} months"), n=months))
+                         plural("After {n} month", "After {n} months", months))
                 buttons.append(Button(f"when:{months}", label))
         return Prompt(Msg(N_("Roughly when was it? Choose the month, or type how many months "
                              "after your return (for example 4).")), (*buttons, CANCEL),
