@@ -60,3 +60,19 @@ def test_screen_renders(lang: str, flow_name: str, state: str) -> None:
         rendered = CATALOGS.render(lang, text)
         assert rendered.strip()
         assert not re.search(r"\{\w*\}", rendered), rendered  # every placeholder filled
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_survey_question_renders(lang: str) -> None:
+    from flows.rss import ASKED
+
+    for number in ASKED:
+        turn = Turn(replace(PERSON, locale=lang), Event("test", "1", EventKind.TRIGGER),
+                    datetime(2026, 11, 25, tzinfo=UTC), {"item": number, "answers": {}},
+                    languages=tuple(CATALOGS.languages))
+        prompt = FLOWS["survey"](turn, "question").prompt()
+        texts = [prompt.text, *(b.label for b in prompt.buttons)]
+        missing = [m for t in texts for m in msgids(t) if m not in translated(lang)]
+        assert missing == [], f"survey item {number} in {lang}: untranslated {missing}"
+        rendered = CATALOGS.render(lang, prompt.text)
+        assert f"{ASKED.index(number) + 1}" in rendered or lang in ("fa", "ar")
