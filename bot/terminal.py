@@ -52,7 +52,8 @@ class TerminalTransport:
         if kind == "chart":  # drawn to a file; the question's buttons stay as they were
             self.charts_dir.mkdir(parents=True, exist_ok=True)
             self.charts += 1
-            path = self.charts_dir / f"chart-{self.charts}.png"
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            path = self.charts_dir / f"chart-{stamp}-{self.charts}.png"
             path.write_bytes(await asyncio.to_thread(render_chart, payload))
             self.out.write(f"\nbot: [{payload.get('caption', '')}: {path}]\n")
             self.out.flush()

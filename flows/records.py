@@ -35,6 +35,8 @@ class Records(Protocol):
 
     def survey_draft(self) -> SurveyDraft | None: ...
 
+    def completed_surveys(self) -> int: ...
+
 
 class NoRecords:
     """Nobody's records: for screens rendered outside a unit of work."""
@@ -44,6 +46,9 @@ class NoRecords:
 
     def survey_draft(self) -> SurveyDraft | None:
         return None
+
+    def completed_surveys(self) -> int:
+        return 0
 
 
 class StoredRecords:
@@ -60,3 +65,6 @@ class StoredRecords:
         if row is None:
             return None
         return SurveyDraft(db.answers_of(row), row.started_at, row.updated_at)
+
+    def completed_surveys(self) -> int:
+        return db.count_completed(self.conn, self.participant_id)

@@ -20,6 +20,7 @@ from flows.events import (
     OpenEscalation,
     RecordConsent,
     SaveSurveyDraft,
+    SendChart,
 )
 from flows.flow import Flow, Prompt, Turn
 from flows.i18n import N_
@@ -62,6 +63,7 @@ class Survey(Flow):
         {"trigger": "continue", "source": "intro", "dest": "question",
          "conditions": "has_draft", "after": "resume"},
         {"trigger": "later", "source": "intro", "dest": None, "after": "leave"},
+        {"trigger": "results", "source": "intro", "dest": None, "after": "send_results"},
         {"trigger": "a", "source": "question", "dest": "barrier",
          "conditions": ["single", "poor_health_access"], "after": "answer"},
         {"trigger": "a", "source": "question", "dest": None, "conditions": "single",
@@ -105,7 +107,10 @@ class Survey(Flow):
             "Taking part or not does not change the help you get. Your answers are seen by "
             "your case manager, to plan support with you. You can pause and continue within "
             "{days} days."), {"total": len(ASKED), "days": self.turn.survey_window.days}),
-            (Button("start", Msg(N_("Start the survey"))), Button("later", Msg(N_("Not now")))))
+            (Button("start", Msg(N_("Start the survey"))),
+             *((Button("results", Msg(N_("Send me my results"))),)
+               if self.turn.records.completed_surveys() else ()),
+             Button("later", Msg(N_("Not now")))))
 
     def prompt_question(self) -> Prompt:
         item = ITEMS[self.item]
@@ -243,6 +248,12 @@ class Survey(Flow):
         self.say(N_("Paused. Your answers are kept for {days} days. To continue, choose "
                     "Survey in the menu or send /survey."), days=self.turn.survey_window.days)
         self.turn.back()
+
+    def send_results(self, _value: str = "") -> None:
+        self.turn.emit(SendChart("survey"))
+        self.say(N_("Here are your results: one line for each part of life, from 0 to 1, for "
+                    "each survey you completed. They help you and your case manager talk about "
+                    "support; they are not a judgement."))
 
     def leave(self, _value: str = "") -> None:
         self.say(N_("That is fine. You can take the survey later from the menu."))

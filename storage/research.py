@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from storage.models import Participant, ProviderSuggestion, Survey, WModelEvent, WModelReflection
@@ -169,6 +169,11 @@ def completed(conn: Connection, participant_id: int) -> list[Row[Any]]:
     return list(conn.execute(select(_s).where(_s.c.participant_id == participant_id,
                                               _s.c.status == COMPLETE)
                              .order_by(_s.c.completed_at)))
+
+
+def count_completed(conn: Connection, participant_id: int) -> int:
+    return int(conn.execute(select(func.count()).select_from(_s).where(
+        _s.c.participant_id == participant_id, _s.c.status == COMPLETE)).scalar_one())
 
 
 def survey_export(conn: Connection, country: str | None, since: date | None

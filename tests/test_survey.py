@@ -293,3 +293,27 @@ def test_survey_score_command(tmp_path: Path) -> None:
     broken.write_text("{not json")
     result = homecoming("survey", "score", str(broken), cwd=tmp_path)
     assert result.returncode == 2 and "not valid JSON" in result.stderr
+
+
+async def test_the_person_can_ask_for_their_results_chart(bot: Harness) -> None:
+    from storage import research
+    from storage.models import OutboxMessage, Participant
+
+    await bot.onboard()
+    intro = await bot.press("survey")
+    assert "results" not in payloads(intro)  # nothing to show yet
+    await bot.press("later")
+    async with bot.sessions() as s:
+        person = await s.scalar(select(Participant.id))
+    scores = Weights.load().score(EXAMPLE, "phone")
+    await bot.db.run(research.complete, person, EXAMPLE, scores.as_dict(), "phone",
+                     bot.clock())
+    intro = await bot.say("/survey")
+    chart_payload = await bot.press("results")  # the words first, then the chart
+    assert "not a judgement" in bot.transport.sent[-2][1]["text"]
+    assert chart_payload["chart"] == "survey"
+    async with bot.sessions() as s:
+        chart = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "chart"))
+    assert chart is not None and chart.payload["chart"] == "survey"
+    assert chart.payload["series"][0]["social"] == pytest.approx(3.5 / 6, abs=1e-3)
+    assert "provisional" in chart.payload["note"]

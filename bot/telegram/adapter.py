@@ -30,6 +30,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("start", N_("Start or continue")),
     ("menu", N_("Main menu")),
     ("help", N_("Talk to a person")),
+    ("wmodel", N_("My ups and downs")),
+    ("survey", N_("Survey")),
     ("language", N_("Change language")),
     ("privacy", N_("My data and privacy")),
     ("stop", N_("Pause messages")),
