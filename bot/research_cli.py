@@ -209,3 +209,15 @@ def export_wmodel_chart(
     target = out or Path(f"wmodel-{code}.png")
     target.write_bytes(render(payload))
     typer.echo(f"{len(payload['people'])} returnees, {count_points(payload)} points → {target}")
+
+
+@export_app.command("providers")
+def export_providers(fmt: FormatOption = "csv", country: CountryOption = None,
+                     out: OutOption = None) -> None:
+    """Providers returnees named in the W model: suggestions for the referral directory."""
+    from flows.exports import PROVIDER_COLUMNS, provider_rows
+
+    if fmt not in ("csv", "json"):
+        raise _fail("--format must be csv or json")
+    rows = _in_database(provider_rows, _country(country))
+    _write(rows, PROVIDER_COLUMNS, fmt, out)

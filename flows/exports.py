@@ -82,6 +82,21 @@ def wmodel_rows(conn: Connection, country: str | None, since: date | None,
     return rows
 
 
+PROVIDER_COLUMNS = ["suggested_at", "country", "provider", "services"]
+
+
+def provider_rows(conn: Connection, country: str | None, now: datetime
+                  ) -> list[dict[str, Any]]:
+    """Who returnees say provides the services they need, newest last. Not linked to the
+    person: the country office checks the provider, not who named it."""
+    rows = [{"suggested_at": row.created_at.date().isoformat(), "country": row.country,
+             "provider": row.provider, "services": row.service}
+            for row in db.provider_suggestions(conn, country)]
+    repo.audit(conn, now, actor="cli", action="export.providers",
+               details={"rows": len(rows), "country": country})
+    return rows
+
+
 def programme_chart(conn: Connection, catalogs: Catalogs, locale: str, country: str | None,
                     since: date | None) -> dict[str, Any]:
     """Every returnee's W model in one chart, one colour each (labelled by pseudonym)."""

@@ -16,7 +16,15 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.charts import wmodel_figure
-from flows.exports import RSS_COLUMNS, WMODEL_COLUMNS, programme_chart, rss_rows, wmodel_rows
+from flows.exports import (
+    PROVIDER_COLUMNS,
+    RSS_COLUMNS,
+    WMODEL_COLUMNS,
+    programme_chart,
+    provider_rows,
+    rss_rows,
+    wmodel_rows,
+)
 from flows.scoring import Weights
 from flows.wmodel import split_providers
 from storage import research
@@ -145,6 +153,10 @@ async def test_hopes_services_and_providers_for_the_directory(bot: Harness) -> N
     assert [p.provider for p in providers] == ["Caritas", "the IOM office",
                                                "Mr Diallo at the market"]
     assert {p.country for p in providers} == {"SN"}
+    rows = await bot.db.run(provider_rows, "SN", bot.clock())
+    assert list(rows[0]) == PROVIDER_COLUMNS and rows[0]["provider"] == "Caritas"
+    assert rows[0]["services"] == "Small business training, micro-credit"
+    assert await bot.db.run(provider_rows, "AF", bot.clock()) == []
     assert split_providers("A\nB، C ፣ D") == ("A", "B", "C", "D")
 
 
@@ -212,6 +224,28 @@ def test_export_commands_write_csv_and_json(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "--format must be csv or json" in bad.stderr
     bad = run("export", "wmodel", "--since", "yesterday")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    providers = run("export", "providers", "--country", "SN")
+    assert providers.returncode == 0 and providers.stdout.startswith("suggested_at,country")
     chart = run("export", "wmodel-chart", "--country", "SN", "--out", "sn.png")
     assert chart.returncode == 0, chart.stderr
     assert (tmp_path / "sn.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_deleting_my_data_takes_the_w_model_and_surveys_with_it(bot: Harness) -> None:
+    from storage.models import Survey
+
+    await bot.onboard()
+    await add_hard_moment(bot)
+    await bot.press("hopes")
+    await bot.say("A shop")
+    await bot.press("skip")
+    await bot.say("Caritas")
+    await bot.say("/survey")
+    await bot.press("start")
+    await bot.press("a:satisfied")
+    await bot.say("/privacy")
+    await bot.press("delete")
+    await bot.press("yes")
+    async with bot.sessions() as s:
+        for model in (WModelEvent, WModelReflection, ProviderSuggestion, Survey):
+            assert list(await s.scalars(select(model))) == [], model.__name__
