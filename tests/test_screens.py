@@ -4,6 +4,7 @@ and every placeholder filled (a walk over all states with a sample person)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -25,10 +26,12 @@ PERSON = ParticipantView(pseudonym="R-7KQ2MX9P", locale="en", country="SN", retu
 SAMPLE_DATA = {"country": "SN", "topic": "health", "page": 1, "needs": ["work"]}
 
 
-def translated(lang: str) -> set[str]:
+@lru_cache(maxsize=None)
+def translated(lang: str) -> frozenset[str]:
     path = DEFAULT_LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as fp:
-        return {m.id for m in read_po(fp) if m.id and m.string and "fuzzy" not in m.flags}
+        return frozenset(m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fp)
+                         if m.id and m.string and "fuzzy" not in m.flags)
 
 
 def msgids(msg: Msg | str) -> list[str]:
