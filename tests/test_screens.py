@@ -4,9 +4,9 @@ and every placeholder filled (a walk over all states with a sample person)."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import cache
 
 import pytest
 from babel.messages.pofile import read_po
@@ -26,7 +26,7 @@ PERSON = ParticipantView(pseudonym="R-7KQ2MX9P", locale="en", country="SN", retu
 SAMPLE_DATA = {"country": "SN", "topic": "health", "page": 1, "needs": ["work"]}
 
 
-@lru_cache(maxsize=None)
+@cache
 def translated(lang: str) -> frozenset[str]:
     path = DEFAULT_LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as fp:
