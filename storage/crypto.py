@@ -8,11 +8,13 @@ development setup without one gets a key file beside its database (``var/data.ke
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import Text, TypeDecorator
+from sqlalchemy import JSON, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 
 PREFIX = "enc1:"
@@ -71,4 +73,35 @@ class SealedText(TypeDecorator[str]):
             return _KEYRING.fernet.decrypt(value[len(PREFIX):].encode()).decode()
         except InvalidToken:
             raise DataKeyError("encrypted text cannot be read with this key: is "
+                               "HOMECOMING_DATA_KEY the one it was written with?") from None
+
+
+SEALED_KEY = "sealed"
+
+
+class SealedJSON(TypeDecorator[Any]):
+    """A JSON value encrypted as a whole when a key is in use: stored as
+    ``{"sealed": "enc1:…"}``, so the column stays JSON and rows written without a key (or
+    before encryption was introduced) are still read as they are."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or _KEYRING.fernet is None:
+            return value
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return {SEALED_KEY: PREFIX + _KEYRING.fernet.encrypt(plain.encode()).decode()}
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if not (isinstance(value, dict) and len(value) == 1 and SEALED_KEY in value):
+            return value
+        token = str(value[SEALED_KEY])
+        if _KEYRING.fernet is None:
+            raise DataKeyError("encrypted data found but no key is in use: set "
+                               "HOMECOMING_DATA_KEY")
+        try:
+            return json.loads(_KEYRING.fernet.decrypt(token[len(PREFIX):].encode()))
+        except InvalidToken:
+            raise DataKeyError("encrypted data cannot be read with this key: is "
                                "HOMECOMING_DATA_KEY the one it was written with?") from None

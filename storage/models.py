@@ -27,7 +27,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.crypto import SealedText
+from storage.crypto import SealedJSON, SealedText
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -125,7 +125,8 @@ class Conversation(Base):
     )
     flow: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the person is in the middle of saying (answers so far): encrypted at rest.
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
@@ -152,7 +153,8 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="message")
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The message as it will be sent (it may quote the person): encrypted while queued.
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
     # Sent first when the queue is long: alerts and replies to a person at risk (2), then
     # answers to people writing now (1), then scheduled messages (0). A fan-out of check-ins
     # never delays an alert or a reply.

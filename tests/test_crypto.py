@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -60,3 +61,24 @@ def test_key_file_is_private_and_stable(tmp_path: object) -> None:
     first = crypto.key_file(path)
     assert crypto.valid_key(first) and crypto.key_file(path) == first
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_conversations_and_queued_messages_are_sealed_too(bot: Any, key: str) -> None:
+    """Mid-flow answers (a W-model note, survey answers) wait in the conversation, and
+    messages wait in the outbox: neither is readable from a copied database file."""
+    await bot.onboard()
+    await bot.press("wmodel")
+    await bot.press("add:down")
+    reply = await bot.say("the shop on Rue 10 closed down")
+    assert "Roughly when" in reply["text"]  # read back and sent as usual
+    async with bot.db.engine.connect() as conn:
+        data = (await conn.execute(text("SELECT data FROM conversations"))).scalar_one()
+        payloads = (await conn.execute(text("SELECT payload FROM outbox"))).scalars().all()
+    raw = [str(data), *map(str, payloads)]
+    assert all("sealed" in value and "enc1:" in value for value in raw)
+    assert not any("Rue 10" in value or "Roughly when" in value for value in raw)
+    from storage.models import Conversation
+
+    async with bot.sessions() as s:
+        conversation = await s.scalar(select(Conversation))
+    assert conversation is not None and conversation.data["note"] == "the shop on Rue 10 closed down"
