@@ -81,4 +81,5 @@ async def test_conversations_and_queued_messages_are_sealed_too(bot: Any, key: s
 
     async with bot.sessions() as s:
         conversation = await s.scalar(select(Conversation))
-    assert conversation is not None and conversation.data["note"] == "the shop on Rue 10 closed down"
+    assert conversation is not None
+    assert conversation.data["note"] == "the shop on Rue 10 closed down"
