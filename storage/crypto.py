@@ -1,7 +1,8 @@
 """Encryption at rest for what people write: their words in alerts, check-ins, the W model,
-and resolution notes. A copied database file without the key reveals none of it.
+survey answers, resolution notes, conversations in progress and messages waiting to be sent.
+A copied database file without the key reveals none of it.
 
-Columns typed ``SealedText`` are encrypted with Fernet (AES with an authentication tag) when
+Columns typed ``SealedText`` (text) and ``SealedJSON`` (a JSON value) are encrypted with Fernet (AES with an authentication tag) when
 a key is in use, and read back transparently. The key comes from ``HOMECOMING_DATA_KEY``; a
 development setup without one gets a key file beside its database (``var/data.key``).
 """
