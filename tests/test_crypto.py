@@ -38,7 +38,7 @@ async def test_words_are_sealed_at_rest(database: Database, key: str) -> None:
     await database.run(write)
     async with database.engine.connect() as conn:
         raw = (await conn.execute(text("SELECT events, note FROM checkins"))).one()
-    assert all(value.startswith("enc1:") for value in raw)
+    assert all(value.startswith("enc2:") for value in raw)
     assert "arrested" not in raw[0]
     async with database.sessions() as s:
         record = await s.scalar(select(CheckIn))
@@ -75,7 +75,7 @@ async def test_conversations_and_queued_messages_are_sealed_too(bot: Any, key: s
         data = (await conn.execute(text("SELECT data FROM conversations"))).scalar_one()
         payloads = (await conn.execute(text("SELECT payload FROM outbox"))).scalars().all()
     raw = [str(data), *map(str, payloads)]
-    assert all("sealed" in value and "enc1:" in value for value in raw)
+    assert all("sealed" in value and "enc2:" in value for value in raw)
     assert not any("Rue 10" in value or "Roughly when" in value for value in raw)
     from storage.models import Conversation
 
@@ -83,3 +83,18 @@ async def test_conversations_and_queued_messages_are_sealed_too(bot: Any, key: s
         conversation = await s.scalar(select(Conversation))
     assert conversation is not None
     assert conversation.data["note"] == "the shop on Rue 10 closed down"
+
+
+def test_values_written_with_fernet_are_still_read(key: str) -> None:
+    """Before AES-GCM ("enc2:"), values were Fernet tokens ("enc1:"): still readable."""
+    from sqlalchemy.dialects import sqlite
+
+    old = "enc1:" + Fernet(key.encode()).encrypt(b"written last year").decode()
+    assert crypto.SealedText().process_result_value(old, sqlite.dialect()) == \
+        "written last year"
+    sealed = crypto.SealedJSON().process_bind_param({"a": "b"}, sqlite.dialect())
+    assert sealed["sealed"].startswith("enc2:")
+    assert crypto.SealedJSON().process_result_value(sealed, sqlite.dialect()) == {"a": "b"}
+    tampered = {"sealed": sealed["sealed"][:-4] + "AAAA"}
+    with pytest.raises(crypto.DataKeyError, match="cannot be read with this key"):
+        crypto.SealedJSON().process_result_value(tampered, sqlite.dialect())
