@@ -145,3 +145,25 @@ async def test_sqlite_lock_held_elsewhere_waits_off_the_event_loop(tmp_path: Pat
     finally:
         other.close()
         await database.dispose()
+
+
+async def test_the_latest_migration_goes_down_and_up_again(tmp_path: Path) -> None:
+    from alembic import command
+
+    database = db.Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    try:
+        await db.upgrade(database.engine)
+
+        def down(connection: Connection) -> set[str]:
+            cfg = db.alembic_config()
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0005")
+            return set(inspect(connection).get_table_names())
+
+        async with database.engine.begin() as conn:
+            tables = await conn.run_sync(down)
+        assert "surveys" not in tables and "wmodel_events" in tables
+        await db.upgrade(database.engine)
+        assert await db.current_revision(database.engine) == db_head()
+    finally:
+        await database.dispose()
