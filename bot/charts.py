@@ -106,7 +106,7 @@ def wmodel_figure(payload: dict[str, Any]) -> Figure:
             if chosen:
                 ax.scatter([p.get("m") or 0 for p in chosen], [_y(p) for p in chosen],
                            color=colour, zorder=2, s=36,
-                           label=shape(str(legend.get(dimension, dimension or "-"))))
+                           label=shape(str(legend.get(dimension or "none", dimension or "-"))))
         for point in points:
             y = _y(point)
             ax.annotate(shape(str(point.get("label", ""))[:40]), (point.get("m") or 0, y),

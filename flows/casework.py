@@ -60,6 +60,8 @@ CATEGORY_NAMES: dict[str, str] = {
 }
 
 
+CASE_POINTS = 12  # W-model points written out in /case (the chart shows every one)
+
 SUGGESTIONS: dict[str, str] = {
     "intensified": N_("intensified"), "regular": N_("regular"), "light": N_("light"),
     "unknown": N_("unknown"),
@@ -432,12 +434,15 @@ class Casework:
                     f"{' — “' + c.events + '”' if c.events else ''}"
                     for c in followups_db.recent_checkins(conn, person.id)]
         events = StoredRecords(conn, person.id).wmodel_points()
+        shown = events[-CASE_POINTS:]  # the chart has them all
         points = [f"{'↑' if w.kind == 'up' else '↓'} "
                   f"{w.months if w.months is not None else '?'} m"
                   f"{' ' + w.dimension if w.dimension else ''}"
                   f"{' ' + str(w.intensity) + '/5' if w.intensity else ''}: “{w.note}”"
                   + "".join(f"\n    {k}: {v}" for k, v in w.details.items())
-                  for w in events]
+                  for w in shown]
+        if len(events) > len(shown):
+            points.insert(0, f"(+{len(events) - len(shown)})")
         surveys = research_db.completed(conn, person.id)
         locale = staff.locale
         scores = [self._score_line(locale, row) for row in surveys] or [

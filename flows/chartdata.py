@@ -37,7 +37,8 @@ def wmodel_payload(catalogs: Catalogs, locale: str, title: Msg, points: Sequence
         "chart": "wmodel", "locale": locale, "title": render(locale, title),
         "x_label": render(locale, Msg(N_("months since return"))),
         "y_label": render(locale, Msg(N_("ups and downs"))),
-        "legend": _legend(catalogs, locale, DIMENSIONS),
+        "legend": {**_legend(catalogs, locale, DIMENSIONS),
+                   "none": render(locale, Msg(N_("Not said")))},
         "caption": caption or render(locale, title), "fallback_text": "\n".join(lines),
         "points": chart_points(points),
     }

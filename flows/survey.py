@@ -167,6 +167,9 @@ class Survey(Flow):
         self.data.update(answers={}, chosen=[], item=ASKED[0])
 
     def resume(self, _value: str = "") -> None:
+        if expire_if_stale(self.turn):  # waited at this question past the window
+            self.turn.back()
+            return
         draft = self.turn.records.survey_draft()
         answers = dict(draft.answers) if draft is not None else {}
         self.data.update(answers=answers, chosen=[], item=next_item(answers) or ASKED[0])

@@ -292,6 +292,36 @@ def audit(
 SCHEDULED, INTERACTIVE, URGENT = 0, 1, 2
 
 
+# Telegram refuses a message above 4,096 UTF-16 units; a longer text (a long /case, many
+# W-model points) goes as several messages, split between lines, the buttons on the last.
+MAX_TEXT = 3500
+
+
+def split_payload(payload: dict[str, Any], limit: int = MAX_TEXT) -> list[dict[str, Any]]:
+    text = payload.get("text")
+    if not isinstance(text, str) or len(text) <= limit:
+        return [payload]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one line longer than a message: cut it
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        parts.append(current)
+    last = len(parts) - 1
+    return [{**payload, "text": part, **({} if i == last else {"buttons": []})}
+            for i, part in enumerate(parts)]
+
+
 def add_outbox(
     conn: Connection,
     *,
@@ -303,12 +333,13 @@ def add_outbox(
     kind: str = "message",
     priority: int = INTERACTIVE,
 ) -> None:
-    conn.execute(_ADD_OUTBOX, {
+    rows = [{
         "participant_id": participant_id, "channel": channel, "chat_id": chat_id,
-        "kind": kind, "payload": payload, "priority": priority, "status": "pending",
-        "attempts": 0,
-        "not_before": now, "created_at": now, "sent_at": None, "last_error": None,
-    })
+        "kind": kind, "payload": part, "priority": priority, "status": "pending",
+        "attempts": 0, "not_before": now, "created_at": now, "sent_at": None,
+        "last_error": None,
+    } for part in (split_payload(payload) if kind == "message" else [payload])]
+    conn.execute(_ADD_OUTBOX, rows[0] if len(rows) == 1 else rows)
 
 
 def add_outbox_many(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime) -> None:
@@ -317,10 +348,12 @@ def add_outbox_many(conn: Connection, rows: Sequence[dict[str, Any]], now: datet
     if rows:
         conn.execute(_ADD_OUTBOX, [{
             "participant_id": r["participant_id"], "channel": r["channel"],
-            "chat_id": r["chat_id"], "kind": r.get("kind", "message"), "payload": r["payload"],
+            "chat_id": r["chat_id"], "kind": r.get("kind", "message"), "payload": part,
             "priority": r["priority"], "status": "pending", "attempts": 0,
             "not_before": now, "created_at": now, "sent_at": None,
-            "last_error": None} for r in rows])
+            "last_error": None} for r in rows
+            for part in (split_payload(r["payload"]) if r.get("kind", "message") == "message"
+                         else [r["payload"]])])
 
 
 def record_from(values: Any) -> ParticipantRecord:

@@ -167,3 +167,16 @@ async def test_the_latest_migration_goes_down_and_up_again(tmp_path: Path) -> No
         assert await db.current_revision(database.engine) == db_head()
     finally:
         await database.dispose()
+
+
+def test_a_long_message_is_split_between_lines_with_buttons_on_the_last() -> None:
+    lines = [f"line {n}: " + "x" * 90 for n in range(100)]  # about 10,000 characters
+    payload = {"text": "\n".join(lines), "buttons": [{"label": "OK", "data": "ok"}],
+               "locale": "en"}
+    parts = repo.split_payload(payload)
+    assert len(parts) == 3 and all(len(p["text"]) <= repo.MAX_TEXT for p in parts)
+    assert "\n".join(p["text"] for p in parts) == payload["text"]  # nothing lost
+    assert [p["buttons"] for p in parts] == [[], [], payload["buttons"]]
+    huge = repo.split_payload({"text": "y" * 8000, "buttons": []})
+    assert "".join(p["text"] for p in huge) == "y" * 8000
+    assert repo.split_payload({"text": "short"}) == [{"text": "short"}]

@@ -317,3 +317,19 @@ async def test_the_person_can_ask_for_their_results_chart(bot: Harness) -> None:
     assert chart is not None and chart.payload["chart"] == "survey"
     assert chart.payload["series"][0]["social"] == pytest.approx(3.5 / 6, abs=1e-3)
     assert "provisional" in chart.payload["note"]
+
+
+async def test_continue_pressed_after_the_window_discards_instead(bot: Harness) -> None:
+    bot.engine = bot.new_engine(survey_window=timedelta(days=2),
+                                conversation_timeout=timedelta(days=30))
+    reply = await start_survey(bot)
+    await answer(bot, reply)
+    await bot.press("pause")
+    intro = await bot.say("/survey")
+    assert "continue" in payloads(intro)
+    bot.clock.advance(days=3)
+    reply = await bot.press("continue")
+    assert "not continued within 2 days" in reply["text"]
+    assert not reply["text"].startswith("Question")
+    [row] = await surveys(bot)
+    assert row.status == "discarded" and row.answers is None
