@@ -11,13 +11,14 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flows.chartdata import survey_payload, weights_note, wmodel_payload
 from flows.countries import CountryPacks
 from flows.events import Button, Event, EventKind, Msg, OpenEscalation
 from flows.i18n import N_, Catalogs
+from flows.places import find_country
 from flows.records import StoredRecords
 from flows.rss import DONT_KNOW_FLAG
 from flows.scoring import Weights, suggestion
@@ -72,6 +73,37 @@ SESSION_NAMES: dict[str, str] = {
     "wmodel": N_("W model session"), "midterm": N_("mid-term monitoring"),
     "final": N_("final monitoring"),
 }
+
+
+SEXES = ("female", "male", "other")
+
+
+def parse_profile(tokens: list[str], today: date) -> dict[str, Any] | None:
+    """The fields a /profile command sets, or None if any token is not understood."""
+    fields: dict[str, Any] = {}
+    for token in tokens:
+        key, sep, value = token.partition("=")
+        key, value = key.lower(), value.strip()
+        if not sep and key in PROFILES:
+            fields["profile"] = key
+        elif key == "sex" and value.lower() in SEXES:
+            fields["sex"] = value.lower()
+        elif key == "born" and value.isdigit() and 1900 <= int(value) <= today.year:
+            fields["birth_year"] = int(value)
+        elif key == "host" and len(value) == 2 and find_country(value, "en") is not None:
+            fields["host_country"] = value.upper()
+        elif key == "left" and (left := _month_or_day(value)) is not None and left <= today:
+            fields["departed_on"] = left
+        else:
+            return None
+    return fields or None
+
+
+def _month_or_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value if value.count("-") == 2 else f"{value}-01")
+    except ValueError:
+        return None
 
 
 def invite_hash(code: str) -> str:
@@ -492,23 +524,33 @@ class Casework:
         return line
 
     def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
-        """/profile R-7KQ2MX9P vulnerable: sets the follow-up schedule's profile."""
+        """/profile R-7KQ2MX9P vulnerable sex=female born=1994 host=LY left=2019-05:
+        the follow-up schedule's profile, and the analysis variables when known."""
         parts = args.split()
-        person = db.participant_by_pseudonym(conn, parts[0]) if len(parts) == 2 else None
-        if person is None or parts[1] not in PROFILES or not staff.may_see(person.country):
+        person = db.participant_by_pseudonym(conn, parts[0]) if len(parts) >= 2 else None
+        fields = parse_profile(parts[1:], now.date()) if person is not None else None
+        if person is None or fields is None or not staff.may_see(person.country):
             self._audit(conn, staff, "staff.refused", now, attempt=f"profile:{args[:40]}")
-            self._reply(conn, staff, now, N_("Use /profile PERSON PROFILE, with a profile among "
-                                             "{profiles}."), profiles=", ".join(PROFILES))
+            self._reply(conn, staff, now, N_(
+                "Use /profile PERSON, then a profile among {profiles} and/or sex=female, male "
+                "or other, born=YEAR, host=COUNTRY CODE, left=YYYY-MM-DD (when they left)."),
+                profiles=", ".join(PROFILES))
             return
         record = repo.load_participant(conn, person.channel, person.chat_id)
         assert record is not None
-        record.set(profile=parts[1])
-        self.replan(conn, record, now)
+        record.set(**fields)
+        if "profile" in fields:
+            self.replan(conn, record, now)
         repo.save_participant(conn, record)
         self._audit(conn, staff, "participant.profile_set", now, person.pseudonym,
-                    profile=parts[1])
-        self._reply(conn, staff, now, N_("{person} now follows the {profile} schedule."),
-                    person=person.pseudonym, profile=parts[1])
+                    fields=sorted(fields), profile=fields.get("profile"))
+        if "profile" in fields:
+            self._reply(conn, staff, now, N_("{person} now follows the {profile} schedule."),
+                        person=person.pseudonym, profile=fields["profile"])
+        recorded = sorted(set(fields) - {"profile"})
+        if recorded:
+            self._reply(conn, staff, now, N_("Recorded for {person}: {fields}."),
+                        person=person.pseudonym, fields=", ".join(recorded))
 
     def _end_chat(self, conn: Connection, staff: StaffView, now: datetime) -> None:
         handoff = db.active_handoff_of_staff(conn, staff.id)

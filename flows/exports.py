@@ -1,8 +1,9 @@
 """Rows for analysis exports of the survey and the W model, and the programme-level W chart.
 
-Each row carries the analysis variables where they are known. Sex, age at return, host
-country and length of absence are not collected by the bot (collect only what the process
-needs), so their columns are present and empty until a programme records them elsewhere.
+Each row carries the analysis variables where they are known. The bot never asks for sex,
+age, host country or length of absence (collect only what the process needs); a case manager
+records them from the case file with /profile, and until then their columns are empty. Age at
+return is counted in years from the birth year, the absence in months from the departure.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flows.i18n import N_, Catalogs
 from flows.records import WPoint
 from flows.rss import BARRIER_KEY, COMPUTED_ITEM, DONT_KNOW_FLAG, ITEMS
 from flows.scoring import Weights
+from flows.wmodel import months_between
 from storage import repository as repo
 from storage import research as db
 from storage.db import Connection
@@ -33,10 +35,14 @@ WMODEL_COLUMNS = ["point_id", *PERSON_COLUMNS, "kind", "months_since_return", "d
 
 
 def _person(row: Any) -> dict[str, Any]:
-    return {"person": row.pseudonym, "sex": None, "age_at_return": None,
-            "return_date": row.return_date.isoformat() if row.return_date else None,
-            "host_country": None, "country_of_origin": row.person_country,
-            "length_of_absence_months": None, "vulnerability": row.profile}
+    returned = row.return_date
+    age = (returned.year - row.birth_year if returned and row.birth_year else None)
+    absence = (months_between(row.departed_on, returned)
+               if returned and row.departed_on and row.departed_on <= returned else None)
+    return {"person": row.pseudonym, "sex": row.sex, "age_at_return": age,
+            "return_date": returned.isoformat() if returned else None,
+            "host_country": row.host_country, "country_of_origin": row.person_country,
+            "length_of_absence_months": absence, "vulnerability": row.profile}
 
 
 def _answer(value: Any) -> Any:

@@ -98,6 +98,12 @@ class Participant(Base):
     # The answers in force, per purpose; ``consents`` keeps the full history.
     consent_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+    # Analysis variables (domain.md §8), recorded by a case manager with /profile when known;
+    # the bot never asks for them.
+    sex: Mapped[str | None] = mapped_column(String(8))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    host_country: Mapped[str | None] = mapped_column(String(2))
+    departed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Consent(Base):

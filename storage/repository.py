@@ -80,7 +80,8 @@ _LOAD_PARTICIPANT = with_person(select(*PERSON_COLUMNS).select_from(_participant
     _participants.c.chat_id == bindparam("chat"))
 _INSERT_PARTICIPANT = insert(_participants).returning(_participants.c.id)
 _MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
-            "reachable", "profile", "last_mood", "checklist", "consent_state")
+            "reachable", "profile", "last_mood", "checklist", "consent_state", "sex",
+            "birth_year", "host_country", "departed_on")
 _UPDATE_PARTICIPANT = (
     update(_participants)
     .where(_participants.c.id == bindparam("pid"))
@@ -139,6 +140,10 @@ class ParticipantRecord:
     checklist: dict[str, bool]
     consent_state: dict[str, bool]
     created_at: datetime
+    sex: str | None = None
+    birth_year: int | None = None
+    host_country: str | None = None
+    departed_on: date | None = None
     conversation: ConversationRecord | None = None
     # A case manager talking with the person through the bot (their chat), if any.
     handoff_id: int | None = None
@@ -179,7 +184,8 @@ def create_participant(
         "locale": locale, "country": None, "returned": None, "return_date": None,
         "onboarded_at": None, "paused": False, "reachable": True, "profile": "standard",
         "last_mood": None, "checklist": {}, "consent_state": {},
-        "created_at": now,
+        "created_at": now, "sex": None, "birth_year": None, "host_country": None,
+        "departed_on": None,
     }
     new_id = conn.execute(_INSERT_PARTICIPANT, fields).scalar_one()
     return ParticipantRecord(id=new_id, **fields)

@@ -102,7 +102,8 @@ def wmodel_export(conn: Connection, country: str | None, since: date | None
 # Survey ---------------------------------------------------------------------------------
 
 PEOPLE_COLUMNS = (_p.c.pseudonym, _p.c.country.label("person_country"), _p.c.return_date,
-                  _p.c.profile, _p.c.returned)
+                  _p.c.profile, _p.c.returned, _p.c.sex, _p.c.birth_year, _p.c.host_country,
+                  _p.c.departed_on)
 
 
 def draft(conn: Connection, participant_id: int) -> Row[Any] | None:

@@ -249,3 +249,36 @@ async def test_deleting_my_data_takes_the_w_model_and_surveys_with_it(bot: Harne
     async with bot.sessions() as s:
         for model in (WModelEvent, WModelReflection, ProviderSuggestion, Survey):
             assert list(await s.scalars(select(model))) == [], model.__name__
+
+
+async def test_case_managers_record_analysis_variables_for_the_exports(desk: Any) -> None:
+    from datetime import date
+
+    from flows.casework import parse_profile
+    from storage.models import Participant
+    from tests.desk import CM2
+
+    await desk.onboard()  # returned 2026-03-14
+    async with desk.db.sessions() as s:
+        pseudonym = await s.scalar(select(Participant.pseudonym))
+    [reply] = await desk.say(CM2, f"/profile {pseudonym} sex=female born=1994 host=LY "
+                                  "left=2019-05")
+    assert reply["text"] == (f"Recorded for {pseudonym}: birth_year, departed_on, "
+                             "host_country, sex.")
+    [refused] = await desk.say(CM2, f"/profile {pseudonym} sex=unknown")
+    assert refused["text"].startswith("Use /profile PERSON")
+    async with desk.db.sessions() as s:
+        person = await s.scalar(select(Participant))
+    assert person is not None
+    assert (person.sex, person.birth_year, person.host_country, person.departed_on) == (
+        "female", 1994, "LY", date(2019, 5, 1))
+    await desk.db.run(research.add_point, participant_id=person.id, kind="up", note="a job",
+                      months_since_return=2, source="wmodel", now=desk.clock())
+    [row] = await desk.db.run(wmodel_rows, None, None, desk.clock())
+    assert (row["sex"], row["age_at_return"], row["host_country"],
+            row["length_of_absence_months"]) == ("female", 32, "LY", 82)
+    today = date(2026, 11, 25)
+    assert parse_profile(["vulnerable", "born=2030"], today) is None  # not born yet
+    assert parse_profile(["left=2027-01-01"], today) is None  # in the future
+    assert parse_profile(["host=ZZ"], today) is None
+    assert parse_profile(["trafficking"], today) == {"profile": "trafficking"}
