@@ -671,7 +671,8 @@ class Engine:
                     following = followups_db.next_checkin(conn, participant.id)
                     if following is not None:
                         effects.append(Reply(Msg(N_("Your next check-in is on {date}."), {
-                            "date": long_date(following.date(), participant.locale or "en")})))
+                            "date": long_date(following.date(), participant.locale or "en",
+                                          participant.country)})))
                 case RecordFeedback(topic=topic, useful=useful):
                     repo.record_feedback(conn, participant, topic, useful, now)
                 case AddWModelPoint():

@@ -140,7 +140,7 @@ class Privacy(Flow):
         consent_words = {True: Msg(N_("yes")), False: Msg(N_("no")), None: unknown}
         when: Msg | str = unknown
         if p.return_date is not None:
-            when = long_date(p.return_date, p.locale)
+            when = long_date(p.return_date, p.locale, p.country)
         self.say(
             N_(
                 "This is what I keep about you:\n"

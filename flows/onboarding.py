@@ -249,7 +249,7 @@ class Onboarding(Flow):
         value = date.fromisoformat(self.data["date"])
         self.turn.emit(SetProfile({"returned": True, "return_date": value}))
         self.say(N_("Thank you. You arrived on {date}."),
-                 date=long_date(value, self.participant.locale))
+                 date=long_date(value, self.participant.locale, self.participant.country))
 
     def set_returned_today(self, _value: str = "") -> None:
         self.turn.emit(SetProfile({"returned": True, "return_date": self.turn.now.date()}))
@@ -258,7 +258,7 @@ class Onboarding(Flow):
         value = date.fromisoformat(self.data["date"])
         self.turn.emit(SetProfile({"returned": False, "return_date": value}))
         self.say(N_("Thank you. You plan to return on {date}."),
-                 date=long_date(value, self.participant.locale))
+                 date=long_date(value, self.participant.locale, self.participant.country))
 
     def set_no_planned_date(self, _value: str = "") -> None:
         self.turn.emit(SetProfile({"returned": False, "return_date": None}))

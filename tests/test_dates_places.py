@@ -70,3 +70,26 @@ def test_find_country(text: str, locale: str, code: str) -> None:
 @pytest.mark.parametrize("text", ["Atlantis", "", "Gui", "Guin", "zz"])
 def test_unknown_or_ambiguous_country(text: str) -> None:
     assert find_country(text, "en") is None
+
+
+def test_dates_in_the_readers_calendar_with_the_gregorian_beside() -> None:
+    from flows.dates import long_date
+
+    day = date(2026, 3, 14)
+    assert long_date(day, "fa", "AF") == "23 حوت 1404 (14 مارس 2026)"  # Dari month names
+    assert long_date(day, "fa") == "23 اسفند 1404 (14 مارس 2026)"
+    assert long_date(date(2026, 3, 21), "fa", "AF").startswith("1 حمل 1405")  # Nowruz
+    assert long_date(day, "am").startswith("መጋቢት 5 ቀን 2018 ዓ.ም. (")
+    assert long_date(date(2025, 9, 11), "am").startswith("መስከረም 1 ቀን 2018 ዓ.ም.")
+    assert long_date(day, "fr") == "14 mars 2026"
+
+
+def test_a_solar_hijri_date_can_be_typed_in_persian() -> None:
+    assert parse_date("1404/12/23", "fa") == date(2026, 3, 14)
+    assert parse_date("23/12/1404", "fa") == date(2026, 3, 14)
+    assert parse_date("۱۴۰۴/۱۲/۲۳", "fa") == date(2026, 3, 14)  # Persian digits
+    assert parse_date("14/03/2026", "fa") == date(2026, 3, 14)  # Gregorian still works
+    with pytest.raises(DateInputError) as info:
+        parse_date("1404/12/30", "fa")  # Esfand 1404 has 29 days
+    assert info.value.problem is DateProblem.IMPOSSIBLE
+    assert parse_date("1403/12/30", "fa") == date(2025, 3, 20)  # 1403 was a leap year
