@@ -11,8 +11,10 @@ per-glyph fallback. Characters no font has (emoji) are dropped rather than drawn
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,6 @@ matplotlib.use("Agg")
 
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
-from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -33,7 +34,11 @@ FAMILIES = ["DejaVu Sans", "Noto Sans Ethiopic"]
 RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 DIMENSION_COLOURS = {"economic": "#1b9e77", "social": "#d95f02", "psychosocial": "#7570b3",
                      None: "#666666"}
-PEOPLE_COLOURS = plt.get_cmap("tab20")
+PEOPLE_COLOURS = matplotlib.colormaps["tab20"]
+# Drawing takes a tenth of a second or more: it happens on this one thread, never on the
+# event loop (an alert must not wait for a chart), and one at a time (matplotlib's font cache
+# is shared).
+_DRAWING = ThreadPoolExecutor(1, thread_name_prefix="charts")
 SIZE = (8, 4.5)
 DPI = 100
 
@@ -63,20 +68,18 @@ def shape(text: str) -> str:
 
 def _figure() -> tuple[Figure, Any]:
     _fonts()
-    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+    fig = Figure(figsize=SIZE, dpi=DPI)  # no pyplot: no global state to share
+    ax = fig.subplots()
     for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
         text.set_family(FAMILIES)
     return fig, ax
 
 
 def _png(fig: Figure) -> bytes:
-    try:
-        buffer = io.BytesIO()
-        fig.tight_layout()
-        fig.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(fig)
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def _y(point: dict[str, Any]) -> int:
@@ -161,6 +164,11 @@ def render(payload: dict[str, Any]) -> bytes:
     if payload.get("chart") == "survey":
         return _png(survey_figure(payload))
     return _png(wmodel_figure(payload))
+
+
+async def render_async(payload: dict[str, Any]) -> bytes:
+    """``render`` on the drawing thread, so that the event loop goes on meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(_DRAWING, render, payload)
 
 
 def wmodel_png(payload: dict[str, Any]) -> bytes:

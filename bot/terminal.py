@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.charts import render as render_chart
+from bot.charts import render_async
 from bot.runtime import Runtime
 from flows.events import Event, EventKind, Msg
 from flows.i18n import N_
@@ -54,7 +54,7 @@ class TerminalTransport:
             self.charts += 1
             stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             path = self.charts_dir / f"chart-{stamp}-{self.charts}.png"
-            path.write_bytes(await asyncio.to_thread(render_chart, payload))
+            path.write_bytes(await render_async(payload))
             self.out.write(f"\nbot: [{payload.get('caption', '')}: {path}]\n")
             self.out.flush()
             return

@@ -148,3 +148,22 @@ def test_programme_chart_overlays_people_one_colour_each() -> None:
     figure = wmodel_figure(payload)
     colours = {line.get_color() for line in figure.axes[0].get_lines()[1:]}
     assert len(colours) == 3
+
+
+async def test_charts_are_drawn_off_the_event_loop(monkeypatch: Any) -> None:
+    """An alert must not wait behind a chart: drawing runs on its own thread."""
+    import threading
+
+    from bot import charts
+
+    threads: list[int] = []
+    real = charts.render
+
+    def spy(payload: dict[str, Any]) -> bytes:
+        threads.append(threading.get_ident())
+        return real(payload)
+
+    monkeypatch.setattr(charts, "render", spy)
+    data = await charts.render_async({"points": []})
+    assert png_size(data) == (800, 450)
+    assert threads and threads[0] != threading.get_ident()

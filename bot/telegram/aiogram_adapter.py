@@ -29,7 +29,7 @@ from aiogram.types import (
     Update,
 )
 
-from bot.charts import render as render_chart
+from bot.charts import render_async
 from bot.sender import SendError
 from bot.telegram.adapter import Conflict, TelegramAdapter, Unauthorized
 from bot.telegram.updates import callback_event, keyboard_rows, member_event, message_event
@@ -141,7 +141,7 @@ class AiogramAdapter(TelegramAdapter):
                                         reply_markup=self._keyboard(payload))
 
     async def _send_chart(self, chat_id: str, payload: dict[str, Any]) -> None:
-        png = render_chart(payload)
+        png = await render_async(payload)
         try:
             await self.bot.send_photo(chat_id, BufferedInputFile(png, "wmodel.png"),
                                       caption=payload.get("caption"))

@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.charts import render as render_chart
+from bot.charts import render_async
 from bot.sender import SendError
 from bot.telegram.adapter import Conflict, TelegramAdapter, Unauthorized
 from bot.telegram.updates import callback_event, keyboard_rows, member_event, message_event
@@ -111,7 +111,7 @@ class PtbAdapter(TelegramAdapter):
                 await self._send_photo(chat_id, payload)
             elif kind == "chart":
                 try:
-                    await self.bot.send_photo(chat_id, render_chart(payload),
+                    await self.bot.send_photo(chat_id, await render_async(payload),
                                               caption=payload.get("caption"))
                 except InvalidToken:  # no sendPhoto on this server: the words instead
                     await self.bot.send_message(chat_id, payload["fallback_text"])
