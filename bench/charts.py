@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.charts import render  # noqa: E402
+from bot.charts import render
 
 
 def wmodel(n: int, label: str) -> dict[str, Any]:
