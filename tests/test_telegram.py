@@ -418,3 +418,14 @@ async def test_worker_sends_without_receiving(fake: FakeTelegram, tmp_path: Path
         await asyncio.wait_for(task, 10)
     methods = {c.method for c in fake.calls}
     assert not methods & {"getUpdates", "deleteWebhook", "setWebhook", "setMyCommands"}
+
+
+def test_short_labels_share_a_row_long_ones_stand_alone() -> None:
+    from bot.telegram.updates import keyboard_rows
+
+    labels = ["1 – a little", "2", "3", "4", "5 – very strong", "Cancel"]
+    rows = keyboard_rows([{"label": label, "data": f"d{i}"} for i, label in enumerate(labels)])
+    assert [[b["label"] for b in row] for row in rows] == [
+        ["1 – a little"], ["2", "3", "4"], ["5 – very strong"], ["Cancel"]]
+    many = keyboard_rows([{"label": str(n), "data": str(n)} for n in range(1, 13)])
+    assert [len(row) for row in many] == [5, 5, 2]

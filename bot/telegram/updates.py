@@ -74,8 +74,20 @@ def chat_key(update: Any) -> str:
 
 
 def keyboard_rows(buttons: list[dict[str, str]]) -> list[list[dict[str, str]]]:
-    """One button per row: labels in some languages are long, and phones are narrow."""
+    """One button per row (labels in some languages are long, and phones are narrow), except
+    runs of very short labels (numbers), up to five in a row."""
+    rows: list[list[dict[str, str]]] = []
     for button in buttons:
         if len(button["data"].encode()) > 64:
             raise ValueError("callback data longer than Telegram's 64 bytes")
-    return [[button] for button in buttons]
+        short = len(button["label"]) <= SHORT_LABEL
+        if short and rows and len(rows[-1]) < PER_ROW and all(
+                len(b["label"]) <= SHORT_LABEL for b in rows[-1]):
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return rows
+
+
+SHORT_LABEL = 3
+PER_ROW = 5
