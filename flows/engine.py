@@ -721,8 +721,8 @@ class Engine:
         case manager (a Tier 3 notice), never a decision."""
         try:
             scores = self.weights.score(answers, "chat")
-        except AnswerError as exc:  # a flow bug, not the person's: keep their answers
-            log.error("a survey could not be scored (%s); kept as unfinished", exc)
+        except AnswerError:  # a flow bug, not the person's: keep their answers
+            log.error("a complete survey could not be scored; kept as unfinished")
             research_db.save_draft(conn, participant.id, answers, now)
             return
         research_db.complete(conn, participant.id, answers, scores.as_dict(), "chat", now)
