@@ -94,3 +94,19 @@ def test_env_example_documents_every_setting() -> None:
     example = (ROOT / ".env.example").read_text()
     for name in Settings.model_fields:
         assert f"HOMECOMING_{name.upper()}=" in example, name
+
+
+def test_survey_window_and_weights_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert load_settings().survey_window_days == 7
+    monkeypatch.setenv("HOMECOMING_SURVEY_WINDOW_DAYS", "0")
+    with pytest.raises(SettingsError, match="HOMECOMING_SURVEY_WINDOW_DAYS"):
+        load_settings()
+    monkeypatch.setenv("HOMECOMING_SURVEY_WINDOW_DAYS", "14")
+    monkeypatch.setenv("HOMECOMING_RSS_WEIGHTS", str(tmp_path / "missing.yaml"))
+    with pytest.raises(SettingsError, match="HOMECOMING_RSS_WEIGHTS: .*no weights file"):
+        load_settings()
+    weights = tmp_path / "weights.yaml"
+    weights.write_text("version: x\n")
+    monkeypatch.setenv("HOMECOMING_RSS_WEIGHTS", str(weights))
+    settings = load_settings()
+    assert settings.survey_window_days == 14 and settings.rss_weights == weights
