@@ -103,7 +103,7 @@ def test_survey_window_and_weights_file(monkeypatch: pytest.MonkeyPatch, tmp_pat
         load_settings()
     monkeypatch.setenv("HOMECOMING_SURVEY_WINDOW_DAYS", "14")
     monkeypatch.setenv("HOMECOMING_RSS_WEIGHTS", str(tmp_path / "missing.yaml"))
-    with pytest.raises(SettingsError, match="HOMECOMING_RSS_WEIGHTS: .*no weights file"):
+    with pytest.raises(SettingsError, match=r"HOMECOMING_RSS_WEIGHTS: .*no weights file"):
         load_settings()
     weights = tmp_path / "weights.yaml"
     weights.write_text("version: x\n")
