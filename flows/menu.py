@@ -158,6 +158,10 @@ class Privacy(Flow):
             sharing=consent_words[p.consents.get(SHARING)],
             pseudonym=p.pseudonym,
         )
+        records = self.turn.records
+        self.say(N_("Your ups and downs (W model): {points}. Completed surveys: {surveys}. "
+                    "Check-in answers are kept too, for your case manager."),
+                 points=len(records.wmodel_points()), surveys=records.completed_surveys())
 
     def change_consents(self, _value: str = "") -> None:
         self.turn.switch("onboarding", "consent_follow_up")

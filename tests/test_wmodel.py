@@ -282,3 +282,12 @@ async def test_case_managers_record_analysis_variables_for_the_exports(desk: Any
     assert parse_profile(["left=2027-01-01"], today) is None  # in the future
     assert parse_profile(["host=ZZ"], today) is None
     assert parse_profile(["trafficking"], today) == {"profile": "trafficking"}
+
+
+async def test_my_data_counts_the_w_model_and_surveys(bot: Harness) -> None:
+    await bot.onboard()
+    await add_hard_moment(bot)
+    await bot.say("/privacy")
+    said = (await bot.press("show"))["text"]
+    assert "This is what I keep about you" in said
+    assert "Your ups and downs (W model): 1. Completed surveys: 0." in said
