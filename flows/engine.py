@@ -69,6 +69,15 @@ log = logging.getLogger(__name__)
 PROFILE_FIELDS = frozenset({"locale", "country", "returned", "return_date", "profile",
                             "last_mood", "checklist"})
 SIDE_TRIPS = {"language": "language", "privacy": "privacy", "stop": "pause"}
+# Scheduled sessions a person can also do in chat: they are told, with how to start.
+INVITATIONS = {
+    "survey": N_("It is time for the survey about how things are going since your return. "
+                 "When you are ready, send /survey or choose Survey in the menu. It is up to "
+                 "you, and your case manager may also ask you by phone."),
+    "wmodel": N_("It is a good moment to look back at your ups and downs since your return. "
+                 "When you are ready, send /wmodel or choose My ups and downs in the menu; "
+                 "your case manager will go through them with you."),
+}
 
 
 def utcnow() -> datetime:
@@ -265,8 +274,9 @@ class Engine:
         updates: list[dict[str, Any]] = []
         starting: list[tuple[repo.ParticipantRecord, dict[str, Any]]] = []
         done = 0
+        checkins = {row.participant_id for row in due if self.planner.is_checkin(row.kind)}
         for row in due:
-            done += self._deliver(conn, row, now, updates, starting)
+            done += self._deliver(conn, row, now, updates, starting, checkins)
         done += self._start_checkins(conn, starting, now, outbox)
         for row in reminders:
             done += self._remind(conn, row, now, outbox, updates)
@@ -303,9 +313,22 @@ class Engine:
             return False
         return not (conv.expires_at is not None and now > conv.expires_at)
 
+    def _invitation_wait(self, person: repo.ParticipantRecord, now: datetime,
+                         checkins: set[int]) -> datetime | None:
+        """When an invitation to a session must wait, until when; None: now is fine."""
+        allowed = self.planner.allowed_at(person.country, now)
+        if allowed > now:
+            return allowed
+        if person.id in checkins:
+            return now + timedelta(days=1)  # a check-in goes out today: tomorrow
+        if self._busy(person, now):
+            return now + self.planner.timing.busy_retry
+        return None
+
     def _deliver(self, conn: Connection, row: Any, now: datetime,
                  updates: list[dict[str, Any]],
-                 starting: list[tuple[repo.ParticipantRecord, dict[str, Any]]]) -> int:
+                 starting: list[tuple[repo.ParticipantRecord, dict[str, Any]]],
+                 checkins: set[int]) -> int:
         person = followups_db.person_of(row)
         change = followups_db.unchanged(row)
         updates.append(change)
@@ -313,7 +336,21 @@ class Engine:
             change["status"] = "skipped"
             return 0
         if not self.planner.is_checkin(row.kind):
+            invitation = INVITATIONS.get(row.kind)
+            if invitation is not None:
+                # One topic at a time, and never at night or in the middle of something.
+                later = self._invitation_wait(person, now, checkins)
+                if later is not None:
+                    change["due_at"] = later
+                    return 0
             self.casework.session_due(conn, person, row.kind, now)
+            if invitation is not None:  # the person can do this one in chat, too
+                message = self._outbox_row(person.id, self._trigger(person),
+                                           person.locale or self.default_locale,
+                                           [Reply(Msg(invitation))], None, repo.SCHEDULED,
+                                           person.country)
+                if message is not None:
+                    repo.add_outbox(conn, now=now, **message)
             change["status"] = "notified"
             return 1
         allowed = self.planner.allowed_at(person.country, now)

@@ -246,3 +246,62 @@ async def test_no_escalation_without_reason(database: Database, catalogs: Catalo
     desk = await office(database, catalogs, clock)
     assert await desk.count(Escalation) == 0
     assert clock() == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+async def test_survey_and_w_model_rounds_invite_the_person_too(
+        database: Database, catalogs: Catalogs, clock: FakeClock) -> None:
+    desk = await office(database, catalogs, clock)
+    await desk.join(CM, "case_manager", "SN")
+    [checkin, *_] = await followups(desk, kind="checkin", status="scheduled")
+    [survey, *_] = await followups(desk, kind="survey", status="scheduled")
+    # Rounds on days without a check-in (the W model of a March return is past: add one).
+    async with desk.db.sessions() as s, s.begin():
+        row = await s.get(FollowUp, survey.id)
+        assert row is not None
+        row.due_at = checkin.due_at + timedelta(days=5)
+        s.add(FollowUp(**{c.name: getattr(row, c.name) for c in FollowUp.__table__.columns
+                          if c.name not in ("id", "kind", "due_at")},
+                       kind="wmodel", due_at=checkin.due_at + timedelta(days=8)))
+    [survey] = await followups(desk, id=survey.id)
+    [wmodel] = await followups(desk, kind="wmodel", status="scheduled")
+    clock.now = checkin.due_at + timedelta(minutes=1)
+    await desk.engine.run_followups()
+    for answer in ("start", "mood:4", "none", "done", "no"):  # the check-in, answered
+        await desk.press(RETURNEE, answer)
+    desk.new_for(RETURNEE)
+    for due, command in ((survey, "/survey"), (wmodel, "/wmodel")):
+        clock.now = due.due_at.replace(hour=2)  # 02:00 UTC: night in Senegal
+        await desk.engine.run_followups()
+        await desk.sender.drain()
+        desk.new_for(CM)
+        assert not any(command in m["text"] for m in desk.new_for(RETURNEE))  # not at night
+        [waiting] = await followups(desk, id=due.id)
+        assert waiting.status == "scheduled" and waiting.due_at > clock()
+        clock.now = waiting.due_at + timedelta(minutes=1)
+        await desk.engine.run_followups()
+        await desk.sender.drain()
+        [invitation] = [m for m in desk.new_for(RETURNEE) if command in m["text"]]
+        assert invitation["buttons"] == []
+        assert any("Follow-up due" in m["text"] for m in desk.new_for(CM))
+        [done] = await followups(desk, id=due.id)
+        assert done.status == "notified"
+
+
+async def test_an_invitation_on_a_check_in_day_waits_a_day(
+        database: Database, catalogs: Catalogs, clock: FakeClock) -> None:
+    desk = await office(database, catalogs, clock)
+    [checkin, *_] = await followups(desk, kind="checkin", status="scheduled")
+    [survey, *_] = await followups(desk, kind="survey", status="scheduled")
+    async with desk.db.sessions() as s, s.begin():
+        row = await s.get(FollowUp, survey.id)
+        assert row is not None
+        row.due_at = checkin.due_at
+    clock.now = checkin.due_at + timedelta(minutes=1)
+    await desk.engine.run_followups()
+    await desk.sender.drain()
+    texts = [m["text"] for m in desk.new_for(RETURNEE)]
+    assert any(t.startswith("Hello! It is time for your check-in.") for t in texts)
+    assert not any("/survey" in t for t in texts)  # one topic at a time
+    [waiting] = await followups(desk, id=survey.id)
+    assert waiting.status == "scheduled"
+    assert waiting.due_at == clock() + timedelta(days=1)
