@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -139,8 +140,15 @@ def _in_database(work: Callable[..., Any], *args: Any) -> Any:
         raise _fail(str(exc)) from None
 
 
+def private_file(path: Path) -> Any:
+    """A file only its owner can read: exports hold people's words."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)  # also when it existed before with wider rights
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+
 def _write(rows: list[dict[str, Any]], columns: list[str], fmt: str, out: Path | None) -> None:
-    stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    stream = private_file(out) if out else sys.stdout
     try:
         if fmt == "json":
             json.dump(rows, stream, ensure_ascii=False, indent=2)
@@ -207,7 +215,8 @@ def export_wmodel_chart(
 
     payload = _in_database(build)
     target = out or Path(f"wmodel-{code}.png")
-    target.write_bytes(render(payload))
+    with private_file(target) as fp:
+        fp.buffer.write(render(payload))
     typer.echo(f"{len(payload['people'])} returnees, {count_points(payload)} points → {target}")
 
 

@@ -229,6 +229,10 @@ def test_export_commands_write_csv_and_json(tmp_path: Path) -> None:
     chart = run("export", "wmodel-chart", "--country", "SN", "--out", "sn.png")
     assert chart.returncode == 0, chart.stderr
     assert (tmp_path / "sn.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = run("export", "wmodel", "--out", "points.csv")
+    assert saved.returncode == 0 and "0 rows written to points.csv" in saved.stderr
+    for name in ("sn.png", "points.csv"):  # people's words: readable by the owner only
+        assert (tmp_path / name).stat().st_mode & 0o077 == 0
 
 
 async def test_deleting_my_data_takes_the_w_model_and_surveys_with_it(bot: Harness) -> None:
