@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from bot.files import private_file, write_private_bytes
 
 survey_app = typer.Typer(no_args_is_help=True, help="Reintegration Sustainability Survey.")
 export_app = typer.Typer(no_args_is_help=True,
@@ -140,13 +141,6 @@ def _in_database(work: Callable[..., Any], *args: Any) -> Any:
         raise _fail(str(exc)) from None
 
 
-def private_file(path: Path) -> Any:
-    """A file only its owner can read: exports hold people's words."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)  # also when it existed before with wider rights
-    return os.fdopen(fd, "w", encoding="utf-8", newline="")
-
-
 def _write(rows: list[dict[str, Any]], columns: list[str], fmt: str, out: Path | None) -> None:
     stream = private_file(out) if out else sys.stdout
     try:
@@ -215,8 +209,7 @@ def export_wmodel_chart(
 
     payload = _in_database(build)
     target = out or Path(f"wmodel-{code}.png")
-    with private_file(target) as fp:
-        fp.buffer.write(render(payload))
+    write_private_bytes(target, render(payload))
     typer.echo(f"{len(payload['people'])} returnees, {count_points(payload)} points → {target}")
 
 

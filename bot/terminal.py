@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.charts import render_async
+from bot.files import write_private_bytes
 from bot.runtime import Runtime
 from flows.events import Event, EventKind, Msg
 from flows.i18n import N_
@@ -54,7 +55,7 @@ class TerminalTransport:
             self.charts += 1
             stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             path = self.charts_dir / f"chart-{stamp}-{self.charts}.png"
-            path.write_bytes(await render_async(payload))
+            write_private_bytes(path, await render_async(payload))
             self.out.write(f"\nbot: [{payload.get('caption', '')}: {path}]\n")
             self.out.flush()
             return
