@@ -124,6 +124,8 @@ def _serve(*, webhook: str | None, transport: str, receive: bool) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signame in ("SIGINT", "SIGTERM"):
+            # Not a stub: event loops without signal handlers (Windows) raise this, and
+            # Ctrl-C then arrives as KeyboardInterrupt, handled below.
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(getattr(signal, signame), stop.set)
         await serve(settings, make_adapter(settings, transport), stop, webhook_url=webhook,

@@ -64,8 +64,10 @@ def survey_score(
         raise _fail(f"{file}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise _fail(f"{file}: expected an object with \"answers\" (and \"mode\")")
-    answers = data.get("answers", data if "mode" not in data else None)
     mode = data.get("mode", "paper")
+    # {"mode": …, "answers": {…}}, or the answers alone
+    answers = data["answers"] if "answers" in data else {
+        key: value for key, value in data.items() if key != "mode"}
     rules = _weights(weights)
     try:
         scores = rules.score(answers, mode)

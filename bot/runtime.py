@@ -54,7 +54,8 @@ async def start(
             conversation_timeout=settings.conversation_timeout,
             default_locale=settings.default_locale,
             on_commit=sender.wake,
-            weights=Weights.load(settings.rss_weights),
+            weights=(Weights.load(settings.rss_weights) if settings.rss_weights
+                     else Weights.default()),
             survey_window=timedelta(days=settings.survey_window_days),
         )
     except (ContentError, CatalogError) as exc:

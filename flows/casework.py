@@ -136,7 +136,7 @@ class Casework:
     def __init__(self, catalogs: Catalogs, packs: CountryPacks) -> None:
         self.catalogs = catalogs
         self.packs = packs
-        self.weights = Weights.load()  # the engine sets the ones in force
+        self.weights = Weights.default()  # the engine sets the ones in force
         # Set by the engine: recompute a person's follow-ups after a change.
         self.replan: Callable[[Connection, repo.ParticipantRecord, datetime], int] = (
             lambda _conn, _person, _now: 0)

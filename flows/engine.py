@@ -132,7 +132,7 @@ class Engine:
             weakref.WeakValueDictionary()
         )
         self.languages = tuple(catalogs.languages)
-        self.weights = weights or Weights.load()
+        self.weights = weights or Weights.default()
         self.survey_window = survey_window
         self.casework.weights = self.weights
 

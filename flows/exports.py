@@ -16,7 +16,7 @@ from flows.chartdata import chart_points, wmodel_payload
 from flows.events import Msg
 from flows.i18n import N_, Catalogs
 from flows.records import WPoint
-from flows.rss import BARRIER_KEY, COMPUTED_ITEM, DONT_KNOW_FLAG, ITEMS
+from flows.rss import BARRIER_KEY, COMPUTED_ITEM, DONT_KNOW_FLAG, ITEMS, AnswerError
 from flows.scoring import Weights
 from flows.wmodel import months_between
 from storage import repository as repo
@@ -49,13 +49,19 @@ def _answer(value: Any) -> Any:
     return "|".join(value) if isinstance(value, list) else value
 
 
+def _item_21(weights: Weights, answers: dict[str, Any], mode: str) -> float | None:
+    try:
+        return weights.score(answers, mode).item_values.get(str(COMPUTED_ITEM))
+    except AnswerError:  # stored before the items changed: the stored scores still stand
+        return None
+
+
 def rss_rows(conn: Connection, weights: Weights, country: str | None, since: date | None,
              now: datetime) -> list[dict[str, Any]]:
     rows = []
     for row in db.survey_export(conn, country, since):
         answers = db.answers_of(row)
-        computed = weights.score(answers, row.mode).item_values.get(str(COMPUTED_ITEM)) \
-            if answers else None
+        computed = _item_21(weights, answers, row.mode)
         items = {f"item_{n}": _answer(answers.get(str(n))) for n in ITEMS}
         items[f"item_{COMPUTED_ITEM}"] = round(computed, 3) if computed is not None else None
         items[f"item_{BARRIER_KEY}"] = answers.get(BARRIER_KEY)

@@ -9,6 +9,7 @@ value outside 0…1, is refused with one line naming the file and the place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,11 @@ class Weights:
         return self.spec.provisional if version == self.spec.version else True
 
     @classmethod
+    def default(cls) -> Weights:
+        """The shipped weights, read once per process."""
+        return _default_weights()
+
+    @classmethod
     def load(cls, path: Path | None = None) -> Weights:
         path = path or DEFAULT_WEIGHTS
         if not path.exists():
@@ -191,3 +197,8 @@ class Weights:
                       self.spec.version, self.spec.provisional,
                       abstentions(clean), mode,
                       values)
+
+
+@cache
+def _default_weights() -> Weights:
+    return Weights.load(DEFAULT_WEIGHTS)

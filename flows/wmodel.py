@@ -34,8 +34,8 @@ DIMENSIONS = [
     ("economic", N_("Work and money")), ("social", N_("People and belonging")),
     ("psychosocial", N_("Feelings and wellbeing")),
 ]
-STRENGTHS = [
-    (1, N_("1 – a little")), (2, N_("2")), (3, N_("3")), (4, N_("4")), (5, N_("5 – very strong")),
+STRENGTHS: list[tuple[int, Msg | str]] = [  # plain numbers need no translation
+    (1, Msg(N_("1 – a little"))), (2, "2"), (3, "3"), (4, "4"), (5, Msg(N_("5 – very strong"))),
 ]
 MONTH_STEPS = (0, 1, 2, 3, 6, 9, 12, 18)
 MAX_MONTHS = 240
@@ -207,7 +207,7 @@ class WModel(Flow):
 
     def prompt_strength(self) -> Prompt:
         return Prompt(Msg(N_("How strong was it, from 1 (a little) to 5 (very strong)?")),
-                      (*(Button(f"strength:{n}", Msg(label)) for n, label in STRENGTHS),
+                      (*(Button(f"strength:{n}", label) for n, label in STRENGTHS),
                        CANCEL))
 
     def prompt_overcome(self) -> Prompt:

@@ -283,6 +283,11 @@ def test_survey_score_command(tmp_path: Path) -> None:
                                     cwd=tmp_path).stdout)
     assert as_json["social"] == pytest.approx(3.5 / 6, abs=1e-3)
 
+    bare = tmp_path / "bare.json"  # the answers alone: mode "paper"
+    bare.write_text(json.dumps(EXAMPLE))
+    result = homecoming("survey", "score", str(bare), cwd=tmp_path)
+    assert result.returncode == 0 and "mode paper" in result.stdout
+
     partial = tmp_path / "partial.json"
     partial.write_text(json.dumps({"mode": "phone", "answers": {"1": "satisfied"}}))
     result = homecoming("survey", "score", str(partial), cwd=tmp_path)
