@@ -56,7 +56,7 @@ from flows.records import NoRecords, Records, StoredRecords
 from flows.registry import FLOWS
 from flows.rss import AnswerError
 from flows.scoring import LOW, Weights
-from flows.survey import expire_if_stale
+from flows.survey import DISCARDED, expire_if_stale
 from flows.triage import Triage
 from storage import casework as casework_db
 from storage import followups as followups_db
@@ -464,10 +464,9 @@ class Engine:
                 continue
             locale = row.locale or self.default_locale
             event = Event(row.channel, row.chat_id, EventKind.TRIGGER)
-            message = self._outbox_row(row.participant_id, event, locale, [Reply(Msg(N_(
-                "Your unfinished survey was not continued within {days} days, so its answers "
-                "have been deleted. You can start again whenever you like."),
-                {"days": self.survey_window.days}))], None, repo.SCHEDULED, row.country)
+            message = self._outbox_row(row.participant_id, event, locale, [Reply(Msg(
+                DISCARDED, {"days": self.survey_window.days}))], None, repo.SCHEDULED,
+                row.country)
             if message is not None:
                 outbox.append(message)
         repo.add_outbox_many(conn, outbox, now)

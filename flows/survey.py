@@ -40,6 +40,8 @@ SURVEY = "survey"  # the consent purpose
 DONT_KNOW_LABEL = N_("I don't know")
 REFUSED_LABEL = N_("I don't wish to answer")
 PAUSE = Button("pause", Msg(N_("Pause, continue later")))
+DISCARDED = N_("Your unfinished survey was not continued within {days} days, so its answers "
+               "have been deleted. You can start again whenever you like.")
 
 
 def expire_if_stale(turn: Turn) -> bool:
@@ -48,9 +50,7 @@ def expire_if_stale(turn: Turn) -> bool:
     if draft is None or turn.now - draft.updated_at <= turn.survey_window:
         return False
     turn.emit(DiscardSurvey())
-    turn.say(N_("Your unfinished survey was not continued within {days} days, so its answers "
-                "have been deleted. You can start again whenever you like."),
-             days=turn.survey_window.days)
+    turn.say(DISCARDED, days=turn.survey_window.days)
     return True
 
 
@@ -208,9 +208,7 @@ class Survey(Flow):
             self.turn.back()
             return False
         if self.answers and self.turn.records.survey_draft() is None:
-            self.say(N_("Your unfinished survey was not continued within {days} days, so its "
-                        "answers have been deleted. You can start again whenever you like."),
-                     days=self.turn.survey_window.days)
+            self.say(DISCARDED, days=self.turn.survey_window.days)
             self.data.pop("answers", None)
             self.turn.back()
             return False

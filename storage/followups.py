@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from storage import repository as repo
-from storage.models import CheckIn, FollowUp, Participant, WModelEvent
+from storage.models import CheckIn, FollowUp, Participant
 
 _fu = FollowUp.__table__
 _ci = CheckIn.__table__
@@ -141,17 +141,3 @@ def current_checkin(conn: Connection, participant_id: int) -> int | None:
 def recent_checkins(conn: Connection, participant_id: int, limit: int = 5) -> list[Row[Any]]:
     return list(conn.execute(select(_ci).where(_ci.c.participant_id == participant_id)
                              .order_by(_ci.c.at.desc()).limit(limit)))
-
-
-def add_wmodel_event(conn: Connection, *, participant_id: int, kind: str, note: str,
-                     months_since_return: float | None, source: str, now: datetime) -> None:
-    conn.execute(insert(WModelEvent.__table__), {
-        "participant_id": participant_id, "kind": kind, "note": note,
-        "months_since_return": months_since_return, "dimension": None, "intensity": None,
-        "source": source, "created_at": now})
-
-
-def wmodel_events(conn: Connection, participant_id: int) -> list[Row[Any]]:
-    table = WModelEvent.__table__
-    return list(conn.execute(select(table).where(table.c.participant_id == participant_id)
-                             .order_by(table.c.created_at)))
