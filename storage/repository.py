@@ -31,6 +31,7 @@ from storage.models import (
     ProcessedUpdate,
     Staff,
 )
+from storage.prepared import Prepared
 
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -51,9 +52,9 @@ def is_postgres(conn: Connection) -> bool:
 _participants = Participant.__table__
 _conversations = Conversation.__table__
 _CLAIM_UPDATE = {
-    name: dialect.insert(ProcessedUpdate.__table__).on_conflict_do_nothing(
+    name: Prepared(dialect.insert(ProcessedUpdate.__table__).on_conflict_do_nothing(
         index_elements=["channel", "update_id"]
-    )
+    ))
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _handoffs = Handoff.__table__
@@ -75,20 +76,21 @@ def with_person(stmt: Any) -> Any:
             .outerjoin(_staff, _staff.c.id == _handoffs.c.staff_id))
 
 
-_LOAD_PARTICIPANT = with_person(select(*PERSON_COLUMNS).select_from(_participants)).where(
+_LOAD_PARTICIPANT = Prepared(with_person(
+    select(*PERSON_COLUMNS).select_from(_participants)).where(
     _participants.c.channel == bindparam("channel"),
-    _participants.c.chat_id == bindparam("chat"))
+    _participants.c.chat_id == bindparam("chat")))
 _INSERT_PARTICIPANT = insert(_participants).returning(_participants.c.id)
 _MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
             "reachable", "profile", "last_mood", "checklist", "consent_state", "sex",
             "birth_year", "host_country", "departed_on")
-_UPDATE_PARTICIPANT = (
+_UPDATE_PARTICIPANT = Prepared(
     update(_participants)
     .where(_participants.c.id == bindparam("pid"))
     .values({name: bindparam(f"new_{name}") for name in _MUTABLE})
 )
-_INSERT_CONVERSATION = insert(_conversations)
-_SAVE_CONVERSATION = (
+_INSERT_CONVERSATION = Prepared(insert(_conversations))
+_SAVE_CONVERSATION = Prepared(
     update(_conversations)
     .where(_conversations.c.participant_id == bindparam("pid"),
            _conversations.c.version == bindparam("expected"))
@@ -97,7 +99,7 @@ _SAVE_CONVERSATION = (
             updated_at=bindparam("now"), version=_conversations.c.version + 1)
 )
 _INSERT_CONSENT = insert(Consent.__table__)
-_ADD_OUTBOX = insert(OutboxMessage.__table__)
+_ADD_OUTBOX = Prepared(insert(OutboxMessage.__table__))
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 
 
@@ -162,18 +164,17 @@ _PARTICIPANT_FIELDS = tuple(c.name for c in _participants.columns)
 
 def claim_update(conn: Connection, channel: str, update_id: int, now: datetime) -> bool:
     """Record an inbound update id; False when it was already processed (a redelivery)."""
-    result = conn.execute(_CLAIM_UPDATE[conn.dialect.name],
-                          {"channel": channel, "update_id": update_id, "at": now})
+    result = _CLAIM_UPDATE[conn.dialect.name].execute(
+        conn, {"channel": channel, "update_id": update_id, "at": now})
     return bool(result.rowcount)
 
 
 def load_participant(conn: Connection, channel: str, chat_id: str) -> ParticipantRecord | None:
     """The participant writing from this chat, with their conversation, in one query."""
-    row = conn.execute(
-        _LOAD_PARTICIPANT, {"channel": channel, "chat": chat_id}).first()
+    row = _LOAD_PARTICIPANT.execute(conn, {"channel": channel, "chat": chat_id}).first()
     if row is None:
         return None
-    return record_from(row._mapping)
+    return record_from(row)
 
 
 def create_participant(
@@ -198,7 +199,7 @@ def save_participant(conn: Connection, participant: ParticipantRecord) -> None:
             unknown = set(participant.changes) - set(_MUTABLE)
             raise ValueError(f"participant fields that cannot change: {sorted(unknown)}")
         values = {f"new_{name}": getattr(participant, name) for name in _MUTABLE}
-        conn.execute(_UPDATE_PARTICIPANT, {"pid": participant.id, **values})
+        _UPDATE_PARTICIPANT.execute(conn, {"pid": participant.id, **values})
         participant.changes = {}
 
 
@@ -216,13 +217,13 @@ def save_conversation(
     another worker has since changed must not be sent.
     """
     if conversation.version is None:  # first contact
-        conn.execute(_INSERT_CONVERSATION, {
+        _INSERT_CONVERSATION.execute(conn, {
             "participant_id": participant.id, "flow": conversation.flow,
             "state": conversation.state, "data": conversation.data, "version": 1,
             "expires_at": expires_at, "updated_at": now})
         conversation.version = 1
         return
-    result = conn.execute(_SAVE_CONVERSATION, {
+    result = _SAVE_CONVERSATION.execute(conn, {
         "pid": participant.id, "expected": conversation.version,
         "new_flow": conversation.flow, "new_state": conversation.state,
         "new_data": conversation.data, "new_expires_at": expires_at, "now": now,
@@ -345,14 +346,14 @@ def add_outbox(
         "attempts": 0, "not_before": now, "created_at": now, "sent_at": None,
         "last_error": None,
     } for part in (split_payload(payload) if kind == "message" else [payload])]
-    conn.execute(_ADD_OUTBOX, rows[0] if len(rows) == 1 else rows)
+    _ADD_OUTBOX.execute(conn, rows[0] if len(rows) == 1 else rows)
 
 
 def add_outbox_many(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime) -> None:
     """Several messages in one statement (a fan-out). Each row: participant_id, channel,
     chat_id, payload, priority."""
     if rows:
-        conn.execute(_ADD_OUTBOX, [{
+        _ADD_OUTBOX.execute(conn, [{
             "participant_id": r["participant_id"], "channel": r["channel"],
             "chat_id": r["chat_id"], "kind": r.get("kind", "message"), "payload": part,
             "priority": r["priority"], "status": "pending", "attempts": 0,
