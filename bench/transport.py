@@ -100,15 +100,23 @@ async def feed(rounds: list[list[Update]], batch: int,
 
 
 class Statements:
-    """Counts SQL statements sent to the database."""
+    """Counts the statements SQLite runs (BEGIN and COMMIT included), as the driver sees
+    them: our hot statements bypass SQLAlchemy's execution events, so counting there
+    would miss them."""
 
     def __init__(self, database: Database) -> None:
         self.count = 0
-        for engine in filter(None, (database._inline, database._sync,
-                                    database.engine.sync_engine)):
-            event.listen(engine, "before_cursor_execute", self._count)
+        for engine in filter(None, (database._inline, database._sync)):
+            event.listen(engine, "connect", self._connected)
+        if database._inline_conn is not None:
+            dbapi = database._inline_conn.connection.dbapi_connection
+            if dbapi is not None:
+                self._connected(dbapi)
 
-    def _count(self, *_args: Any) -> None:
+    def _connected(self, dbapi_conn: Any, *_args: Any) -> None:
+        dbapi_conn.set_trace_callback(self._count)
+
+    def _count(self, _statement: str) -> None:
         self.count += 1
 
 

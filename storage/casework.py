@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from storage.models import (
@@ -20,6 +20,7 @@ from storage.models import (
     Staff,
     StaffInvite,
 )
+from storage.prepared import Prepared, Record
 
 _esc = Escalation.__table__
 _sig = EscalationSignal.__table__
@@ -146,9 +147,15 @@ def schedule_next_alert(conn: Connection, escalation_id: int, level: int,
 # Staff -------------------------------------------------------------------------------
 
 
-def load_staff(conn: Connection, channel: str, chat_id: str) -> Row[Any] | None:
-    return conn.execute(select(_staff).where(
-        _staff.c.channel == channel, _staff.c.chat_id == chat_id, _staff.c.active)).first()
+_LOAD_STAFF = Prepared(select(_staff).where(
+    _staff.c.channel == bindparam("channel"), _staff.c.chat_id == bindparam("chat"),
+    _staff.c.active))
+
+
+def load_staff(conn: Connection, channel: str, chat_id: str) -> Record | None:
+    """The active staff member writing from this chat (asked of every unknown chat)."""
+    row = _LOAD_STAFF.execute(conn, {"channel": channel, "chat": chat_id}).first()
+    return None if row is None else Record(row)
 
 
 def staff_by_id(conn: Connection, staff_id: int) -> Row[Any] | None:

@@ -11,30 +11,34 @@ from sqlalchemy.engine import Connection, Row
 
 from storage import repository as repo
 from storage.models import CheckIn, FollowUp, Participant
+from storage.prepared import Prepared
 
 _fu = FollowUp.__table__
 _ci = CheckIn.__table__
 _part = Participant.__table__
 
 
+_DELETE_SCHEDULED = Prepared(delete(_fu).where(_fu.c.participant_id == bindparam("pid"),
+                                               _fu.c.status == "scheduled"))
+_INSERT_FOLLOWUP = Prepared(insert(_fu))
+
+
 def replace_schedule(conn: Connection, participant_id: int,
                      rows: Sequence[tuple[str, int, datetime]], now: datetime) -> int:
     """The person's future follow-ups, recomputed: the same input gives the same rows, so
     calling this again after any change of profile or return date is always safe."""
-    conn.execute(delete(_fu).where(_fu.c.participant_id == participant_id,
-                                   _fu.c.status == "scheduled"))
+    _DELETE_SCHEDULED.execute(conn, {"pid": participant_id})
     future = [{"participant_id": participant_id, "kind": kind, "seq": seq, "due_at": due,
                "status": "scheduled", "sent_at": None, "reminders": 0,
                "next_reminder_at": None, "answered_at": None}
               for kind, seq, due in rows if due > now]
     if future:
-        conn.execute(insert(_fu), future)
+        _INSERT_FOLLOWUP.execute(conn, future)
     return len(future)
 
 
 def cancel_scheduled(conn: Connection, participant_id: int) -> None:
-    conn.execute(delete(_fu).where(_fu.c.participant_id == participant_id,
-                                   _fu.c.status == "scheduled"))
+    _DELETE_SCHEDULED.execute(conn, {"pid": participant_id})
 
 
 _FOLLOWUP_COLUMNS = tuple(c.label(f"fu_{c.name}") for c in _fu.c)

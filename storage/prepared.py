@@ -28,7 +28,6 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.selectable import Select
 
 Processor = Callable[[Any], Any]
 
@@ -41,6 +40,18 @@ class _Compiled:
     columns: tuple[str, ...]
     results: tuple[Processor | None, ...]
     constants: dict[str, Any]
+
+
+class Record(dict[str, Any]):
+    """A row whose columns also read as attributes, like SQLAlchemy's ``Row``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 class PreparedResult:
@@ -124,8 +135,8 @@ class Prepared:
                 raise ValueError(f"no value given for the parameter {name!r}")
         columns: tuple[str, ...] = ()
         results: tuple[Processor | None, ...] = ()
-        if isinstance(self.statement, Select):
-            selected = list(self.statement.selected_columns)
+        selected = list(getattr(self.statement, "exported_columns", ()))
+        if selected:  # a select, or RETURNING
             columns = tuple(column.key for column in selected)
             if len(set(columns)) != len(columns):
                 raise ValueError("a prepared select needs distinct column names")

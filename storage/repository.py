@@ -80,7 +80,7 @@ _LOAD_PARTICIPANT = Prepared(with_person(
     select(*PERSON_COLUMNS).select_from(_participants)).where(
     _participants.c.channel == bindparam("channel"),
     _participants.c.chat_id == bindparam("chat")))
-_INSERT_PARTICIPANT = insert(_participants).returning(_participants.c.id)
+_INSERT_PARTICIPANT = Prepared(insert(_participants).returning(_participants.c.id))
 _MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
             "reachable", "profile", "last_mood", "checklist", "consent_state", "sex",
             "birth_year", "host_country", "departed_on")
@@ -98,7 +98,7 @@ _SAVE_CONVERSATION = Prepared(
             data=bindparam("new_data"), expires_at=bindparam("new_expires_at"),
             updated_at=bindparam("now"), version=_conversations.c.version + 1)
 )
-_INSERT_CONSENT = insert(Consent.__table__)
+_INSERT_CONSENT = Prepared(insert(Consent.__table__))
 _ADD_OUTBOX = Prepared(insert(OutboxMessage.__table__))
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 
@@ -188,7 +188,9 @@ def create_participant(
         "created_at": now, "sex": None, "birth_year": None, "host_country": None,
         "departed_on": None,
     }
-    new_id = conn.execute(_INSERT_PARTICIPANT, fields).scalar_one()
+    row = _INSERT_PARTICIPANT.execute(conn, fields).first()
+    assert row is not None
+    new_id = row["id"]
     return ParticipantRecord(id=new_id, **fields)
 
 
@@ -266,7 +268,7 @@ def record_consent(
     now: datetime,
 ) -> None:
     """Keep the answer in the history, and as the answer in force on the participant."""
-    conn.execute(_INSERT_CONSENT, {
+    _INSERT_CONSENT.execute(conn, {
         "participant_id": participant.id, "purpose": purpose, "version": version,
         "granted": granted, "at": now})
     participant.set(consent_state={**participant.consent_state, purpose: granted})
@@ -387,15 +389,7 @@ class OutboxItem:
     attempts: int
 
 
-def claim_outbox(
-    conn: Connection, now: datetime, *, limit: int = 100, lease: timedelta
-) -> list[OutboxItem]:
-    """Take due rows for sending. Each is leased: if the sender dies it is due again later.
-
-    Only a chat's oldest unsent row is taken, so a chat's messages arrive in order even when
-    one of them waits for a retry. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
-    senders share the queue without taking the same row; SQLite has one writer at a time.
-    """
+def _claim_outbox_statements() -> dict[str, Prepared]:
     outbox = OutboxMessage.__table__
     earlier = outbox.alias("earlier")
     waiting_behind = (
@@ -409,29 +403,48 @@ def claim_outbox(
         )
         .exists()
     )
-    stmt = (
+    due = (
         select(outbox.c.id, outbox.c.channel, outbox.c.chat_id, outbox.c.kind,
                outbox.c.payload, outbox.c.attempts)
         .where(
-            outbox.c.status.in_(("pending", "sending")),
-            outbox.c.not_before <= now,
+            text("outbox.status IN ('pending', 'sending')"),
+            outbox.c.not_before <= bindparam("now"),
             ~waiting_behind,
         )
         .order_by(outbox.c.priority.desc(), outbox.c.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    if is_postgres(conn):
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = conn.execute(stmt).all()
+    return {"sqlite": Prepared(due),
+            "postgresql": Prepared(due.with_for_update(skip_locked=True))}
+
+
+_CLAIM_OUTBOX = _claim_outbox_statements()
+_LEASE_OUTBOX = Prepared(
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id == bindparam("oid"))
+    .values(status="sending", attempts=OutboxMessage.__table__.c.attempts + 1,
+            not_before=bindparam("until")))
+_MARK_SENT = Prepared(
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id == bindparam("oid"))
+    .values(status="sent", sent_at=bindparam("at"), last_error=None))
+
+
+def claim_outbox(
+    conn: Connection, now: datetime, *, limit: int = 100, lease: timedelta
+) -> list[OutboxItem]:
+    """Take due rows for sending. Each is leased: if the sender dies it is due again later.
+
+    Only a chat's oldest unsent row is taken, so a chat's messages arrive in order even when
+    one of them waits for a retry. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
+    senders share the queue without taking the same row; SQLite has one writer at a time.
+    """
+    rows = _CLAIM_OUTBOX[conn.dialect.name].execute(conn, {"now": now, "limit": limit}).all()
     if not rows:
         return []
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_([row.id for row in rows]))
-        .values(status="sending", attempts=outbox.c.attempts + 1, not_before=now + lease)
-    )
-    return [OutboxItem(row.id, row.channel, row.chat_id, row.kind, row.payload,
-                       row.attempts + 1) for row in rows]
+    _LEASE_OUTBOX.execute(conn, [{"oid": row["id"], "until": now + lease} for row in rows])
+    return [OutboxItem(row["id"], row["channel"], row["chat_id"], row["kind"],
+                       row["payload"], row["attempts"] + 1) for row in rows]
 
 
 def mark_unreachable(conn: Connection, channel: str, chat_id: str) -> None:
@@ -453,11 +466,7 @@ def purge_sent(conn: Connection, before: datetime) -> int:
 
 def mark_sent(conn: Connection, ids: Sequence[int], now: datetime) -> None:
     if ids:
-        conn.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(status="sent", sent_at=now, last_error=None)
-        )
+        _MARK_SENT.execute(conn, [{"oid": item_id, "at": now} for item_id in ids])
 
 
 def mark_retry(conn: Connection, item_id: int, at: datetime, error: str) -> None:

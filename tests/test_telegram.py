@@ -146,6 +146,25 @@ async def test_same_update_delivered_twice_is_answered_once(bot: Bot, fake: Fake
     assert "passed on your request" in texts[1]
 
 
+async def test_a_polling_batch_shares_commits_and_everyone_is_answered(
+        bot: Bot, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    groups: list[int] = []
+    commit = Database._commit_group
+
+    def counted(self: Database, group: Any) -> None:
+        groups.append(1)
+        commit(self, group)
+
+    monkeypatch.setattr(Database, "_commit_group", counted)
+    chats = range(CHAT + 100, CHAT + 120)
+    for n, chat in enumerate(chats):
+        fake.updates.append({"update_id": 900 + n, **fake.text_update(chat, "/start")})
+    await bot.start()
+    for chat in chats:
+        assert (await bot.replies(chat, 1))[0].startswith("Hello")
+    assert 1 <= len(groups) < len(chats)  # twenty updates, fewer commits
+
+
 async def test_burst_of_429s_loses_and_duplicates_nothing(bot: Bot, fake: FakeTelegram
                                                           ) -> None:
     await bot.start()

@@ -7,6 +7,7 @@ Bot API calls for the sender. Nothing Telegram-specific goes further in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
@@ -17,6 +18,7 @@ from typing import Any
 from bot.telegram.updates import CHANNEL, chat_key
 from flows.events import Event, Msg
 from flows.i18n import N_, Catalogs
+from storage.db import group_commits
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class Unauthorized(Exception):
 class TelegramAdapter(ABC):
     channel = CHANNEL
     name: str
+    # A polling batch's updates share commits (see process_batch); off only to measure.
+    group_commits = True
 
     def __init__(self, token: str, api_url: str) -> None:
         self.token = token
@@ -108,7 +112,11 @@ class TelegramAdapter(ABC):
             await self.set_commands(commands, language)
 
     async def process_batch(self, updates: list[Any]) -> bool:
-        """Chats in parallel; within a chat strictly in order. False if any must come again."""
+        """Chats in parallel; within a chat strictly in order. False if any must come again.
+
+        The batch's units of work share commits (``storage.db.group_commits``): each
+        update's reply still waits for its own data to be committed.
+        """
         by_chat: dict[str, list[Any]] = defaultdict(list)
         for update in updates:
             by_chat[chat_key(update)].append(update)
@@ -120,7 +128,8 @@ class TelegramAdapter(ABC):
         outcomes: list[str] = []
         token = _outcomes.set(outcomes)
         try:
-            await asyncio.gather(*(one_chat(u) for u in by_chat.values()))
+            with group_commits() if self.group_commits else contextlib.nullcontext():
+                await asyncio.gather(*(one_chat(u) for u in by_chat.values()))
         finally:
             _outcomes.reset(token)
         return "unavailable" not in outcomes
