@@ -128,6 +128,7 @@ class Engine:
         self.triage = triage or Triage.load(catalogs.locales_dir)
         self.planner = FollowUpPlanner(self.casework.packs, timing)
         self.casework.replan = self.planner.replan
+        self._label_cache: dict[tuple[str, str], tuple[str, str]] = {}
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -526,10 +527,15 @@ class Engine:
             self._media(turn)
         elif event.edited:
             self._distress(turn)
-        elif (event.kind is EventKind.BUTTON
-              or self._match_button(turn.participant.locale, flow.prompt(), event.text)
-              or not self._distress(turn)):
-            self._answer(turn, flow)
+        elif event.kind is EventKind.BUTTON:
+            self._answer(turn, flow, flow.prompt())
+        else:
+            # A typed answer that names a button is that answer; other text is read for
+            # distress first. The question is worked out once for both.
+            prompt = flow.prompt()
+            matched = self._match_button(turn.participant.locale, prompt, event.text)
+            if matched is not None or not self._distress(turn):
+                self._answer(turn, flow, prompt, matched)
 
         if turn.next_flow is None:
             return flow_name, flow.state
@@ -636,9 +642,10 @@ class Engine:
             turn.say(N_("I do not know that command. You can use /menu, /help, /language, "
                         "/privacy and /stop."))
 
-    def _answer(self, turn: Turn, flow: Flow) -> None:
-        """Match the answer to the current question, then fire the flow's trigger."""
-        prompt = flow.prompt()
+    def _answer(self, turn: Turn, flow: Flow, prompt: Prompt,
+                matched: str | None = None) -> None:
+        """Fire the flow's trigger for the answer to ``prompt`` (the current question):
+        the button pressed, or ``matched``, the button the typed text names."""
         event = turn.event
         payload: str | None = None
         if event.kind is EventKind.BUTTON:
@@ -649,7 +656,7 @@ class Engine:
                 turn.say(N_("That button belongs to an earlier question."))
                 return
         else:
-            payload = self._match_button(turn.participant.locale, prompt, event.text)
+            payload = matched
         if payload is not None:
             trigger, _, value = payload.partition(":")
         elif prompt.free_text:
@@ -671,11 +678,24 @@ class Engine:
         if answer.isdigit() and 1 <= int(answer) <= len(prompt.buttons):
             return prompt.buttons[int(answer) - 1].payload
         for button in prompt.buttons:
-            labels = {fold(self.catalogs.render(locale, button.label))}
-            labels.add(fold(self.catalogs.render("en", button.label)))
-            if answer in labels:
+            if answer in self._folded_labels(locale, button.label):
                 return button.payload
         return None
+
+    def _folded_labels(self, locale: str, label: Msg | str) -> tuple[str, str]:
+        """A button's label folded, in the person's language and in English. Labels that
+        are fixed messages are kept once worked out (only those: a label that quotes a
+        person's words is never kept in memory)."""
+        if isinstance(label, Msg) and not label.params and label.n is None:
+            key = (locale, label.msgid)
+            folded = self._label_cache.get(key)
+            if folded is None:
+                folded = self._label_cache[key] = (
+                    fold(self.catalogs.render(locale, label)),
+                    fold(self.catalogs.render("en", label)))
+            return folded
+        return (fold(self.catalogs.render(locale, label)),
+                fold(self.catalogs.render("en", label)))
 
     # Effects ---------------------------------------------------------------------------
 

@@ -66,7 +66,11 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int = 5000) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk (the WAL fsynced) before we acknowledge the update to
+        # Telegram. With NORMAL a power cut or an OS crash could lose the last commits,
+        # after Telegram was told it need not deliver them again: a message lost for good.
+        # The fsync (about 0.3 ms here) is shared by a polling batch (group commit).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 

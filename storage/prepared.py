@@ -35,10 +35,9 @@ Processor = Callable[[Any], Any]
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]
-    binds: tuple[Processor | None, ...]
+    binds: tuple[tuple[str, Processor | None], ...]  # in the order of the placeholders
     columns: tuple[str, ...]
-    results: tuple[Processor | None, ...]
+    processed: tuple[tuple[str, Processor], ...]  # the columns that need converting
     constants: dict[str, Any]
 
 
@@ -79,7 +78,7 @@ class Prepared:
 
     def execute(self, conn: Connection,
                 params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> PreparedResult:
-        many = not isinstance(params, Mapping)
+        many = not isinstance(params, dict | Mapping)
         if conn.dialect.name != "sqlite":
             result = conn.execute(self.statement, params)  # type: ignore[arg-type]
             rows = [] if many or not result.returns_rows else [r._mapping for r in result]
@@ -99,12 +98,13 @@ class Prepared:
             cursor = dbapi.execute(compiled.sql, _bind(compiled, first))
             if not compiled.columns:
                 return PreparedResult(cursor.rowcount, [])
-            rows = [
-                {name: (value if proc is None else proc(value))
-                 for name, proc, value in zip(compiled.columns, compiled.results, raw,
-                                              strict=True)}
-                for raw in cursor.fetchall()
-            ]
+            processed = compiled.processed
+            rows = []
+            for raw in cursor.fetchall():
+                row = dict(zip(compiled.columns, raw, strict=True))
+                for name, proc in processed:
+                    row[name] = proc(row[name])
+                rows.append(row)
             return PreparedResult(cursor.rowcount, rows)
         except conn.dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(
@@ -143,7 +143,10 @@ class Prepared:
             results = tuple(
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in selected)
-        return _Compiled(compiled.string, names, tuple(binds), columns, results, constants)
+        processed = tuple((name, proc) for name, proc in zip(columns, results, strict=True)
+                          if proc is not None)
+        return _Compiled(compiled.string, tuple(zip(names, binds, strict=True)), columns,
+                         processed, constants)
 
 
 def _bind_processor(type_: Any, dialect: Dialect) -> Processor | None:
@@ -151,10 +154,8 @@ def _bind_processor(type_: Any, dialect: Dialect) -> Processor | None:
     return processor
 
 
-def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
+def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> list[Any]:
     if compiled.constants:
         params = {**compiled.constants, **params}
-    return tuple(
-        params[name] if proc is None else proc(params[name])
-        for name, proc in zip(compiled.names, compiled.binds, strict=True)
-    )
+    return [params[name] if proc is None else proc(params[name])
+            for name, proc in compiled.binds]

@@ -139,7 +139,9 @@ class TelegramAdapter(ABC):
         outcomes: list[str] = []
         token = _outcomes.set(outcomes)
         try:
-            await self.feed_raw(data)
+            # Webhook requests that arrive together share a commit too.
+            with group_commits() if self.group_commits else contextlib.nullcontext():
+                await self.feed_raw(data)
         finally:
             _outcomes.reset(token)
         return "unavailable" not in outcomes

@@ -153,8 +153,11 @@ class AiogramAdapter(TelegramAdapter):
         rows = keyboard_rows(payload.get("buttons") or [])
         if not rows:
             return None
-        return InlineKeyboardMarkup(inline_keyboard=[
-            [InlineKeyboardButton(text=b["label"], callback_data=b["data"]) for b in row]
+        # Built without pydantic validation: every field is a checked str already
+        # (keyboard_rows), and validating each button cost more than the rest of the send.
+        return InlineKeyboardMarkup.model_construct(inline_keyboard=[
+            [InlineKeyboardButton.model_construct(text=b["label"], callback_data=b["data"])
+             for b in row]
             for row in rows
         ])
 
