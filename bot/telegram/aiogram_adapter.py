@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -153,13 +154,7 @@ class AiogramAdapter(TelegramAdapter):
         rows = keyboard_rows(payload.get("buttons") or [])
         if not rows:
             return None
-        # Built without pydantic validation: every field is a checked str already
-        # (keyboard_rows), and validating each button cost more than the rest of the send.
-        return InlineKeyboardMarkup.model_construct(inline_keyboard=[
-            [InlineKeyboardButton.model_construct(text=b["label"], callback_data=b["data"])
-             for b in row]
-            for row in rows
-        ])
+        return _markup(tuple(tuple((b["label"], b["data"]) for b in row) for row in rows))
 
     async def set_commands(self, commands: list[tuple[str, str]], language: str | None
                            ) -> None:
@@ -185,3 +180,14 @@ class AiogramAdapter(TelegramAdapter):
 
     async def close(self) -> None:
         await self.bot.session.close()
+
+
+@lru_cache(maxsize=1024)
+def _markup(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
+    """A keyboard, built (and validated) once: the same few keyboards (languages, yes/no,
+    survey answers) are sent again and again, and building one costs ~8 µs a button.
+    Labels are fixed texts, country names and numbers, never a person's words."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
+        for row in rows
+    ])
