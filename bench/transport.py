@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.ratelimit import LocalRateLimiter  # noqa: E402
-from bot.runtime import start  # noqa: E402
+from bot.runtime import settle_memory, start  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.telegram.aiogram_adapter import AiogramAdapter  # noqa: E402
 from storage import repository as repo  # noqa: E402
@@ -213,6 +213,7 @@ async def main() -> None:
         # process): a bot runs for weeks, and its first second is not what is measured.
         await step_variant(fresh("warm-up"), updates_for(range(9 * 10**7, 9 * 10**7 + 20),
                                                          9 * 10**8), args.batch)
+        settle_memory()  # as `homecoming run` does once started
         for r in range(args.rounds):
 
             def chats(k: int, r: int = r) -> list[list[Update]]:

@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
-from bot.runtime import Runtime, start
+from bot.runtime import Runtime, settle_memory, start
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter
 
@@ -137,6 +137,7 @@ async def serve(
         adapter.bind(runtime.engine.handle)
         if receive:
             await adapter.publish_commands(runtime.engine.catalogs)
+        settle_memory()
         sender_task = asyncio.create_task(runtime.sender.run(sender_stop, poll=sender_poll))
         sweeper = asyncio.create_task(sweep_alerts(
             runtime, settings.alert_sweep_seconds,

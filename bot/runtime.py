@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -62,3 +63,26 @@ async def start(
         await database.dispose()
         raise ContentRefused(str(exc)) from None
     return Runtime(database, engine, sender)
+
+
+# Young objects are collected after this many allocations (Python's default is 700).
+GC_THRESHOLD = 20_000
+
+
+def settle_memory() -> None:
+    """For a long-running process, once started: what was loaded at start-up (catalogs,
+    CLDR data, compiled statements, the Telegram types) is set aside from garbage
+    collection, and young objects are collected less often.
+
+    With the defaults, collecting took ~120 µs of every update in ``bench/transport.py``:
+    a batch of 50 updates in flight holds thousands of live young objects, each
+    collection scanned them again, and the occasional full collection walked the ~340,000
+    objects loaded at start-up (~300 ms each). Nothing is leaked by this: garbage is still
+    collected, only in larger steps.
+    """
+    if gc.get_freeze_count():  # once per process: later objects are not start-up's
+        return
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, middle, old)

@@ -242,6 +242,9 @@ class Database:
             return fn(conn, *args, **kwargs)
 
     async def dispose(self) -> None:
+        if self._group is not None:  # a shared commit still to come: let it land first
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._group.done)
         await self.engine.dispose()
         if self._inline_conn is not None:
             self._inline_conn.close()
