@@ -419,6 +419,7 @@ def _claim_outbox_statements() -> dict[str, Prepared]:
 
 
 _CLAIM_OUTBOX = _claim_outbox_statements()
+_outbox = OutboxMessage.__table__
 _LEASE_OUTBOX = Prepared(
     update(OutboxMessage.__table__)
     .where(OutboxMessage.__table__.c.id == bindparam("oid"))
@@ -442,7 +443,13 @@ def claim_outbox(
     rows = _CLAIM_OUTBOX[conn.dialect.name].execute(conn, {"now": now, "limit": limit}).all()
     if not rows:
         return []
-    _LEASE_OUTBOX.execute(conn, [{"oid": row["id"], "until": now + lease} for row in rows])
+    if is_postgres(conn):  # one statement, one round trip
+        conn.execute(update(_outbox).where(_outbox.c.id.in_([row["id"] for row in rows]))
+                     .values(status="sending", attempts=_outbox.c.attempts + 1,
+                             not_before=now + lease))
+    else:  # SQLite: one prepared statement stepped per row, no round trips to save
+        _LEASE_OUTBOX.execute(conn, [{"oid": row["id"], "until": now + lease}
+                                     for row in rows])
     return [OutboxItem(row["id"], row["channel"], row["chat_id"], row["kind"],
                        row["payload"], row["attempts"] + 1) for row in rows]
 
@@ -465,7 +472,12 @@ def purge_sent(conn: Connection, before: datetime) -> int:
 
 
 def mark_sent(conn: Connection, ids: Sequence[int], now: datetime) -> None:
-    if ids:
+    if not ids:
+        return
+    if is_postgres(conn):
+        conn.execute(update(_outbox).where(_outbox.c.id.in_(ids))
+                     .values(status="sent", sent_at=now, last_error=None))
+    else:
         _MARK_SENT.execute(conn, [{"oid": item_id, "at": now} for item_id in ids])
 
 
