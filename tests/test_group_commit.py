@@ -153,3 +153,12 @@ async def test_a_lock_held_elsewhere_sends_a_grouped_unit_to_the_thread(
     finally:
         other.close()
     assert on_disk(sqlite_db) == {7}
+
+
+async def test_sqlite_commits_wait_for_the_disk(sqlite_db: db.Database) -> None:
+    """synchronous=FULL: what was acknowledged survives a power cut, not only a crash."""
+    def pragmas(conn: Connection) -> tuple[int, str]:
+        return (conn.exec_driver_sql("PRAGMA synchronous").scalar_one(),
+                conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+
+    assert await sqlite_db.run(pragmas) == (2, "wal")  # 2 is FULL
