@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Connection
 
+from flows.i18n import Catalogs
 from storage import db
 from storage import repository as repo
+from tests.conftest import FakeClock, Harness
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -162,3 +164,35 @@ async def test_sqlite_commits_wait_for_the_disk(sqlite_db: db.Database) -> None:
                 conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
 
     assert await sqlite_db.run(pragmas) == (2, "wal")  # 2 is FULL
+
+
+async def test_one_failing_update_in_a_batch_leaves_the_others_answered(
+        sqlite_db: db.Database, catalogs: Catalogs, clock: FakeClock) -> None:
+    """Through the engine: the failing update is rolled back and apologised for, the one
+    beside it in the same shared commit is answered, and neither will be processed again."""
+    from sqlalchemy import select
+
+    from flows.events import EventKind
+    from storage.models import Conversation, OutboxMessage
+    from tests.test_engine import FLOWS, Exploding
+
+    failing = Harness(sqlite_db, catalogs, clock, chat_id="1")
+    calm = Harness(sqlite_db, catalogs, clock, chat_id="2")
+    failing.engine = calm.engine = failing.new_engine(flows={**FLOWS, "exploding": Exploding})
+    await failing.say("/start")
+    async with sqlite_db.sessions() as session, session.begin():
+        conv = await session.scalar(select(Conversation))
+        assert conv is not None
+        conv.flow, conv.state = "exploding", "ask"
+    events = [failing.event(EventKind.TEXT, text="boom", update_id=501),
+              calm.event(EventKind.COMMAND, command="start", update_id=502)]
+    with db.group_commits():
+        await asyncio.gather(*(failing.engine.handle(e) for e in events))
+    async with sqlite_db.sessions() as session:
+        queued = [(r.chat_id, r.payload["text"])
+                  for r in await session.scalars(select(OutboxMessage))]
+    assert any(chat == "1" and text.startswith("Sorry, something went wrong")
+               for chat, text in queued)
+    assert sum(chat == "2" and text.startswith("Hello") for chat, text in queued) == 1
+    assert not any("all set" in text for _, text in queued)
+    assert on_disk(sqlite_db) >= {501, 502}
