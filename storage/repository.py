@@ -99,7 +99,8 @@ _SAVE_CONVERSATION = Prepared(
             updated_at=bindparam("now"), version=_conversations.c.version + 1)
 )
 _INSERT_CONSENT = Prepared(insert(Consent.__table__))
-_ADD_OUTBOX = Prepared(insert(OutboxMessage.__table__))
+_outbox = OutboxMessage.__table__
+_ADD_OUTBOX = Prepared(insert(_outbox))
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 
 
@@ -390,28 +391,27 @@ class OutboxItem:
 
 
 def _claim_outbox_statements() -> dict[str, Prepared]:
-    outbox = OutboxMessage.__table__
-    earlier = outbox.alias("earlier")
+    earlier = _outbox.alias("earlier")
     waiting_behind = (
         select(earlier.c.id)
         .where(
-            earlier.c.channel == outbox.c.channel,
-            earlier.c.chat_id == outbox.c.chat_id,
-            earlier.c.id < outbox.c.id,
+            earlier.c.channel == _outbox.c.channel,
+            earlier.c.chat_id == _outbox.c.chat_id,
+            earlier.c.id < _outbox.c.id,
             # Written out, not bound, so that the planner sees it matches ix_outbox_unsent.
             text("earlier.status IN ('pending', 'sending')"),
         )
         .exists()
     )
     due = (
-        select(outbox.c.id, outbox.c.channel, outbox.c.chat_id, outbox.c.kind,
-               outbox.c.payload, outbox.c.attempts)
+        select(_outbox.c.id, _outbox.c.channel, _outbox.c.chat_id, _outbox.c.kind,
+               _outbox.c.payload, _outbox.c.attempts)
         .where(
             text("outbox.status IN ('pending', 'sending')"),
-            outbox.c.not_before <= bindparam("now"),
+            _outbox.c.not_before <= bindparam("now"),
             ~waiting_behind,
         )
-        .order_by(outbox.c.priority.desc(), outbox.c.id)
+        .order_by(_outbox.c.priority.desc(), _outbox.c.id)
         .limit(bindparam("limit"))
     )
     return {"sqlite": Prepared(due),
@@ -419,15 +419,14 @@ def _claim_outbox_statements() -> dict[str, Prepared]:
 
 
 _CLAIM_OUTBOX = _claim_outbox_statements()
-_outbox = OutboxMessage.__table__
 _LEASE_OUTBOX = Prepared(
-    update(OutboxMessage.__table__)
-    .where(OutboxMessage.__table__.c.id == bindparam("oid"))
-    .values(status="sending", attempts=OutboxMessage.__table__.c.attempts + 1,
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("oid"))
+    .values(status="sending", attempts=_outbox.c.attempts + 1,
             not_before=bindparam("until")))
 _MARK_SENT = Prepared(
-    update(OutboxMessage.__table__)
-    .where(OutboxMessage.__table__.c.id == bindparam("oid"))
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("oid"))
     .values(status="sent", sent_at=bindparam("at"), last_error=None))
 
 

@@ -57,10 +57,7 @@ async def test_checklist_is_kept(bot: Harness) -> None:
 
 
 async def test_country_wording_comes_first(bot: Harness) -> None:
-    await bot.until_country("fr")
-    await bot.say("Sénégal")
-    await bot.press("yes")
-    await bot.say("14/03/2026")
+    await bot.onboard("fr")
     await bot.press("info")
     page = await bot.press("topic:assistance")
     assert page["text"].startswith("Votre gestionnaire de cas du bureau de Dakar")  # SN override
