@@ -266,7 +266,10 @@ def locales_check() -> None:
     """Report missing, fuzzy or broken translations and invalid lexicons or packs."""
     from bot import locales
 
-    problems = locales.check(_settings().locales_dir)
+    warnings: list[str] = []
+    problems = locales.check(_settings().locales_dir, warnings)
+    for line in warnings:
+        typer.echo(line, err=True)
     for line in problems:
         typer.echo(line)
     if problems:
@@ -280,11 +283,18 @@ def locales_stats() -> None:
     """Coverage and review status of each language."""
     from bot import locales
 
-    typer.echo(f"{'language':<10}{'translated':>12}{'coverage':>10}{'fuzzy':>7}  review status")
-    for report in locales.stats(_settings().locales_dir):
+    typer.echo(f"{'language':<10}{'translated':>12}{'coverage':>10}{'fuzzy':>7}"
+               f"{'plurals':>9}  review status")
+    reports = locales.stats(_settings().locales_dir)
+    for report in reports:
         share = report.translated / report.total if report.total else 1.0
+        plurals = f"{report.plural_forms}" + (
+            f"≠{report.cldr_plural_forms}" if report.warnings else "")
         typer.echo(f"{report.language:<10}{report.translated:>6}/{report.total:<5}"
-                   f"{share:>10.0%}{report.fuzzy:>7}  {report.review}")
+                   f"{share:>10.0%}{report.fuzzy:>7}{plurals:>9}  {report.review}")
+    for report in reports:
+        for line in report.warnings:
+            typer.echo(line)
 
 
 @locales_app.command("extract")

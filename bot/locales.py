@@ -1,9 +1,12 @@
 """``homecoming locales``: tools for translators and country offices.
 
 ``check`` reports every problem that would show a person a wrong or missing text: missing or
-fuzzy translations, placeholders that differ from the English source, plural forms that do
-not match the language, and lexicons or country packs that do not parse. ``stats`` shows
-coverage and review status per language. ``extract``, ``update`` and ``compile`` wrap Babel.
+fuzzy translations, placeholders that differ from the English source, plural entries whose
+forms do not match the catalog's own ``Plural-Forms`` header (the count gettext uses at run
+time), and lexicons or country packs that do not parse. A header that disagrees with CLDR (as
+the installed Babel ships it) is a warning naming both counts, not a failure: CLDR changes
+between Babel releases, and the translator decides. ``stats`` shows coverage, review status
+and those warnings per language. ``extract``, ``update`` and ``compile`` wrap Babel.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ class CatalogReport:
     translated: int = 0
     fuzzy: int = 0
     review: str = "not stated"
+    plural_forms: int = 0  # the catalog's header, as gettext reads it
+    cldr_plural_forms: int = 0  # what CLDR says for the language
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def catalogs(locales_dir: Path) -> list[Path]:
@@ -52,7 +58,13 @@ def inspect_catalog(path: Path) -> CatalogReport:
         return report
     review = REVIEW.search(catalog.header_comment or "")
     report.review = review.group(1).strip() if review else "not stated"
-    expected = get_plural(language).num_plurals
+    expected = report.plural_forms = catalog.num_plurals  # from Plural-Forms, else CLDR
+    report.cldr_plural_forms = get_plural(language).num_plurals
+    if expected != report.cldr_plural_forms:
+        report.warnings.append(
+            f"{path}: warning: the Plural-Forms header has {expected} form(s), CLDR has "
+            f"{report.cldr_plural_forms} for {language}; gettext uses the header. A translator "
+            f"may change the header and add the forms (not a failure)")
     for message in catalog:
         if not message.id:
             continue
@@ -70,8 +82,8 @@ def inspect_catalog(path: Path) -> CatalogReport:
         report.translated += 1
         given = sum(1 for text in strings if text)
         if isinstance(message.id, tuple) and (len(strings) != expected or given != expected):
-            report.problems.append(f"{where}: {given} plural forms, {language} needs "
-                                   f"{expected}: {source[:60]!r}")
+            report.problems.append(f"{where}: {given} plural forms, the catalog's "
+                                   f"Plural-Forms header says {expected}: {source[:60]!r}")
         wanted = set(PLACEHOLDER.findall(source))
         for text in strings:
             if text and set(PLACEHOLDER.findall(text)) != wanted:
@@ -82,11 +94,15 @@ def inspect_catalog(path: Path) -> CatalogReport:
     return report
 
 
-def check(locales_dir: Path) -> list[str]:
-    """Every problem found, one line each, naming the file (and line where known)."""
+def check(locales_dir: Path, warnings: list[str] | None = None) -> list[str]:
+    """Every problem found, one line each, naming the file (and line where known); warnings
+    (not failures) are appended to ``warnings`` when given."""
     problems: list[str] = []
     for path in catalogs(locales_dir):
-        problems.extend(inspect_catalog(path).problems)
+        report = inspect_catalog(path)
+        problems.extend(report.problems)
+        if warnings is not None:
+            warnings.extend(report.warnings)
     for loader in (Triage.load, CountryPacks.load):
         try:
             loader(locales_dir)

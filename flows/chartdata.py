@@ -45,8 +45,10 @@ def wmodel_payload(catalogs: Catalogs, locale: str, title: Msg, points: Sequence
 
 
 def survey_payload(catalogs: Catalogs, locale: str, title: Msg, rows: Sequence[Any],
-                   weights_note: str) -> dict[str, Any]:
-    """The three dimension scores of every complete survey, over time."""
+                   weights_note: str = "") -> dict[str, Any]:
+    """The three dimension scores of every complete survey, over time, with the handbook's
+    two reference lines named. ``weights_note`` (the weights version, "provisional") is for
+    the case manager's chart; the returnee's own chart has none."""
     render = catalogs.render
     series = [{"date": row.completed_at.date().isoformat(), "economic": row.economic,
                "social": row.social, "psychosocial": row.psychosocial} for row in rows]
@@ -57,8 +59,11 @@ def survey_payload(catalogs: Catalogs, locale: str, title: Msg, rows: Sequence[A
         "chart": "survey", "locale": locale, "title": render(locale, title),
         "y_label": render(locale, Msg(N_("score (0 to 1)"))),
         "legend": _legend(catalogs, locale, SURVEY_DIMENSIONS), "note": weights_note,
+        "levels": {"0.33": render(locale, Msg(N_("below 0.33: more support suggested"))),
+                   "0.66": render(locale, Msg(N_("above 0.66: light support suggested")))},
         "caption": render(locale, title),
-        "fallback_text": "\n".join([*lines, weights_note]), "series": series,
+        "fallback_text": "\n".join([*lines, *([weights_note] if weights_note else [])]),
+        "series": series,
     }
 
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from flows.casework import Casework
-from flows.chartdata import survey_payload, weights_note, wmodel_payload
+from flows.chartdata import survey_payload, wmodel_payload
 from flows.common import FOLLOW_UP, SHARING, request_person
 from flows.countries import CountryPacks
 from flows.dates import long_date
@@ -794,10 +794,9 @@ class Engine:
         locale = participant.locale or self.default_locale
         if kind == "survey":
             rows = research_db.completed(conn, participant.id)
-            version = rows[-1].weights_version if rows else self.weights.version
+            # no weights note: "provisional, not validated" is for the case manager
             payload = survey_payload(self.catalogs, locale, Msg(N_("Your survey results")),
-                                     rows, weights_note(self.catalogs, locale, version,
-                                                        self.weights.provisional_for(version)))
+                                     rows)
         else:
             points = StoredRecords(conn, participant.id).wmodel_points()
             payload = wmodel_payload(self.catalogs, locale,

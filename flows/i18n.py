@@ -8,6 +8,7 @@ in memory, so an edited catalog is never silently ignored.
 from __future__ import annotations
 
 import gettext
+import importlib.util
 import io
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -22,7 +23,21 @@ from flows.events import Button, Msg
 
 DOMAIN = "messages"
 SOURCE_LOCALE = "en"
-DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+def _locales_dir() -> Path:
+    """``locales/`` of the checkout, else the copy installed with the wheel (the package
+    ``homecoming_locales``), so that ``pip install .`` runs without a checkout."""
+    checkout = Path(__file__).resolve().parent.parent / "locales"
+    if checkout.is_dir():
+        return checkout
+    spec = importlib.util.find_spec("homecoming_locales")
+    if spec is not None and spec.origin:
+        return Path(spec.origin).parent
+    return checkout
+
+
+DEFAULT_LOCALES_DIR = _locales_dir()
 
 
 def N_(msgid: str) -> str:

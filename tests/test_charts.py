@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import struct
-import warnings
+import unicodedata
 from typing import Any
 
 import arabic_reshaper
+import pytest
 from bidi.algorithm import get_display
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font, LoadFlags
 from sqlalchemy import select
 
-from bot.charts import render, shape, survey_figure, wmodel_figure, wmodel_png
+from bot.charts import render, renderer_shapes, shape, survey_figure, wmodel_figure, wmodel_png
 from storage.models import OutboxMessage
 from tests.desk import CM2, RETURNEE, Desk
 
@@ -92,39 +95,91 @@ def drawn_texts(figure: Any) -> list[str]:
     return texts
 
 
-def test_right_to_left_labels_are_shaped_and_in_visual_order() -> None:
-    shaped = shape(ARABIC)
-    assert shaped == get_display(arabic_reshaper.reshape(ARABIC))
-    # joined letter forms (Arabic Presentation Forms), not the isolated letters typed
-    assert any("\ufb50" <= ch <= "\ufeff" for ch in shaped)
-    assert not any("\u0627" <= ch <= "\u064a" for ch in shaped)
-    # visual order: the word typed first is drawn last (right-most), read right to left
-    first_word = shape(ARABIC.split()[0])
-    assert shaped.endswith(first_word)
+def _font() -> FT2Font:
+    return FT2Font(font_manager.findfont("DejaVu Sans"))
+
+
+def _letter_forms(glyphs: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """Each glyph as (letter, joining form), left to right; marks and joiners left out.
+
+    A base letter's own glyph is its isolated form; a presentation form names its form
+    ("ARABIC LETTER BEH INITIAL FORM"). Comparing forms, not glyph numbers, lets the two ways
+    of drawing the same joined word (the renderer's shaping, or presentation forms) agree.
+    """
+    font = _font()
+    points = [*range(0x20, 0x7F), *range(0x0600, 0x0700), *range(0xFB50, 0xFF00)]
+    char_of = {}
+    for point in reversed(points):  # base letters win over their isolated presentation form
+        index = font.get_char_index(point)
+        if index:
+            char_of[index] = chr(point)
+    forms = []
+    for source, glyph in glyphs:
+        if all(unicodedata.category(c) in {"Mn", "Cf"} for c in source):  # marks, half-spaces
+            continue
+        ch = char_of.get(glyph)
+        if ch is None:
+            forms.append((f"glyph {glyph}", ""))
+            continue
+        if unicodedata.category(ch) in {"Mn", "Cf"}:
+            continue
+        name = unicodedata.name(ch, "")
+        form = next((f for f in ("INITIAL", "MEDIAL", "FINAL") if f" {f} FORM" in name),
+                    "ISOLATED")
+        forms.append((unicodedata.normalize("NFKC", ch), form))
+    return forms
+
+
+def drawn(text: str) -> list[tuple[str, str]]:
+    """What the installed matplotlib draws for ``text``, left to right: its own text layout
+    where it has one (3.11+, libraqm), else one glyph per character as given."""
+    font = _font()
+    if hasattr(font, "_layout"):
+        return _letter_forms([(item.char, item.glyph_index)
+                              for item in font._layout(text, LoadFlags.NO_HINTING)])
+    return _letter_forms([(ch, font.get_char_index(ord(ch))) for ch in text])
+
+
+def how_it_must_look(text: str) -> list[tuple[str, str]]:
+    """The reference: joined letter forms, right to left (shaped and reordered here, with the
+    text never given to a renderer)."""
+    font = _font()
+    visual = get_display(arabic_reshaper.reshape(text))
+    return _letter_forms([(ch, font.get_char_index(ord(ch))) for ch in visual])
+
+
+RTL_LABELS = [ARABIC, PERSIAN, "صعودي وهبوطي منذ العودة", "ماه‌ها پس از بازگشت",
+              "نتائج الاستبيان", "کار و پول", "عائلتي ساعدتني"]
+
+
+@pytest.mark.parametrize("label", RTL_LABELS)
+def test_right_to_left_labels_are_drawn_joined_and_right_to_left(label: str) -> None:
+    """What the renderer draws from ``shape(label)`` is the joined, right-to-left word; a
+    label shaped twice (here and by the renderer) comes out backwards and fails."""
+    assert drawn(shape(label)) == how_it_must_look(label)
+    reversed_twice = get_display(arabic_reshaper.reshape(label))
+    if renderer_shapes():  # the defect this guards against: shaping on top of the renderer
+        assert drawn(reversed_twice) != how_it_must_look(label)
+
+
+def test_the_probe_agrees_with_the_renderer() -> None:
+    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+    assert renderer_shapes() == hasattr(font, "_layout")  # matplotlib 3.11+ shapes (locked)
     assert shape(AMHARIC) == AMHARIC and shape("found a job") == "found a job"
     assert shape("good 漢") == "good "  # no font here has it: left out, not a box
 
 
-def test_charts_in_arabic_persian_and_amharic_have_no_missing_glyphs() -> None:
-    payload = {"title": "نموذج W", "x_label": "ماه‌ها پس از بازگشت", "y_label": "ውጣ ውረዶች",
-               "legend": {"economic": "العمل والمال", "social": "ሰዎች", "psychosocial": "احساسات"},
-               "points": [
-                   {"m": 1, "kind": "up", "strength": 4, "dimension": "economic", "label": ARABIC},
-                   {"m": 3, "kind": "down", "strength": 2, "dimension": "social",
-                    "label": AMHARIC},
-                   {"m": 5, "kind": "up", "strength": 3, "dimension": "psychosocial",
-                    "label": PERSIAN}]}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        figure = wmodel_figure(payload)
-        texts = drawn_texts(figure)
-        data = render(payload)
-    missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
-    assert missing == []
-    assert png_size(data) == (800, 450)
-    assert shape(ARABIC) in texts and shape(PERSIAN) in texts and AMHARIC in texts
-    assert ARABIC not in texts  # never drawn unshaped
-    assert sum(len(c.get_offsets()) for c in figure.axes[0].collections) == 3
+def test_every_text_of_an_arabic_chart_reads_right_to_left() -> None:
+    labels = {"title": "صعودي وهبوطي منذ العودة", "x_label": "الأشهر منذ العودة",
+              "y_label": "الصعود والهبوط", "economic": "العمل والمال", "point": ARABIC}
+    figure = wmodel_figure({
+        "title": labels["title"], "x_label": labels["x_label"], "y_label": labels["y_label"],
+        "legend": {"economic": labels["economic"]},
+        "points": [{"m": 2, "kind": "up", "strength": 3, "dimension": "economic",
+                    "label": labels["point"]}]})
+    on_the_chart = [drawn(text) for text in drawn_texts(figure)]
+    for label in labels.values():
+        assert how_it_must_look(label) in on_the_chart, label
 
 
 def test_the_survey_chart_draws_three_dimensions_over_time() -> None:
@@ -167,3 +222,60 @@ async def test_charts_are_drawn_off_the_event_loop(monkeypatch: Any) -> None:
     data = await charts.render_async({"points": []})
     assert png_size(data) == (800, 450)
     assert threads and threads[0] != threading.get_ident()
+
+
+# What a returnee sees on the W chart -----------------------------------------------------
+
+def _drawn(figure: Any) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def test_the_legend_covers_no_point_and_no_label_is_cut() -> None:
+    points = [{"m": 0, "kind": "down", "strength": 4, "dimension": "economic",
+               "label": "no work at all when I came back"},
+              {"m": 1, "kind": "up", "strength": 5, "dimension": "social",
+               "label": "my family welcomed me"},
+              {"m": 7, "kind": "up", "strength": 5, "dimension": "psychosocial",
+               "label": "opened a small shop with my cousin"}]
+    figure = wmodel_figure({"points": points, "legend": {
+        "economic": "Work and money", "social": "People", "psychosocial": "Feelings"}})
+    renderer = _drawn(figure)
+    ax = figure.axes[0]
+    legend_box = ax.get_legend().get_window_extent(renderer)
+    for point in points:
+        x, y = ax.transData.transform((point["m"], -point["strength"] if point["kind"] == "down"
+                                       else point["strength"]))
+        assert not legend_box.contains(x, y)
+    assert not legend_box.overlaps(ax.get_window_extent(renderer))  # below the axes
+    figure_box = figure.bbox
+    for text in ax.texts:
+        box = text.get_window_extent(renderer)
+        assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1, text.get_text()
+
+
+def test_months_are_whole_and_one_point_still_gives_a_readable_axis() -> None:
+    figure = wmodel_figure({"points": [{"m": 0, "kind": "up", "strength": 2, "label": "home"}]})
+    _drawn(figure)
+    ax = figure.axes[0]
+    left, right = ax.get_xlim()
+    assert left < 0 and right >= 1  # not 0.00–0.05
+    ticks = [t for t in ax.get_xticks() if left <= t <= right]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    figure = wmodel_figure({"points": [{"m": 1, "kind": "up", "strength": 2, "label": "a"},
+                                       {"m": 2, "kind": "down", "strength": 2, "label": "b"}]})
+    _drawn(figure)
+    assert all(float(t).is_integer() for t in figure.axes[0].get_xticks())  # no 0.5, 1.5
+
+
+def test_survey_reference_lines_are_named() -> None:
+    payload = {"chart": "survey", "levels": {"0.33": "below 0.33: more support suggested",
+                                             "0.66": "above 0.66: light support suggested"},
+               "series": [{"date": "2026-05-01", "economic": 0.4, "social": 0.6,
+                           "psychosocial": 0.2}]}
+    texts = [t.get_text() for t in survey_figure(payload).axes[0].texts]
+    assert "below 0.33: more support suggested" in texts
+    assert "above 0.66: light support suggested" in texts

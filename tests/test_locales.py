@@ -57,7 +57,25 @@ def test_bad_plural_forms(tree: Path) -> None:
     with french(tree).open("a", encoding="utf-8") as fp:
         fp.write('\nmsgid "{n} day"\nmsgid_plural "{n} days"\nmsgstr[0] "{n} jour"\n')
     [problem] = locales.check(tree)
-    assert "1 plural forms, fr needs 2" in problem
+    assert "1 plural forms, the catalog's Plural-Forms header says 2" in problem
+
+
+def test_plural_forms_follow_the_catalog_header_as_gettext_does(tree: Path) -> None:
+    """fr's header says 2 forms (CLDR in Babel 2.19 says 3): two forms pass, with a warning
+    naming both counts; a header of 3 makes two forms a failure."""
+    with french(tree).open("a", encoding="utf-8") as fp:
+        fp.write('\nmsgid "{n} day"\nmsgid_plural "{n} days"\n'
+                 'msgstr[0] "{n} jour"\nmsgstr[1] "{n} jours"\n')
+    warnings: list[str] = []
+    assert locales.check(tree, warnings) == []
+    [warning] = [w for w in warnings if "fr/LC_MESSAGES" in w]
+    assert "header has 2 form(s), CLDR has 3 for fr" in warning
+    edit(french(tree), "nplurals=2; plural=(n > 1);",
+         "nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;")
+    problems = locales.check(tree)
+    assert any("{n} day" in p for p in problems)  # and every other plural entry of fr
+    assert problems and all("2 plural forms, the catalog's Plural-Forms header says 3" in p
+                            for p in problems)
 
 
 def test_invalid_country_pack(tree: Path) -> None:

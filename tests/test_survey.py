@@ -321,7 +321,9 @@ async def test_the_person_can_ask_for_their_results_chart(bot: Harness) -> None:
         chart = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "chart"))
     assert chart is not None and chart.payload["chart"] == "survey"
     assert chart.payload["series"][0]["social"] == pytest.approx(3.5 / 6, abs=1e-3)
-    assert "provisional" in chart.payload["note"]
+    # the weights note is for the case manager's chart, not the person's own
+    assert chart.payload["note"] == "" and "provisional" not in chart.payload["fallback_text"]
+    assert chart.payload["levels"]["0.33"] == "below 0.33: more support suggested"
 
 
 async def test_continue_pressed_after_the_window_discards_instead(bot: Harness) -> None:
