@@ -15,6 +15,7 @@ import typer
 
 from bot.research_cli import export_app, survey_app
 from bot.settings import Settings, SettingsError, load_settings
+from bot.triage_cli import triage_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Homecoming: a counselling companion bot for returning migrants.")
@@ -31,6 +32,7 @@ app.add_typer(schedule_app, name="schedule")
 app.add_typer(locales_app, name="locales")
 app.add_typer(survey_app, name="survey")
 app.add_typer(export_app, name="export")
+app.add_typer(triage_app, name="triage")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -148,31 +150,6 @@ def _serve(*, webhook: str | None, transport: str, receive: bool) -> None:
         typer.echo(f"Cannot reach the Bot API server at {settings.telegram_api_url} or "
                    f"listen on {settings.webhook_listen} ({exc.strerror or exc}).", err=True)
         raise typer.Exit(2) from None
-
-
-@app.command()
-def triage(
-    lang: Annotated[str, typer.Option(help="Language of the messages, e.g. fr")] = "en",
-) -> None:
-    """Triage messages from stdin, one per line; print one JSON object per line."""
-    import json
-
-    from flows.triage import LexiconError, Triage
-
-    try:
-        engine = Triage.load(_settings().locales_dir)
-    except LexiconError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-    if lang not in engine.lexicons:
-        typer.echo(f"no distress lexicon for {lang!r}; languages: "
-                   f"{', '.join(engine.languages)}", err=True)
-        raise typer.Exit(2)
-    for line in sys.stdin:
-        text = line.rstrip("\n")
-        if text.strip():
-            result = engine.assess(text, [lang])
-            typer.echo(json.dumps(result.as_json(text), ensure_ascii=False))
 
 
 @staff_app.command("invite")

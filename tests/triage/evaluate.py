@@ -1,101 +1,132 @@
-"""Triage evaluation: recall per tier and false positives, per language.
+"""Triage evaluation on the banks' test split: recall per tier, "reach a person" and false
+positives, per language and per layer (lexicon alone, semantic alone, both: what runs).
 
-Reads the labelled sets ``tests/triage/<lang>.tsv`` (``tier<TAB>message``, tier 0 for a
-benign message) and prints, for each language, Tier 1 recall, Tier 1+2 recall and the
-false-positive rate on benign messages, against the targets. Exits 1 below a target.
+The test split (``locales/<lang>/distress-examples.test.yaml``) was written apart from the
+examples the classifier learns from and is never used to choose anything. Definitions:
+
+- Tier 1 recall: Tier 1 messages alerted at Tier 1 or asked the direct question;
+- reach: Tier 1 and 2 messages alerted at Tier 1 or 2, or asked;
+- Tier 2 / Tier 3 recall: messages of that tier alerted at that tier or above (or asked);
+- false positives: benign messages alerted at any tier, or asked.
 
     .venv/bin/python tests/triage/evaluate.py [--verbose]
+
+Exits 1 below a target. ``tests/triage/<lang>.tsv`` are the lexicon's own regression sets
+(``tests/test_triage.py``), written with the lexicons, not an evaluation.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from flows.i18n import DEFAULT_LOCALES_DIR  # noqa: E402
 from flows.triage import Triage  # noqa: E402
+from flows.triage.banks import Example, load_banks, tier_of  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-TARGETS = {"tier1_recall": 0.95, "tier12_recall": 0.90, "false_positive_rate": 0.10}
+TARGETS = {"tier1_recall": 0.85, "tier1_recall_each": 0.75, "reach": 0.90,
+           "false_positives": 0.15}
+LAYERS = ("lexicon", "semantic", "both")
 
 
 @dataclass
 class Score:
-    language: str
-    messages: int
-    tier1_recall: float
-    tier12_recall: float
-    false_positive_rate: float
-    misses: list[str]
+    messages: int = 0
+    counts: dict[str, list[int]] = field(default_factory=lambda: {
+        k: [0, 0] for k in ("tier1", "tier2", "tier3", "reach", "false_positives")})
+    misses: list[str] = field(default_factory=list)
 
-    def failures(self) -> list[str]:
-        found = []
-        if self.tier1_recall < TARGETS["tier1_recall"]:
-            found.append("Tier 1 recall")
-        if self.tier12_recall < TARGETS["tier12_recall"]:
-            found.append("Tier 1+2 recall")
-        if self.false_positive_rate > TARGETS["false_positive_rate"]:
-            found.append("false positives")
-        return found
+    def add(self, key: str, hit: bool) -> None:
+        self.counts[key][0] += int(hit)
+        self.counts[key][1] += 1
+
+    def rate(self, key: str) -> float:
+        hits, total = self.counts[key]
+        return hits / total if total else float("nan")
 
 
-def labelled(language: str) -> list[tuple[int, str]]:
-    rows = []
-    path = HERE / f"{language}.tsv"
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
+def test_examples(locales_dir: Path, triage: Triage) -> list[Example]:
+    tiers = {lang: lex.tiers for lang, lex in triage.lexicons.lexicons.items()}
+    return [e for e in load_banks(locales_dir, tiers) if e.split == "test"]
+
+
+def evaluate(triage: Triage, examples: list[Example]) -> Score:
+    score = Score()
+    tiers = triage.lexicons.lexicons["en"].tiers
+    for example in examples:
+        truth = tier_of(example, tiers)
+        result = triage.assess_now(example.text, [example.language])
+        asked = result.action == "ask"
+        got = result.tier if result.action == "alert" else None
+        score.messages += 1
+        if truth is None:
+            wrong = asked or got is not None
+            score.add("false_positives", wrong)
+            if wrong:
+                score.misses.append(f"benign, got {result.action} {got or ''}: {example.text}")
             continue
-        tier, _, text = line.partition("\t")
-        if tier not in {"0", "1", "2", "3"} or not text:
-            raise ValueError(f"{path}:{number}: expected 'tier<TAB>message'")
-        rows.append((int(tier), text))
-    return rows
+        score.add(f"tier{truth}", asked or (got is not None and got <= truth))
+        if truth <= 2:
+            reached = asked or (got is not None and got <= 2)
+            score.add("reach", reached)
+            if not reached:
+                score.misses.append(f"tier {truth} ({example.category}), got "
+                                    f"{result.action} {got or ''}: {example.text}")
+    return score
 
 
-def ratio(hits: int, total: int) -> float:
-    return hits / total if total else 1.0
-
-
-def evaluate(triage: Triage, language: str) -> Score:
-    rows = labelled(language)
-    predicted = [(expected, triage.assess(text, [language]).tier or 0, text)
-                 for expected, text in rows]
-    t1 = [p for e, p, _ in predicted if e == 1]
-    t12 = [p for e, p, _ in predicted if e in (1, 2)]
-    benign = [p for e, p, _ in predicted if e == 0]
-    misses = [f"expected {e}, got {p or '-'}: {t}" for e, p, t in predicted
-              if (e == 1 and p != 1) or (e == 2 and p not in (1, 2)) or (e == 0 and p)]
-    return Score(language, len(rows), ratio(sum(p == 1 for p in t1), len(t1)),
-                 ratio(sum(p in (1, 2) for p in t12), len(t12)),
-                 ratio(sum(p != 0 for p in benign), len(benign)), misses)
-
-
-def languages() -> list[str]:
-    return sorted(p.stem for p in HERE.glob("*.tsv"))
+def triages(locales_dir: Path) -> dict[str, Triage]:
+    both = Triage.load(locales_dir)
+    return {"lexicon": Triage.load(locales_dir, semantic=False),
+            "semantic": Triage(both.lexicons, both.model, both.embedder, use_lexicon=False),
+            "both": both}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--verbose", action="store_true", help="list every miss")
+    parser.add_argument("--verbose", action="store_true", help="list every miss (both)")
     args = parser.parse_args()
-    triage = Triage.load()
-    print(f"{'lang':<6}{'messages':>9}{'T1 recall':>11}{'T1+2 recall':>13}{'false pos.':>12}")
-    failed = False
-    for language in languages():
-        score = evaluate(triage, language)
-        print(f"{language:<6}{score.messages:>9}{score.tier1_recall:>11.2f}"
-              f"{score.tier12_recall:>13.2f}{score.false_positive_rate:>12.2f}"
-              f"{'   below target: ' + ', '.join(score.failures()) if score.failures() else ''}")
-        failed = failed or bool(score.failures())
-        if args.verbose:
-            for miss in score.misses:
-                print(f"    {miss}")
-    print(f"targets: T1 recall >= {TARGETS['tier1_recall']}, T1+2 recall >= "
-          f"{TARGETS['tier12_recall']}, false positives <= {TARGETS['false_positive_rate']}")
+    layers = triages(DEFAULT_LOCALES_DIR)
+    examples = test_examples(DEFAULT_LOCALES_DIR, layers["both"])
+    languages = sorted({e.language for e in examples})
+    print(f"{'lang':<6}{'layer':<10}{'n':>5}{'T1 rec':>8}{'T2 rec':>8}{'T3 rec':>8}"
+          f"{'reach':>8}{'false +':>9}")
+    overall: dict[str, Score] = {}
+    failed = []
+    for language in [*languages, "all"]:
+        chosen = [e for e in examples if language in ("all", e.language)]
+        for layer in LAYERS:
+            if layer not in layers or (layer == "semantic" and not layers[layer].semantic):
+                continue
+            score = evaluate(layers[layer], chosen)
+            if language == "all":
+                overall[layer] = score
+            print(f"{language:<6}{layer:<10}{score.messages:>5}{score.rate('tier1'):>8.2f}"
+                  f"{score.rate('tier2'):>8.2f}{score.rate('tier3'):>8.2f}"
+                  f"{score.rate('reach'):>8.2f}{score.rate('false_positives'):>9.2f}")
+            if layer == "both" and language != "all" and score.rate(
+                    "tier1") < TARGETS["tier1_recall_each"]:
+                failed.append(f"{language} Tier 1 recall")
+            if args.verbose and layer == "both" and language != "all":
+                for miss in score.misses:
+                    print(f"      {miss}")
+    both = overall["both"]
+    if both.rate("tier1") < TARGETS["tier1_recall"]:
+        failed.append("Tier 1 recall")
+    if both.rate("reach") < TARGETS["reach"]:
+        failed.append("reach")
+    if both.rate("false_positives") > TARGETS["false_positives"]:
+        failed.append("false positives")
+    print(f"targets (both layers): Tier 1 recall >= {TARGETS['tier1_recall']} overall and "
+          f">= {TARGETS['tier1_recall_each']} in each language, reach >= {TARGETS['reach']}, "
+          f"false positives <= {TARGETS['false_positives']}")
+    if failed:
+        print("below target: " + ", ".join(failed))
     return 1 if failed else 0
 
 

