@@ -137,6 +137,7 @@ class Casework:
         self.catalogs = catalogs
         self.packs = packs
         self.weights = Weights.default()  # the engine sets the ones in force
+        self.screen_wait = timedelta(minutes=15)  # an unanswered direct question alerts
         # Set by the engine: recompute a person's follow-ups after a change.
         self.replan: Callable[[Connection, repo.ParticipantRecord, datetime], int] = (
             lambda _conn, _person, _now: 0)
@@ -156,8 +157,19 @@ class Casework:
 
     def escalate(self, conn: Connection, participant: repo.ParticipantRecord,
                  signal: OpenEscalation, now: datetime) -> int:
-        """Open an escalation or add this signal to the open one; alert case managers."""
+        """Open an escalation or add this signal to the open one; alert case managers.
+
+        A screening signal (a possible Tier 1, the person asked first) alerts nobody yet:
+        it waits for the answer (``settle_screening``) or its deadline (``sweep``)."""
         categories = tuple(signal.categories) or (signal.category,)
+        if signal.screening:
+            screening_id = db.open_screening(
+                conn, participant_id=participant.id, categories=categories,
+                country=participant.country, note_72h=signal.note_72h,
+                due=now + self.screen_wait, now=now)
+            db.add_signal(conn, screening_id, at=now, source=signal.source, tier=1,
+                          categories=categories, excerpt=_with_reading(signal))
+            return screening_id
         pack = self.packs.get(participant.country)
         deadline = now + pack.ack_target(signal.tier)
         existing = db.find_open(conn, participant.id, categories[0])
@@ -175,7 +187,7 @@ class Casework:
                                 categories=merged, note_72h=existing.note_72h or signal.note_72h,
                                 ack_deadline=deadline if raised else None)
         db.add_signal(conn, escalation_id, at=now, source=signal.source, tier=signal.tier,
-                      categories=categories, excerpt=signal.excerpt)
+                      categories=categories, excerpt=_with_reading(signal))
         if raised:
             row = db.get_escalation(conn, escalation_id)
             assert row is not None
@@ -186,6 +198,38 @@ class Casework:
             for staff in db.recipients(conn, row.country, supervisors=row.tier == 1):
                 self._copy_media(conn, staff, row, signal.media_ref, now)
         return escalation_id
+
+    def settle_screening(self, conn: Connection, participant: repo.ParticipantRecord,
+                         confirmed: bool, now: datetime) -> None:
+        """The person answered the direct question: yes alerts the team now at Tier 1."""
+        for row in db.screenings_of(conn, participant.id):
+            self._carry_on(conn, participant, row, "screen_confirmed" if confirmed else "",
+                           now)
+
+    def sweep_screenings(self, conn: Connection, now: datetime) -> int:
+        """Questions unanswered past the deadline alert the team at Tier 1, marked "not
+        confirmed", with the words that prompted the question."""
+        rows = db.claim_due_screenings(conn, now)
+        for row in rows:
+            person = repo.load_participant(conn, row.p_channel, row.p_chat_id)
+            if person is not None:
+                self._carry_on(conn, person, row, "screen_unanswered", now)
+        return len(rows)
+
+    def _carry_on(self, conn: Connection, person: repo.ParticipantRecord, row: Any,
+                  source: str, now: datetime) -> None:
+        """End a screening; with a ``source``, as a Tier 1 escalation (alerted)."""
+        db.end_screening(conn, row.id, now)
+        if not source:
+            return
+        signals = db.signals_of(conn, row.id)
+        excerpt = next((s.excerpt for s in reversed(signals) if s.excerpt), None)
+        escalation_id = self.escalate(conn, person, OpenEscalation(
+            tier=1, category=row.category, source=source, categories=tuple(row.categories),
+            excerpt=excerpt, note_72h=row.note_72h), now)
+        db.move_signals(conn, row.id, escalation_id)
+        repo.audit(conn, now, actor="system", action=f"escalation.{source}",
+                   subject=person.pseudonym, details={"escalation": escalation_id})
 
     def _alert(self, conn: Connection, row: Any, now: datetime, *, level: int,
                media_ref: str = "") -> None:
@@ -204,8 +248,18 @@ class Casework:
                 parts.append(Msg(N_("Reminder {level}: nobody has acknowledged this yet."),
                                  {"level": level}))
             parts.append(self._summary(row, staff.locale))
+            if signals and signals[-1].source == "screen_unanswered":
+                parts.append(Msg(N_("Not confirmed: the bot asked them directly whether they "
+                                    "are thinking of suicide or in danger, and no answer came "
+                                    "within {minutes} minutes."),
+                                 {"minutes": int(self.screen_wait.total_seconds() // 60)}))
+            elif signals and signals[-1].source == "screen_confirmed":
+                parts.append(Msg(N_("Confirmed: asked directly, they answered yes.")))
             if excerpt:
-                parts.append(Msg(N_("Their words: \u201c{excerpt}\u201d"), {"excerpt": excerpt}))
+                words, reading = split_reading(excerpt)
+                parts.append(Msg(N_("Their words: \u201c{excerpt}\u201d"), {"excerpt": words}))
+                if reading:
+                    parts.append(Msg(N_("Read by: {reading}."), {"reading": reading}))
             if row.note_72h:
                 parts.append(Msg(N_("Possible recent sexual violence: post-exposure HIV "
                                     "prophylaxis and emergency contraception work only within "
@@ -457,7 +511,8 @@ class Casework:
         history = []
         for esc in db.escalations_of(conn, person.id):
             signals = db.signals_of(conn, esc.id)
-            words = "; ".join(f"\u201c{s.excerpt}\u201d" for s in signals if s.excerpt)
+            words = "; ".join(f"\u201c{split_reading(s.excerpt)[0]}\u201d" for s in signals
+                              if s.excerpt)
             history.append(f"#{esc.id} T{esc.tier} {esc.status} {esc.created_at:%Y-%m-%d} "
                            f"{', '.join(esc.categories or [esc.category])} {words}".strip())
         returned = person.return_date.isoformat() if person.return_date else "-"
@@ -613,3 +668,19 @@ class Casework:
             return
         self.send(conn, staff.channel, staff.chat_id, staff.locale,
                   [f"{participant.pseudonym}: {event.text}"], now)
+
+
+READING = "\u241e"  # between the person's words and how triage read them, in one column
+
+
+def _with_reading(signal: OpenEscalation) -> str | None:
+    """The excerpt, with how triage read it (layers, confidence) for the case manager; kept
+    in the signal's encrypted excerpt column, apart from the words (``split_reading``)."""
+    if not signal.excerpt:
+        return signal.excerpt
+    return f"{signal.excerpt}{READING}{signal.reading}" if signal.reading else signal.excerpt
+
+
+def split_reading(excerpt: str) -> tuple[str, str]:
+    words, _, reading = excerpt.partition(READING)
+    return words, reading

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flows.events import Button, Msg, OpenEscalation
+from typing import Any
+
+from flows.events import Button, Msg, OpenEscalation, Reply
 from flows.flow import Turn
 from flows.i18n import N_
 
@@ -22,7 +24,24 @@ def request_person(turn: Turn) -> None:
     turn.say(
         N_(
             "I have passed on your request to talk to a person. A case manager from the "
-            "reintegration team will write to you here. If you are in danger right now, "
-            "please call your local emergency number."
+            "reintegration team will write to you here."
         )
     )
+    turn.effects.append(Reply(emergency_lines(turn.pack, turn.participant.returned)))
+
+
+def emergency_lines(pack: Any, returned: bool | None) -> Msg:
+    """The country's safe emergency numbers; for someone not yet back, said as the numbers
+    for after their return (they are not local yet); a generic line without a pack."""
+    contacts = pack.safe_contacts if pack is not None else []
+    if not contacts:
+        return Msg(N_("If you are in danger right now, please call your local emergency "
+                      "number."))
+    lines = "\n".join(f"{c.name}: {c.number}" for c in contacts)
+    if returned is False:
+        return Msg(N_("If you are in danger where you are now, please call the local "
+                      "emergency number there. Once you are back in {country}, you can "
+                      "call:\n{numbers}"), {"country": pack.name, "numbers": lines})
+    return Msg(N_("If you are in danger right now, please call:\n{numbers}"),
+               {"numbers": lines})
+

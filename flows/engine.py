@@ -20,7 +20,7 @@ from typing import Any
 
 from flows.casework import Casework
 from flows.chartdata import survey_payload, wmodel_payload
-from flows.common import FOLLOW_UP, SHARING, request_person
+from flows.common import FOLLOW_UP, SHARING, emergency_lines, request_person
 from flows.countries import CountryPacks
 from flows.dates import long_date
 from flows.events import (
@@ -46,6 +46,7 @@ from flows.events import (
     SendChart,
     SetPaused,
     SetProfile,
+    SettleScreening,
     UpdateWModelPoint,
 )
 from flows.flow import RESUME, Flow, Prompt, Turn
@@ -55,9 +56,10 @@ from flows.places import fold
 from flows.records import NoRecords, Records, StoredRecords
 from flows.registry import FLOWS
 from flows.rss import AnswerError
+from flows.safety import escalation, screening
 from flows.scoring import LOW, Weights
 from flows.survey import DISCARDED, expire_if_stale
-from flows.triage import Triage
+from flows.triage import Embedded, NeedsEmbedding, Triage
 from storage import casework as casework_db
 from storage import followups as followups_db
 from storage import repository as repo
@@ -154,9 +156,15 @@ class Engine:
     async def handle(self, event: Event) -> Result:
         """Process one event; updates of one chat are processed one at a time."""
         async with self._lock(event):
+            embedded: Embedded | None = None
             for _attempt in range(5):
                 try:
-                    result = await self._handle_once(event)
+                    result = await self._handle_once(event, embedded)
+                except NeedsEmbedding:
+                    # Free text that needs triage: embedded on its thread (the event loop
+                    # goes on), then the unit runs again from the start with it.
+                    embedded = await self.triage.embed_async(event.text)
+                    continue
                 except repo.CONFLICTS:
                     # Another worker got there first (version or first-contact race): retry
                     # on fresh data. A redelivered update then shows up as a duplicate.
@@ -173,10 +181,11 @@ class Engine:
             await self._apologise(event)
             return Result(Outcome.FAILED)
 
-    async def _handle_once(self, event: Event) -> Result:
-        return await self.db.run(self._unit, event, self.clock())
+    async def _handle_once(self, event: Event, embedded: Embedded | None = None) -> Result:
+        return await self.db.run(self._unit, event, self.clock(), embedded)
 
-    def _unit(self, conn: Connection, event: Event, now: datetime) -> Result:
+    def _unit(self, conn: Connection, event: Event, now: datetime,
+              embedded: Embedded | None = None) -> Result:
         """The whole update as one unit of work: load, decide, write. Nothing is awaited."""
         if event.update_id is not None and not repo.claim_update(
             conn, event.channel, event.update_id, now
@@ -207,7 +216,8 @@ class Engine:
             return Result(Outcome.DONE)
         if event.edited and (
             participant is None or event.kind is not EventKind.TEXT
-            or self.triage.assess(event.text, [participant.locale or "en", "en"]).tier is None
+            or self.triage.assess(event.text, [participant.locale or "en", "en"],
+                                  embedded).tier is None
         ):
             # An edit does not re-answer an earlier question; it is read only for distress.
             return Result(Outcome.DONE)
@@ -225,6 +235,7 @@ class Engine:
             "onboarding", self.flows["onboarding"].initial, {}, None, None)
         turn = self._turn(self._view(participant), event, now, dict(conversation.data),
                           StoredRecords(conn, participant.id))
+        turn.embedded = embedded
         flow_name, state = self._run(turn, conversation)
         deleted = self._apply(conn, participant, turn.effects, now)
         if deleted:
@@ -476,6 +487,7 @@ class Engine:
     async def sweep(self) -> int:
         """Re-alert case managers about escalations past their acknowledgement deadline."""
         alerted = await self.db.run(self.casework.sweep, self.clock())
+        alerted += await self.db.run(self.casework.sweep_screenings, self.clock())
         if alerted and self.on_commit is not None:
             self.on_commit()
         return alerted
@@ -544,32 +556,39 @@ class Engine:
     def _distress(self, turn: Turn) -> bool:
         """Triage free text; True when it showed distress and was answered as such.
 
-        Tier 1 always reaches a person (life may be at risk). Tiers 2 and 3 do when the
+        Tier 1 always reaches a person (life may be at risk). A possible Tier 1 signal gets
+        the direct question first (the safety flow). Tiers 2 and 3 reach a person when the
         person agreed to share with a case manager; otherwise they are offered a person.
+        After a Tier 1 or 2 alert the person stays in a calm place (the safety flow): what
+        they write next is never taken as the answer to an earlier question.
         """
         person = turn.participant
-        result = self.triage.assess(turn.event.text, [person.locale, "en"])
-        if result.tier is None:
+        result = self.triage.assess(turn.event.text, [person.locale, "en"], turn.embedded)
+        if result.action == "none" or result.tier is None:
             return False
+        if result.action == "ask":
+            turn.emit(screening(result, turn.event.text))
+            turn.carry["_screen"] = {"category": result.categories[0] if result.categories
+                                    else "suicide", "otherwise": result.otherwise}
+            turn.switch("safety", "screen", come_back=True)
+            return True
         if result.tier > 1 and person.consents.get(SHARING) is not True:
             turn.say(N_("Thank you for telling me. Many people feel this way after coming "
                         "back, and it is not your fault."))
             turn.switch("offer_person", come_back=True)
             return True
-        turn.emit(OpenEscalation(tier=result.tier, category=result.categories[0],
-                                 source="message", categories=result.categories,
-                                 excerpt=turn.event.text[:1000], note_72h=result.note_72h))
+        turn.emit(escalation(result, turn.event.text))
         if result.tier == 1:
             turn.say(N_("I am worried about what you wrote, and I want you to have help from "
                         "a person. I have alerted the reintegration team; someone will write "
                         "to you here as soon as they can."))
-            turn.effects.append(Reply(self.casework.emergency_lines(person.country,
-                                                                    person.locale)))
-            turn.quiet = True
+            turn.effects.append(Reply(emergency_lines(turn.pack, person.returned)))
         else:
             turn.say(N_("Thank you for telling me. Many people feel this way after coming "
                         "back. I have let your case manager know, and they will contact you."))
-            turn.quiet = result.tier == 2
+        if result.tier <= 2:
+            turn.switch("safety", "with_you", come_back=True)
+            turn.quiet = result.tier == 1
         return True
 
     def _media(self, turn: Turn) -> None:
@@ -594,10 +613,13 @@ class Engine:
                 target, target_state, data = saved[0], saved[1], dict(saved[2])
             else:
                 target, target_state, data = self._home(turn), None, {}
+        elif turn.come_back and flow_name == target and "_resume" in turn.data:
+            data = {"_resume": turn.data["_resume"]}  # from the safety flow to itself
         elif turn.come_back:
             data = {"_resume": [flow_name, state, turn.data]}
         else:
             data = {}
+        data.update(turn.carry)
         if target not in self.flows:
             target, target_state, data = self._home(turn), None, {}
         turn.data = data
@@ -715,6 +737,8 @@ class Engine:
                     repo.record_consent(conn, participant, purpose, version, granted, now)
                 case OpenEscalation():
                     self.casework.escalate(conn, participant, effect, now)
+                case SettleScreening(confirmed=confirmed):
+                    self.casework.settle_screening(conn, participant, confirmed, now)
                 case SetPaused(paused=paused):
                     participant.set(paused=paused)
                 case MarkOnboarded():

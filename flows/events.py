@@ -105,6 +105,17 @@ class OpenEscalation:
     excerpt: str | None = None
     note_72h: bool = False
     media_ref: str = ""  # a voice message or file to pass on to the case manager
+    # A possible Tier 1 signal: the person is asked first; the case managers are alerted on
+    # a yes, or when no answer came by the deadline ("not confirmed").
+    screening: bool = False
+    reading: str = ""  # how triage read it: the layers and how sure, for the case manager
+
+
+@dataclass(frozen=True, slots=True)
+class SettleScreening:
+    """The person answered the direct question: alert now (yes) or stand it down (no)."""
+
+    confirmed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +224,7 @@ Effect = (
     Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData
     | MarkOnboarded | RecordCheckIn | PostponeFollowUp | AddWModelPoint | RecordFeedback
     | UpdateWModelPoint | DeleteWModelPoint | RecordReflection | SaveSurveyDraft
-    | CompleteSurvey | DiscardSurvey | SendChart
+    | CompleteSurvey | DiscardSurvey | SendChart | SettleScreening
 )
 
 

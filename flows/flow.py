@@ -56,6 +56,8 @@ class Turn:
     quiet: bool = False  # say what was said, but do not ask the question again
     records: Records = field(default_factory=NoRecords)  # the person's W model, survey
     survey_window: timedelta = timedelta(days=7)  # how long an unfinished survey is kept
+    embedded: Any = None  # the message's embedding, once triage asked for it
+    carry: dict[str, Any] = field(default_factory=dict)  # data for the flow switched to
 
     def say(self, msgid: str, **params: Any) -> None:
         self.effects.append(Reply(Msg(msgid, params)))

@@ -7,11 +7,12 @@ from flows.flow import Flow
 from flows.info import Information
 from flows.menu import Language, Menu, OfferPerson, Pause, Privacy
 from flows.onboarding import Onboarding
+from flows.safety import Safety
 from flows.survey import Survey
 from flows.wmodel import WModel
 
 FLOWS: dict[str, type[Flow]] = {
     flow.name: flow
     for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson, CheckIn, Information,
-                 WModel, Survey)
+                 WModel, Survey, Safety)
 }

@@ -58,6 +58,45 @@ def open_escalation(
     }).scalar_one())
 
 
+def open_screening(conn: Connection, *, participant_id: int, categories: Sequence[str],
+                   country: str | None, note_72h: bool, due: datetime, now: datetime) -> int:
+    """A possible Tier 1 signal waiting for the person's answer (status ``screening``):
+    nobody is alerted yet; ``next_alert_at`` is when silence alerts the team."""
+    return int(conn.execute(insert(_esc).returning(_esc.c.id), {
+        "participant_id": participant_id, "tier": 1, "category": categories[0],
+        "categories": list(categories), "source": "screen", "status": "screening",
+        "country": country, "note_72h": note_72h, "ack_deadline": None,
+        "next_alert_at": due, "alert_level": 0, "created_at": now,
+    }).scalar_one())
+
+
+def screenings_of(conn: Connection, participant_id: int) -> list[Row[Any]]:
+    return list(conn.execute(select(_esc).where(
+        _esc.c.participant_id == participant_id, _esc.c.status == "screening")))
+
+
+def claim_due_screenings(conn: Connection, now: datetime, limit: int = 100) -> list[Row[Any]]:
+    """Questions left unanswered past their deadline; taken once even with several
+    workers."""
+    stmt = (_ESCALATION_VIEW.where(_esc.c.status == "screening", _esc.c.next_alert_at <= now)
+            .order_by(_esc.c.next_alert_at).limit(limit))
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=_esc)
+    return list(conn.execute(stmt))
+
+
+def end_screening(conn: Connection, escalation_id: int, now: datetime) -> None:
+    """The question is settled (answered, or alerted as unanswered): the row is closed and
+    its signals move to the escalation that carries on, if any."""
+    conn.execute(update(_esc).where(_esc.c.id == escalation_id).values(
+        status="cancelled", resolved_at=now, next_alert_at=None))
+
+
+def move_signals(conn: Connection, source_id: int, target_id: int) -> None:
+    conn.execute(update(_sig).where(_sig.c.escalation_id == source_id).values(
+        escalation_id=target_id))
+
+
 def add_signal(conn: Connection, escalation_id: int, *, at: datetime, source: str, tier: int,
                categories: Sequence[str], excerpt: str | None) -> None:
     conn.execute(insert(_sig), {"escalation_id": escalation_id, "at": at, "source": source,

@@ -3,8 +3,8 @@
 Embeds every example (train and dev; test is never read here), fits the classifier on the
 train split, and chooses the thresholds on the dev split: the most Tier 1 and "reach a
 person" recall that keeps false positives on benign dev messages at or under
-``MAX_FALSE_POSITIVES`` overall and ``MAX_FALSE_POSITIVES_PER_LANGUAGE`` in each. Deterministic: the same banks and embedder give
-the same file.
+``MAX_FALSE_POSITIVES`` overall and ``MAX_FALSE_POSITIVES_PER_LANGUAGE`` in each.
+Deterministic: the same banks and embedder give the same file.
 """
 
 from __future__ import annotations
@@ -116,10 +116,13 @@ def choose_thresholds(readings: Sequence[Reading], lexicon: Sequence[tuple[int |
                       for lang in languages)
         reach = ((first | ((other > 0) & (other <= 2))) & is12).sum() / max(is12.sum(), 1)
         asked = (first & ~is1 & ~((lex == 1) & ~negated) & (p1 < alert1)).sum() / len(truth)
+        is3 = truth == 3
+        over = ((first | ((other > 0) & (other <= 2))) & is3).sum() / max(is3.sum(), 1)
         # Tier 1 recall first (overall and in the weakest language), then reach; then fewer
         # questions asked of people who did not
-        # need them, and, all else equal, alerting at once rather than asking
-        value = 2 * recall1 + weakest + reach - 0.2 * asked - 0.01 * alert1
+        # need them and Tier 3 worries sent as urgent, and, all else equal, alerting at once
+        # rather than asking
+        value = 2 * recall1 + weakest + reach - 0.2 * asked - 0.5 * over - 0.01 * alert1
         if best is None or value > best[0] + 1e-12:
             best = (value, t)
     return best[1] if best is not None else Thresholds()

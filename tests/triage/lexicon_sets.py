@@ -2,7 +2,8 @@
 
 These sets were written with the lexicons, by the same people, so they show that the
 phrases do what they say, not how triage does on messages it has never seen: that is
-``tests/triage/evaluate.py``, on the banks' test split. Reads the labelled sets ``tests/triage/<lang>.tsv`` (``tier<TAB>message``, tier 0 for a
+``tests/triage/evaluate.py``, on the banks' test split.
+Reads the labelled sets ``tests/triage/<lang>.tsv`` (``tier<TAB>message``, tier 0 for a
 benign message) and prints, for each language, Tier 1 recall, Tier 1+2 recall and the
 false-positive rate on benign messages, against the targets. Exits 1 below a target.
 
