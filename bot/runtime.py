@@ -14,6 +14,8 @@ from flows.content import ContentError
 from flows.engine import Engine, utcnow
 from flows.i18n import CatalogError, Catalogs
 from flows.scoring import Weights
+from flows.triage import Triage
+from flows.triage.embedder import EmbedderError
 from storage import db
 from storage.crypto import use_key
 
@@ -58,8 +60,11 @@ async def start(
             weights=(Weights.load(settings.rss_weights) if settings.rss_weights
                      else Weights.default()),
             survey_window=timedelta(days=settings.survey_window_days),
+            triage=Triage.load(settings.locales_dir, semantic=settings.triage_semantic,
+                               embedder=settings.triage_embedder),
         )
-    except (ContentError, CatalogError) as exc:
+        engine.casework.screen_wait = timedelta(minutes=settings.triage_screen_minutes)
+    except (ContentError, CatalogError, EmbedderError, ValueError) as exc:
         await database.dispose()
         raise ContentRefused(str(exc)) from None
     return Runtime(database, engine, sender)

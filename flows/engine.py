@@ -586,9 +586,8 @@ class Engine:
         else:
             turn.say(N_("Thank you for telling me. Many people feel this way after coming "
                         "back. I have let your case manager know, and they will contact you."))
-        if result.tier <= 2:
+        if result.tier <= 2:  # a calm place, with the way back, a person and the numbers
             turn.switch("safety", "with_you", come_back=True)
-            turn.quiet = result.tier == 1
         return True
 
     def _media(self, turn: Turn) -> None:

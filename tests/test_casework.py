@@ -27,7 +27,8 @@ async def test_tier1_message_alerts_everyone_on_duty_and_answers_honestly(desk: 
     assert "I have alerted the reintegration team" in reply["text"]
     assert "SAMU national: 1515" in reply["text"]  # the country's safe contacts only
     assert "Police" not in reply["text"]
-    assert reply["buttons"] == []  # no question pushed after a disclosure like this
+    # no question pushed after a disclosure like this: only the way back, a person, numbers
+    assert [b["data"] for b in reply["buttons"]] == ["go_on", "person", "numbers"]
     [escalation] = await desk.escalations()
     assert (escalation.tier, escalation.category, escalation.status, escalation.country) == (
         1, "suicide", "open", "SN")

@@ -1,0 +1,61 @@
+"""Triage cost per free-text message, every layer on (language detection, lexicons, the
+semantic layer with sentence pieces), over the banks' test split in all languages.
+
+    .venv/bin/python bench/triage.py [--rounds 3]
+
+Prints p50, p99 and max in milliseconds, and the same with the lexicon alone. Target: p99
+under 50 ms on a 2-core machine. Button presses and answers the flow understands never
+reach triage, so they never wait for this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows.i18n import DEFAULT_LOCALES_DIR  # noqa: E402
+from flows.triage import Triage  # noqa: E402
+from flows.triage.banks import load_banks  # noqa: E402
+
+
+def timings(triage: Triage, messages: list[tuple[str, str]], rounds: int) -> list[float]:
+    for text, language in messages[:20]:  # warm-up: load the model, fill caches
+        triage.assess_now(text, [language])
+    found = []
+    for _ in range(rounds):
+        for text, language in messages:
+            start = time.perf_counter()
+            triage.assess_now(text, [language])
+            found.append((time.perf_counter() - start) * 1000)
+    return found
+
+
+def show(name: str, ms: list[float]) -> None:
+    ordered = sorted(ms)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    print(f"{name:<22} n={len(ms):>5}  p50 {statistics.median(ms):6.2f} ms  "
+          f"p99 {p99:6.2f} ms  max {ordered[-1]:6.2f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    full = Triage.load()
+    tiers = {lang: lex.tiers for lang, lex in full.lexicons.lexicons.items()}
+    messages = [(e.text, e.language) for e in load_banks(DEFAULT_LOCALES_DIR, tiers)
+                if e.split == "test"]
+    show("all layers", timings(full, messages, args.rounds))
+    show("lexicon alone", timings(Triage.load(semantic=False), messages, args.rounds))
+    print("target: p99 < 50 ms with all layers")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

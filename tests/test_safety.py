@@ -1,0 +1,118 @@
+"""After a distress signal: the direct question, and a calm place (issue: triage)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flows.triage import Triage, TriageResult
+from tests.desk import CM, CM2, RETURNEE, Desk
+
+POSSIBLE = "everything feels pointless lately"
+
+
+class Screened(Triage):
+    """The shipped triage, except that one message reads as a possible Tier 1 signal."""
+
+    def assess(self, text: str, languages: Any, embedded: Any = None) -> TriageResult:
+        if text == POSSIBLE:
+            return TriageResult(1, ("suicide",), action="ask", confidence=0.6,
+                                layers=("semantic",), sentences=(POSSIBLE,), otherwise=2)
+        return super().assess(text, languages, embedded)
+
+
+def screened(desk: Desk) -> None:
+    base = Triage.load()
+    desk.engine.triage = Screened(base.lexicons, base.model, base.embedder)
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    return [b["data"] for b in message["buttons"]]
+
+
+async def test_a_possible_signal_is_asked_directly_and_yes_alerts_at_once(desk: Desk) -> None:
+    screened(desk)
+    [question] = await desk.say(RETURNEE, POSSIBLE)
+    assert "are you thinking about killing yourself?" in question["text"]
+    assert buttons(question) == ["yes", "no", "person"]
+    [pending] = await desk.escalations()
+    assert pending.status == "screening" and desk.new_for(CM) == []  # nobody alerted yet
+    [reply] = await desk.press(RETURNEE, "yes")
+    assert "I have alerted the reintegration team" in reply["text"]
+    assert "SAMU national: 1515" in reply["text"]
+    escalations = await desk.escalations()
+    [alert_row] = [e for e in escalations if e.status == "open"]
+    assert alert_row.tier == 1 and alert_row.ack_deadline is not None
+    [alert] = desk.new_for(CM2)
+    assert "Confirmed: asked directly, they answered yes." in alert["text"]
+    assert f"\u201c{POSSIBLE}\u201d" in alert["text"] and "Read by: semantic, 0.60." in alert[
+        "text"]
+
+
+async def test_no_gets_a_caring_reply_and_a_notice_not_an_alert(desk: Desk) -> None:
+    screened(desk)
+    await desk.say(RETURNEE, POSSIBLE)
+    [reply] = await desk.press(RETURNEE, "no")
+    assert "Thank you for answering" in reply["text"]
+    assert "person" in buttons(reply)  # the offer of a person stays on screen
+    escalations = await desk.escalations()
+    assert [(e.tier, e.status) for e in escalations] == [(1, "cancelled"), (2, "open")]
+    assert all("Tier 1" not in m["text"] for m in desk.new_for(CM2))
+
+
+async def test_silence_alerts_at_tier1_marked_not_confirmed(desk: Desk) -> None:
+    screened(desk)
+    await desk.say(RETURNEE, POSSIBLE)
+    desk.clock.advance(minutes=14)
+    assert await desk.engine.sweep() == 0
+    desk.clock.advance(minutes=2)
+    assert await desk.engine.sweep() == 1
+    await desk.sender.drain()
+    [alert] = desk.new_for(CM2)
+    assert "Tier 1" in alert["text"]
+    assert "Not confirmed" in alert["text"] and "within 15 minutes" in alert["text"]
+    assert POSSIBLE in alert["text"]
+    open_rows = [e for e in await desk.escalations() if e.status == "open"]
+    assert [e.tier for e in open_rows] == [1]
+    assert open_rows[0].ack_deadline == desk.clock() + timedelta(minutes=15)
+    assert await desk.engine.sweep() == 0  # once
+
+
+async def test_after_an_alert_nothing_is_taken_as_an_earlier_answer(desk: Desk) -> None:
+    await desk.say(RETURNEE, "/wmodel")
+    await desk.press(RETURNEE, "add_up")  # the W model asks for a note
+    [reply] = await desk.say(RETURNEE, "je veux mourir")
+    assert "I have alerted the reintegration team" in reply["text"]
+    [calm] = await desk.say(RETURNEE, "merci")
+    assert "I am here with you" in calm["text"]
+    assert buttons(calm) == ["go_on", "person", "numbers"]
+    async with desk.db.sessions() as s:
+        from sqlalchemy import func, select
+
+        from storage.models import WModelEvent
+
+        assert await s.scalar(select(func.count()).select_from(WModelEvent)) == 0
+    [numbers] = await desk.press(RETURNEE, "numbers")
+    assert "SAMU national: 1515" in numbers["text"]
+    back = await desk.press(RETURNEE, "go_on")
+    assert back and "I am here with you" not in back[-1]["text"]  # back where they were
+
+
+async def test_help_shows_the_safe_numbers_and_not_as_local_before_return(desk: Desk) -> None:
+    [reply, *_] = await desk.say(RETURNEE, "/help")
+    assert "SAMU national: 1515" in reply["text"] or any(
+        "SAMU national: 1515" in m["text"] for m in _)
+    await desk.say("r2", "/start")
+    for payload in ("lang:en", "next", "yes", "yes"):
+        await desk.press("r2", payload)
+    await desk.say("r2", "Senegal")
+    await desk.press("r2", "no")  # not returned yet
+    await desk.say("r2", "14/03/2027")  # the planned date
+    desk.new_for("r2")
+    messages = await desk.say("r2", "/help")
+    text = "\n".join(m["text"] for m in messages)
+    assert "Once you are back in Senegal" in text and "SAMU national: 1515" in text
+    await desk.say("r3", "/start")
+    await desk.press("r3", "lang:en")
+    text = "\n".join(m["text"] for m in await desk.say("r3", "/help"))
+    assert "please call your local emergency number" in text  # no country: a generic line
