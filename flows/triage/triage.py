@@ -41,6 +41,7 @@ from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel
 log = logging.getLogger(__name__)
 MAX_PIECES = 5  # sentences read apart from the whole message (cost: ~5 ms each)
 MIN_LETTERS = 3  # "ok", "1", "?" are not read by the semantic layer
+MIN_WORDS = 2  # nor one word ("Senegal", "yes"): the lexicon reads those, at no wait
 _SENTENCE = re.compile(r"(?<=[.!?؟።\n])\s+|\n+")
 _EMBEDDING = ThreadPoolExecutor(1, thread_name_prefix="embedding")
 
@@ -135,7 +136,8 @@ class Triage:
     # Embedding -------------------------------------------------------------------------
 
     def wants_embedding(self, text: str) -> bool:
-        return self.model is not None and sum(ch.isalpha() for ch in text) >= MIN_LETTERS
+        return (self.model is not None and sum(ch.isalpha() for ch in text) >= MIN_LETTERS
+                and len(re.findall(r"[^\W\d_]+", text)) >= MIN_WORDS)
 
     def embed(self, text: str) -> Embedded:
         assert self.embedder is not None
