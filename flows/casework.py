@@ -293,15 +293,6 @@ class Casework:
                 Button(f"esc:chat:{escalation_id}", Msg(N_("Open chat"))),
                 Button(f"esc:resolve:{escalation_id}", Msg(N_("Resolve"))))
 
-    def emergency_lines(self, country: str | None, locale: str) -> Msg:
-        contacts = self.packs.get(country).safe_contacts
-        if not contacts:
-            return Msg(N_("If you are in danger right now, please call your local emergency "
-                          "number."))
-        lines = "\n".join(f"{c.name}: {c.number}" for c in contacts)
-        return Msg(N_("If you are in danger right now, please call:\n{numbers}"),
-                   {"numbers": lines})
-
     def session_due(self, conn: Connection, person: repo.ParticipantRecord, kind: str,
                     now: datetime) -> None:
         """A session a case manager holds (plan, survey, W model, monitoring) is due."""
