@@ -58,6 +58,11 @@ CATEGORY_NAMES: dict[str, str] = {
     "wants_psych_support": N_("wishes psychological support"),
     "must_leave": N_("unable to stay: needs to leave"),
     "survey_low_score": N_("survey score below 0.33"),
+    "checkin_needs": N_("needs named in a check-in"),
+    "need_housing": N_("needs help: housing"), "need_work": N_("needs help: work"),
+    "need_health": N_("needs help: health"), "need_documents": N_("needs help: documents"),
+    "need_family": N_("needs help: family"), "need_money": N_("needs help: money"),
+    "need_safety": N_("needs help: safety"),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.common import request_person
+from flows.common import SHARING, emergency_lines, request_person
 from flows.events import (
     AddWModelPoint,
     Button,
@@ -18,6 +18,7 @@ from flows.events import (
     OpenEscalation,
     PostponeFollowUp,
     RecordCheckIn,
+    Reply,
     SetProfile,
 )
 from flows.flow import Flow, Prompt
@@ -140,8 +141,31 @@ class CheckIn(Flow):
         self.data["note"] = text[:2000]
 
     def finish(self, _value: str = "") -> None:
-        self.turn.emit(RecordCheckIn(None, self.data.get("mood"),
-                                     self.data.get("events"), tuple(self.data.get("needs", [])),
-                                     self.data.get("note")))
+        needs = tuple(self.data.get("needs", []))
+        note = self.data.get("note")
+        self.turn.emit(RecordCheckIn(None, self.data.get("mood"), self.data.get("events"),
+                                     needs, note))
         self.say(N_("Thank you for checking in."))
+        self._needs_reach_a_person(needs, note)
         self.turn.switch("menu")
+
+    def _needs_reach_a_person(self, needs: tuple[str, ...], note: str | None) -> None:
+        """"Safety" reaches the team at the tier of a threat to safety (the lexicon's); other
+        needs with a note, as a notice for the case manager (with sharing consent)."""
+        categories = tuple(f"need_{need}" for need in needs)
+        if "safety" in needs:
+            tier = self.turn.tiers.get("safety_threat", 1)
+            if tier == 1 or self.participant.consents.get(SHARING) is True:
+                self.turn.emit(OpenEscalation(tier=tier, category="safety_threat",
+                                              source="checkin", excerpt=note,
+                                              categories=("safety_threat", *categories)))
+                self.say(N_("You said you need help with your safety. I have let the "
+                            "reintegration team know, and someone will write to you here."))
+                self.turn.effects.append(Reply(emergency_lines(self.turn.pack,
+                                                               self.participant.returned)))
+                return
+        if needs and note and self.participant.consents.get(SHARING) is True:
+            self.turn.emit(OpenEscalation(tier=3, category="checkin_needs", source="checkin",
+                                          excerpt=note, categories=("checkin_needs",
+                                                                    *categories)))
+            self.say(N_("I have passed what you need on to your case manager."))

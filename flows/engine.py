@@ -128,6 +128,7 @@ class Engine:
         self.on_commit = on_commit
         self.casework = casework or Casework(catalogs, CountryPacks.load(catalogs.locales_dir))
         self.triage = triage or Triage.load(catalogs.locales_dir)
+        self._tiers = self.triage.tiers
         self.planner = FollowUpPlanner(self.casework.packs, timing)
         self.casework.replan = self.planner.replan
         self._label_cache: dict[tuple[str, str], tuple[str, str]] = {}
@@ -143,7 +144,8 @@ class Engine:
               data: dict[str, Any], records: Records | None = None) -> Turn:
         return Turn(view, event, now, data, languages=self.languages,
                     pack=self.casework.packs.get(view.country),
-                    records=records or NoRecords(), survey_window=self.survey_window)
+                    records=records or NoRecords(), survey_window=self.survey_window,
+                    tiers=self._tiers)
 
     def _lock(self, event: Event) -> asyncio.Lock:
         key = (event.channel, event.chat_id)

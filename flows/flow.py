@@ -57,6 +57,9 @@ class Turn:
     records: Records = field(default_factory=NoRecords)  # the person's W model, survey
     survey_window: timedelta = timedelta(days=7)  # how long an unfinished survey is kept
     embedded: Any = None  # the message's embedding, once triage asked for it
+    # The referral tier of each distress category, from the lexicon: one decision in one
+    # file, for typed words and structured answers alike ("unsafe" in the survey).
+    tiers: dict[str, int] = field(default_factory=dict)
     carry: dict[str, Any] = field(default_factory=dict)  # data for the flow switched to
 
     def say(self, msgid: str, **params: Any) -> None:

@@ -177,6 +177,11 @@ SIGNALS: dict[int, tuple[str, frozenset[str]]] = {
 }
 
 
+# Survey signals that mean what a distress category means, and take its tier from the
+# lexicon: "unsafe most of the time" is as urgent as typing "I am not safe here".
+LIKE_CATEGORY: dict[str, str] = {"unsafe": "safety_threat"}
+
+
 class AnswerError(ValueError):
     """An answer set that cannot be scored; ``str()`` says which item and why."""
 

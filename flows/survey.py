@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.common import CONSENT_VERSION
+from flows.common import CONSENT_VERSION, emergency_lines
 from flows.events import (
     Button,
     CompleteSurvey,
@@ -19,6 +19,7 @@ from flows.events import (
     Msg,
     OpenEscalation,
     RecordConsent,
+    Reply,
     SaveSurveyDraft,
     SendChart,
 )
@@ -30,6 +31,7 @@ from flows.rss import (
     DONT_KNOW,
     HEALTH_BARRIERS,
     ITEMS,
+    LIKE_CATEGORY,
     REFUSED,
     next_item,
     position,
@@ -221,8 +223,18 @@ class Survey(Flow):
         self.answers[str(number)] = value
         self.data["chosen"] = []
         for name in signals(number, value):
-            self.turn.emit(OpenEscalation(tier=3, category="survey", source="survey",
-                                          categories=("survey", name)))
+            like = LIKE_CATEGORY.get(name)
+            tier = self.turn.tiers.get(like, 3) if like else 3
+            if tier == 1 and like:
+                self.turn.emit(OpenEscalation(tier=1, category=like, source="survey",
+                                              categories=(like, name, "survey")))
+                self.say(N_("Thank you for telling me that you do not feel safe. I have let "
+                            "the reintegration team know, and someone will write to you here."))
+                self.turn.effects.append(Reply(emergency_lines(self.turn.pack,
+                                                               self.participant.returned)))
+            else:
+                self.turn.emit(OpenEscalation(tier=tier, category="survey", source="survey",
+                                              categories=("survey", name)))
         if self.poor_health_access(value if isinstance(value, str) else ""):
             self.turn.emit(SaveSurveyDraft(dict(self.answers)))
             return  # the follow-up question on health care comes first

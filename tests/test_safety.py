@@ -116,3 +116,33 @@ async def test_help_shows_the_safe_numbers_and_not_as_local_before_return(desk: 
     await desk.press("r3", "lang:en")
     text = "\n".join(m["text"] for m in await desk.say("r3", "/help"))
     assert "please call your local emergency number" in text  # no country: a generic line
+
+
+async def test_a_safety_need_in_a_checkin_reaches_the_team(desk: Desk) -> None:
+    await desk.say(RETURNEE, "/checkin")
+    await desk.press(RETURNEE, "mood:3")
+    await desk.press(RETURNEE, "none")
+    await desk.press(RETURNEE, "need:safety")
+    await desk.press(RETURNEE, "need:money")
+    await desk.press(RETURNEE, "done")
+    replies = await desk.say(RETURNEE, "please call me in the evening")
+    text = "\n".join(m["text"] for m in replies)
+    assert "need help with your safety" in text and "SAMU national: 1515" in text
+    [escalation] = [e for e in await desk.escalations() if e.category == "safety_threat"]
+    assert escalation.tier == 1 and "need_money" in escalation.categories
+    [alert] = desk.new_for(CM2)
+    assert "please call me in the evening" in alert["text"]
+
+
+async def test_needs_with_a_note_reach_the_case_manager(desk: Desk) -> None:
+    await desk.say(RETURNEE, "/checkin")
+    await desk.press(RETURNEE, "mood:4")
+    await desk.press(RETURNEE, "none")
+    await desk.press(RETURNEE, "need:documents")
+    await desk.press(RETURNEE, "done")
+    await desk.say(RETURNEE, "my birth certificate was lost, the office wants one")
+    [escalation] = await desk.escalations()
+    assert (escalation.tier, escalation.category) == (3, "checkin_needs")
+    assert "need_documents" in escalation.categories
+    alert = "\n".join(m["text"] for m in desk.new_for(CM2))
+    assert "needs help: documents" in alert and "birth certificate" in alert

@@ -340,3 +340,21 @@ async def test_continue_pressed_after_the_window_discards_instead(bot: Harness) 
     assert not reply["text"].startswith("Question")
     [row] = await surveys(bot)
     assert row.status == "discarded" and row.answers is None
+
+
+async def test_unsafe_most_of_the_time_is_as_urgent_as_typing_it(bot: Harness) -> None:
+    """Item 25 takes the lexicon's tier of a threat to safety (Tier 1), as "I am not safe
+    here" typed would, and the person is told and given the numbers."""
+    reply = await start_survey(bot)
+    while not reply["text"].startswith("Question 24 of"):  # item 25
+        reply = await answer(bot, reply)
+    await bot.press("a:unsafe")
+    texts = [m["text"] for _, m in bot.transport.sent[-2:]]
+    assert any("you do not feel safe" in t for t in texts)
+    async with bot.sessions() as s:
+        [escalation] = list(await s.scalars(select(Escalation).where(
+            Escalation.category == "safety_threat")))
+    assert escalation.tier == 1
+    assert "unsafe" in escalation.categories
+    typed = bot.engine.triage.lexicons.assess("I am not safe here", ("en",))
+    assert typed.tier == escalation.tier

@@ -133,3 +133,18 @@ def test_triage_cli_unknown_language(tmp_path: Path) -> None:
                             timeout=60)
     assert result.returncode == 2
     assert "no distress lexicon for 'zz'" in result.stderr
+
+
+@pytest.mark.parametrize(("text", "language", "tier"), [
+    ("I was tortured in Libya 3 years ago", "en", 2),
+    ("they tortured me yesterday", "en", 1),
+    ("I was raped when I was in Libya, years ago", "en", 2),
+    ("on m'a frappé il y a des années quand j'étais en Libye", "fr", 2),
+    ("on m'a frappé hier soir", "fr", 1),
+    ("years ago I was beaten and they still beat me now", "en", 1),
+])
+def test_violence_told_as_long_past_is_tier2_and_recent_is_tier1(
+        triage: Triage, text: str, language: str, tier: int) -> None:
+    result = triage.assess(text, [language])
+    assert result.tier == tier
+    assert result.note_72h == (tier == 1 and "raped" in text)

@@ -97,6 +97,9 @@ def _deletions(word: str) -> set[str]:
 class CategorySpec(BaseModel):
     tier: int = Field(ge=1, le=3)
     note_72h: bool = False
+    # Tier 1 only when recent (domain.md §7): told as long past ("years ago", "when I was in
+    # Libya") and with no sign that it goes on, it is Tier 2.
+    recent_only: bool = False
     phrases: list[str] = Field(min_length=1)
 
 
@@ -114,6 +117,9 @@ class LexiconFile(BaseModel):
     clause_words: list[str] = []
     negation_window: int = Field(default=3, ge=0, le=8)
     not_distress: list[str] = []
+    # Words that place what is told in the past, or in the present (for recent_only).
+    past_markers: list[str] = []
+    recent_markers: list[str] = []
     categories: dict[str, CategorySpec]
 
     @field_validator("categories")
@@ -172,6 +178,9 @@ class Lexicon:
         self.negations_after = [n for n in self.negations_after if n]
         self.clause_words = {w for text in spec.clause_words
                              for w in normalise(text, self.elisions) if w != BOUNDARY}
+        self.recent_only = {name for name, c in spec.categories.items() if c.recent_only}
+        self.past_markers = self._markers(spec.past_markers)
+        self.recent_markers = self._markers(spec.recent_markers)
         self.phrases = [self._phrase(variant, name) for name, c in spec.categories.items()
                         for text in c.phrases for variant in expand(text)]
         self.idioms = [self._phrase(variant, "") for text in spec.not_distress
@@ -188,6 +197,15 @@ class Lexicon:
                 if len(first) >= FUZZY_MIN_LENGTH:
                     for variant in _deletions(first):
                         self._fuzzy[variant].append(phrase)
+
+    def _markers(self, texts: list[str]) -> list[tuple[str, ...]]:
+        found = [tuple(w for w in normalise(t, self.elisions) if w != BOUNDARY) for t in texts]
+        return [m for m in found if m]
+
+    def long_past(self, words: list[str]) -> bool:
+        """Told as past, with nothing saying it goes on or happened just now."""
+        return (_contains(words, self.past_markers)
+                and not _contains(words, self.recent_markers))
 
     def _phrase(self, text: str, category: str) -> Phrase:
         words: list[str] = []
@@ -290,11 +308,16 @@ class Lexicons:
             lexicon = self.lexicons.get(language)
             if lexicon is None:
                 continue
-            hits, idioms = lexicon.hits(normalise(text, lexicon.elisions))
+            words = normalise(text, lexicon.elisions)
+            hits, idioms = lexicon.hits(words)
+            past = bool(hits) and lexicon.long_past(words)
             for hit in hits:
                 if any(i.start < hit.end and hit.start < i.end for i in idioms):
                     continue
                 tier = lexicon.tiers[hit.phrase.category]
+                long_ago = past and hit.phrase.category in lexicon.recent_only
+                if long_ago:
+                    tier = max(tier, 2)
                 if hit.negated:
                     if tier != 1:
                         continue
@@ -303,7 +326,7 @@ class Lexicons:
                 category = hit.phrase.category
                 tiers[category] = min(tier, tiers.get(category, 3))
                 matched.append(hit.phrase.text)
-                note = note or category in lexicon.note_72h
+                note = note or (category in lexicon.note_72h and not long_ago)
         if not tiers:
             return NOTHING
         ordered = tuple(sorted(tiers, key=lambda c: (tiers[c], c)))

@@ -126,6 +126,13 @@ class Triage:
         return self.lexicons.languages
 
     @property
+    def tiers(self) -> dict[str, int]:
+        """Each category's referral tier (the English lexicon's, which all languages share)."""
+        lexicons = self.lexicons.lexicons
+        chosen = lexicons.get("en") or next(iter(lexicons.values()), None)
+        return dict(chosen.tiers) if chosen is not None else {}
+
+    @property
     def semantic(self) -> bool:
         return self.model is not None
 
@@ -200,7 +207,8 @@ class Triage:
             semantic_sentences = [piece for piece, r in zip(parts, readings, strict=True)
                                   if _reaches(r, decision, thresholds)]
         sentences = self._sentences(text, order, semantic_sentences)
-        note = lexicon.note_72h or any(c == "sexual_violence" for c in categories[:1])
+        # the 72-hour note is for a recent assault: Tier 1 (long past is read as Tier 2)
+        note = decision.tier == 1 and (lexicon.note_72h or categories[:1] == ["sexual_violence"])
         return TriageResult(decision.tier, tuple(dict.fromkeys(categories)), lexicon.matched,
                             note, decision.action, decision.confidence, detected, tuple(layers),
                             sentences, decision.otherwise)
