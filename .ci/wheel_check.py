@@ -51,7 +51,7 @@ def main() -> int:
                   file=sys.stderr)
             return 1
         where = subprocess.run(
-            [python, "-c", "from flows.i18n import DEFAULT_LOCALES_DIR as d; print(d)"],
+            [python, "-c", "from flows.l10n.i18n import DEFAULT_LOCALES_DIR as d; print(d)"],
             capture_output=True, text=True, cwd=elsewhere, check=True).stdout.strip()
         if not where.startswith(str(venv)):
             print(f"wheel check failed: catalogs read from {where}, not the wheel",

@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from flows.engine import Engine  # noqa: E402
-from flows.events import Event, EventKind  # noqa: E402
-from flows.i18n import Catalogs  # noqa: E402
+from flows.engine.engine import Engine  # noqa: E402
+from flows.engine.events import Event, EventKind  # noqa: E402
+from flows.l10n.i18n import Catalogs  # noqa: E402
 from storage import db  # noqa: E402
 from storage.models import Conversation, FollowUp, Participant  # noqa: E402
 

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.i18n import DEFAULT_LOCALES_DIR  # noqa: E402
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR  # noqa: E402
 from flows.triage import Triage  # noqa: E402
 from flows.triage.banks import load_banks  # noqa: E402
 

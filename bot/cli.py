@@ -65,7 +65,7 @@ def chat(
     from bot.runtime import ContentRefused, start
     from bot.terminal import DemoClock, TerminalTransport
     from bot.terminal import chat as run_chat
-    from flows.places import find_country
+    from flows.l10n.places import find_country
 
     if country is not None and find_country(country, "en") is None:
         typer.echo(f"--country {country!r} is not a country code, e.g. SN", err=True)
@@ -75,7 +75,7 @@ def chat(
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     # A local chat has no case managers: alerts are recorded (see /case once staff join),
     # and the "nobody to alert" error that matters in production would only confuse here.
-    logging.getLogger("flows.casework").setLevel(logging.CRITICAL)
+    logging.getLogger("flows.casework.casework").setLevel(logging.CRITICAL)
     transport = TerminalTransport()
     clock = DemoClock()
 
@@ -163,8 +163,8 @@ def staff_invite(
     import secrets
     from datetime import timedelta
 
-    from flows.casework import INVITE_PREFIX, invite_hash
-    from flows.engine import utcnow
+    from flows.casework.casework import INVITE_PREFIX, invite_hash
+    from flows.engine.engine import utcnow
     from storage import casework, db
 
     if role not in casework.ROLES:
@@ -209,8 +209,8 @@ def schedule_preview(
     """Print every follow-up a person would get, as a table."""
     from datetime import date
 
-    from flows.countries import CountryPackError, CountryPacks
-    from flows.schedule import Profile, at_local, plan
+    from flows.followups.schedule import Profile, at_local, plan
+    from flows.l10n.countries import CountryPackError, CountryPacks
 
     try:
         chosen = Profile(profile)
@@ -319,7 +319,7 @@ def db_upgrade(revision: str = "head") -> None:
 @flows_app.command("list")
 def flows_list() -> None:
     """Every flow and its states."""
-    from flows.registry import FLOWS
+    from flows.engine.registry import FLOWS
 
     for name, flow in FLOWS.items():
         typer.echo(f"{name}: {', '.join(flow.state_names())}")
@@ -331,8 +331,8 @@ def flows_graph(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file")] = None,
 ) -> None:
     """Draw a flow as a Mermaid state diagram (paste it into any Mermaid viewer)."""
-    from flows.flow import mermaid
-    from flows.registry import FLOWS
+    from flows.engine.flow import mermaid
+    from flows.engine.registry import FLOWS
 
     flow = FLOWS.get(name)
     if flow is None:

@@ -19,9 +19,9 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from flows.content import ContentError
-from flows.countries import CountryPacks
-from flows.i18n import DOMAIN
+from flows.l10n.content import ContentError
+from flows.l10n.countries import CountryPacks
+from flows.l10n.i18n import DOMAIN
 from flows.triage import Triage
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ def _fail(message: str) -> typer.Exit:
 
 def _weights(path: Path | None) -> Any:
     from bot.cli import _settings
-    from flows.scoring import Weights, WeightsError
+    from flows.research.scoring import Weights, WeightsError
 
     try:
         return Weights.load(path or _settings().rss_weights)
@@ -53,8 +53,8 @@ def survey_score(
     Answers are the codes listed by `homecoming survey items`. An incomplete or invalid
     answer set is refused with the item at fault: only complete surveys are scored.
     """
-    from flows.rss import AnswerError
-    from flows.scoring import suggestion
+    from flows.research.rss import AnswerError
+    from flows.research.scoring import suggestion
 
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
@@ -90,7 +90,7 @@ def survey_score(
 @survey_app.command("items")
 def survey_items() -> None:
     """List every item with its answer codes (for `survey score` files)."""
-    from flows.rss import DONT_KNOW, HEALTH_BARRIERS, ITEMS, REFUSED, applies
+    from flows.research.rss import DONT_KNOW, HEALTH_BARRIERS, ITEMS, REFUSED, applies
 
     for number, item in ITEMS.items():
         if not applies(number, {"9": "yes", "30": "no"}):
@@ -122,7 +122,7 @@ def _country(value: str | None) -> str | None:
 def _in_database(work: Callable[..., Any], *args: Any) -> Any:
     """Run ``work(conn, *args, now)`` in one unit of work on the configured database."""
     from bot.cli import _settings
-    from flows.engine import utcnow
+    from flows.engine.engine import utcnow
     from storage import db
     from storage.crypto import DataKeyError, use_key
 
@@ -169,7 +169,7 @@ def export_rss(fmt: FormatOption = "csv", country: CountryOption = None,
                since: SinceOption = None, weights: WeightsOption = None,
                out: OutOption = None) -> None:
     """Complete surveys: scores, weights version, mode, answers, analysis variables."""
-    from flows.exports import RSS_COLUMNS, rss_rows
+    from flows.research.exports import RSS_COLUMNS, rss_rows
 
     if fmt not in ("csv", "json"):
         raise _fail("--format must be csv or json")
@@ -182,7 +182,7 @@ def export_rss(fmt: FormatOption = "csv", country: CountryOption = None,
 def export_wmodel(fmt: FormatOption = "csv", country: CountryOption = None,
                   since: SinceOption = None, out: OutOption = None) -> None:
     """W-model points with their follow-up answers and the analysis variables."""
-    from flows.exports import WMODEL_COLUMNS, wmodel_rows
+    from flows.research.exports import WMODEL_COLUMNS, wmodel_rows
 
     if fmt not in ("csv", "json"):
         raise _fail("--format must be csv or json")
@@ -199,8 +199,8 @@ def export_wmodel_chart(
 ) -> None:
     """Every returnee's W model of a country in one PNG, one colour each."""
     from bot.charts import render
-    from flows.exports import count_points, programme_chart
-    from flows.i18n import Catalogs
+    from flows.l10n.i18n import Catalogs
+    from flows.research.exports import count_points, programme_chart
 
     code = _country(country)
     catalogs = Catalogs()
@@ -219,7 +219,7 @@ def export_wmodel_chart(
 def export_providers(fmt: FormatOption = "csv", country: CountryOption = None,
                      out: OutOption = None) -> None:
     """Providers returnees named in the W model: suggestions for the referral directory."""
-    from flows.exports import PROVIDER_COLUMNS, provider_rows
+    from flows.research.exports import PROVIDER_COLUMNS, provider_rows
 
     if fmt not in ("csv", "json"):
         raise _fail("--format must be csv or json")

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from bot.ratelimit import RateLimiter
 from bot.sender import Sender, Transport
 from bot.settings import Settings
-from flows.content import ContentError
-from flows.engine import Engine, utcnow
-from flows.i18n import CatalogError, Catalogs
-from flows.scoring import Weights
+from flows.engine.engine import Engine, utcnow
+from flows.l10n.content import ContentError
+from flows.l10n.i18n import CatalogError, Catalogs
+from flows.research.scoring import Weights
 from flows.triage import Triage
 from flows.triage.embedder import EmbedderError
 from storage import db

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.ratelimit import LocalRateLimiter, RateLimiter
-from flows.engine import utcnow
+from flows.engine.engine import utcnow
 from storage import repository as repo
 from storage.db import Connection, Database
 

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from flows.i18n import DEFAULT_LOCALES_DIR, is_known_locale
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR, is_known_locale
 from storage.crypto import key_file, valid_key
 
 PREFIX = "HOMECOMING_"

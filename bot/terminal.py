@@ -17,8 +17,8 @@ from typing import Any, TextIO
 from bot.charts import render_async
 from bot.files import write_private_bytes
 from bot.runtime import Runtime
-from flows.events import Event, EventKind, Msg
-from flows.i18n import N_
+from flows.engine.events import Event, EventKind, Msg
+from flows.l10n.i18n import N_
 
 CHANNEL = "terminal"
 QUIT = {"/quit", "/exit"}

@@ -37,7 +37,7 @@ def read(
     text, tier, action (alert, ask or none), categories, confidence, language, matched."""
     if ctx.invoked_subcommand is not None:
         return
-    from flows.content import ContentError
+    from flows.l10n.content import ContentError
     from flows.triage import Triage
 
     settings = _settings()
@@ -62,7 +62,7 @@ def read(
 def build() -> None:
     """Build the semantic layer's classifier from locales/*/distress-examples.yaml (train and
     dev; the test split is never read) into locales/distress-model.npz."""
-    from flows.content import ContentError
+    from flows.l10n.content import ContentError
     from flows.triage.build import build as run_build
     from flows.triage.embedder import EmbedderError, load_embedder
 

@@ -21,9 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.sender import Sender
-from flows.engine import Engine
-from flows.events import Event, EventKind
-from flows.i18n import Catalogs
+from flows.engine.engine import Engine
+from flows.engine.events import Event, EventKind
+from flows.l10n.i18n import Catalogs
 from storage import db
 from storage.models import Base
 

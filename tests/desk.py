@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.sender import Sender
-from flows.casework import invite_hash
-from flows.engine import Engine
-from flows.events import Event, EventKind
-from flows.i18n import Catalogs
+from flows.casework.casework import invite_hash
+from flows.engine.engine import Engine
+from flows.engine.events import Event, EventKind
+from flows.l10n.i18n import Catalogs
 from storage import casework
 from storage.db import Database
 from storage.models import AuditEntry, Escalation

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from flows.events import EventKind
-from flows.i18n import Catalogs
+from flows.engine.events import EventKind
+from flows.l10n.i18n import Catalogs
 from storage.db import Database
 from storage.models import Escalation, EscalationSignal, Handoff, OutboxMessage
 from tests.conftest import FakeClock

@@ -54,7 +54,7 @@ async def test_case_sends_the_w_chart(desk: Desk) -> None:
 
 async def test_case_shows_survey_scores_with_their_weights_and_sends_the_chart(
         desk: Desk) -> None:
-    from flows.scoring import Weights
+    from flows.research.scoring import Weights
     from storage import research
     from storage.models import Participant
     from tests.test_survey import EXAMPLE

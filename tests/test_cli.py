@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.registry import FLOWS
+from flows.engine.registry import FLOWS
 
 
 def homecoming(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -110,7 +110,7 @@ def test_chat_demo_clock_brings_a_checkin(tmp_path: Path) -> None:
 def test_chat_refuses_broken_content_with_one_line(tmp_path: Path) -> None:
     import shutil
 
-    from flows.i18n import DEFAULT_LOCALES_DIR
+    from flows.l10n.i18n import DEFAULT_LOCALES_DIR
 
     locales = tmp_path / "locales"
     shutil.copytree(DEFAULT_LOCALES_DIR, locales)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.countries import CountryPackError, CountryPacks
+from flows.l10n.countries import CountryPackError, CountryPacks
 
 
 def test_shipped_samples_are_valid_and_marked() -> None:

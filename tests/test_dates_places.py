@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from flows.dates import DateInputError, DateProblem, example_date, parse_date
-from flows.places import find_country
+from flows.l10n.dates import DateInputError, DateProblem, example_date, parse_date
+from flows.l10n.places import find_country
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_unknown_or_ambiguous_country(text: str) -> None:
 
 
 def test_dates_in_the_readers_calendar_with_the_gregorian_beside() -> None:
-    from flows.dates import long_date
+    from flows.l10n.dates import long_date
 
     day = date(2026, 3, 14)
     assert long_date(day, "fa", "AF") == "23 حوت 1404 (14 مارس 2026)"  # Dari month names

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from flows.common import YES
-from flows.events import Event, EventKind, Msg
-from flows.flow import Flow, Prompt
-from flows.i18n import N_
-from flows.registry import FLOWS
+from flows.conversations.common import YES
+from flows.engine.events import Event, EventKind, Msg
+from flows.engine.flow import Flow, Prompt
+from flows.engine.registry import FLOWS
+from flows.l10n.i18n import N_
 from storage.models import AuditEntry, Consent, Conversation, Escalation, OutboxMessage, Participant
 from tests.conftest import Harness, payloads
 

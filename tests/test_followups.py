@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from flows.i18n import Catalogs
+from flows.l10n.i18n import Catalogs
 from storage.db import Database
 from storage.models import CheckIn, Escalation, FollowUp, WModelEvent
 from tests.conftest import FakeClock

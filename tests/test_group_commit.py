@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Connection
 
-from flows.i18n import Catalogs
+from flows.l10n.i18n import Catalogs
 from storage import db
 from storage import repository as repo
 from tests.conftest import FakeClock, Harness
@@ -172,7 +172,7 @@ async def test_one_failing_update_in_a_batch_leaves_the_others_answered(
     beside it in the same shared commit is answered, and neither will be processed again."""
     from sqlalchemy import select
 
-    from flows.events import EventKind
+    from flows.engine.events import EventKind
     from storage.models import Conversation, OutboxMessage
     from tests.test_engine import FLOWS, Exploding
 

@@ -9,8 +9,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from flows.events import Msg
-from flows.i18n import DEFAULT_LOCALES_DIR, Catalogs, autonym
+from flows.engine.events import Msg
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR, Catalogs, autonym
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{(\w*)\}")

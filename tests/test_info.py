@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from flows.events import Msg
-from flows.i18n import Catalogs
+from flows.engine.events import Msg
+from flows.l10n.i18n import Catalogs
 from storage.models import InfoFeedback, Participant
 from tests.conftest import Harness, labels, payloads
 
@@ -74,7 +74,7 @@ def test_override_precedence_without_a_country(catalogs: Catalogs) -> None:
     ("ar", "السنغال", "14 مارس 2026"), ("fa", "سنگال", "14 مارس 2026")])
 async def test_right_to_left_stays_intact(bot: Harness, lang: str, country: str,
                                           long_date: str) -> None:
-    from flows.dates import example_date
+    from flows.l10n.dates import example_date
 
     await bot.say("/start")
     await bot.press(f"lang:{lang}")

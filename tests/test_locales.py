@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import locales
-from flows.i18n import DEFAULT_LOCALES_DIR
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.schedule import Kind, Profile, add_months, at_local, next_allowed, plan
+from flows.followups.schedule import Kind, Profile, add_months, at_local, next_allowed, plan
 
 RETURN = date(2026, 1, 15)
 

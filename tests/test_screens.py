@@ -11,11 +11,11 @@ from functools import cache
 import pytest
 from babel.messages.pofile import read_po
 
-from flows.countries import CountryPacks
-from flows.events import Event, EventKind, Msg, ParticipantView
-from flows.flow import Flow, Turn
-from flows.i18n import DEFAULT_LOCALES_DIR, Catalogs
-from flows.registry import FLOWS
+from flows.engine.events import Event, EventKind, Msg, ParticipantView
+from flows.engine.flow import Flow, Turn
+from flows.engine.registry import FLOWS
+from flows.l10n.countries import CountryPacks
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR, Catalogs
 
 CATALOGS = Catalogs()
 LANGUAGES = [lang for lang in CATALOGS.languages if lang != "en"]
@@ -67,7 +67,7 @@ def test_screen_renders(lang: str, flow_name: str, state: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_survey_question_renders(lang: str) -> None:
-    from flows.rss import ASKED
+    from flows.research.rss import ASKED
 
     for number in ASKED:
         turn = Turn(replace(PERSON, locale=lang), Event("test", "1", EventKind.TRIGGER),

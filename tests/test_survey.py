@@ -13,8 +13,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from flows.rss import ASKED, ITEMS, AnswerError, next_item, position, validate
-from flows.scoring import DEFAULT_WEIGHTS, Weights, WeightsError
+from flows.research.rss import ASKED, ITEMS, AnswerError, next_item, position, validate
+from flows.research.scoring import DEFAULT_WEIGHTS, Weights, WeightsError
 from storage.models import Escalation, Survey
 from tests.conftest import Harness, payloads
 from tests.test_cli import homecoming

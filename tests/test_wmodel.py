@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.charts import wmodel_figure
-from flows.exports import (
+from flows.conversations.wmodel import split_providers
+from flows.research.exports import (
     PROVIDER_COLUMNS,
     RSS_COLUMNS,
     WMODEL_COLUMNS,
@@ -25,8 +26,7 @@ from flows.exports import (
     rss_rows,
     wmodel_rows,
 )
-from flows.scoring import Weights
-from flows.wmodel import split_providers
+from flows.research.scoring import Weights
 from storage import research
 from storage.models import OutboxMessage, ProviderSuggestion, WModelEvent, WModelReflection
 from tests.conftest import Harness, payloads
@@ -258,7 +258,7 @@ async def test_deleting_my_data_takes_the_w_model_and_surveys_with_it(bot: Harne
 async def test_case_managers_record_analysis_variables_for_the_exports(desk: Any) -> None:
     from datetime import date
 
-    from flows.casework import parse_profile
+    from flows.casework.casework import parse_profile
     from storage.models import Participant
     from tests.desk import CM2
 

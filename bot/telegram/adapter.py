@@ -16,8 +16,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from bot.telegram.updates import CHANNEL, chat_key
-from flows.events import Event, Msg
-from flows.i18n import N_, Catalogs
+from flows.engine.events import Event, Msg
+from flows.l10n.i18n import N_, Catalogs
 from storage.db import group_commits
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.events import Event, EventKind
+from flows.engine.events import Event, EventKind
 
 CHANNEL = "telegram"
 MEDIA_FIELDS = (

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from flows.content import ContentError, read_yaml
+from flows.l10n.content import ContentError, read_yaml
 
 BANK = "distress-examples.yaml"
 TEST_BANK = "distress-examples.test.yaml"

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
-from flows.content import ContentError, read_yaml
-from flows.i18n import DEFAULT_LOCALES_DIR
+from flows.l10n.content import ContentError, read_yaml
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR
 
 FUZZY_MIN_LENGTH = 7
 NOTE_72H = (

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from flows.i18n import DEFAULT_LOCALES_DIR
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR
 from flows.triage.banks import digest
 from flows.triage.embedder import Embedder, load_embedder
 from flows.triage.language import detect

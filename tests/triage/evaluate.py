@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from flows.i18n import DEFAULT_LOCALES_DIR  # noqa: E402
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR  # noqa: E402
 from flows.triage import Triage  # noqa: E402
 from flows.triage.banks import Example, load_banks, tier_of  # noqa: E402
 

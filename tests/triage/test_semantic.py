@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.i18n import DEFAULT_LOCALES_DIR
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR
 from flows.triage import NeedsEmbedding, Triage
 from flows.triage.banks import BankError, load_banks, read_bank
 from flows.triage.build import build, vector_decisions

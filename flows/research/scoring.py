@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from flows.content import ContentError, read_yaml
-from flows.rss import (
+from flows.l10n.content import ContentError, read_yaml
+from flows.research.rss import (
     COMPUTED_ITEM,
     DIMENSIONS,
     DONT_KNOW_FLAG,

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.chartdata import survey_payload, weights_note, wmodel_payload
-from flows.countries import CountryPacks
-from flows.events import Button, Event, EventKind, Msg, OpenEscalation
-from flows.i18n import N_, Catalogs
-from flows.places import find_country
-from flows.records import StoredRecords
-from flows.rss import DONT_KNOW_FLAG
-from flows.scoring import Weights, suggestion
+from flows.engine.events import Button, Event, EventKind, Msg, OpenEscalation
+from flows.engine.records import StoredRecords
+from flows.l10n.countries import CountryPacks
+from flows.l10n.i18n import N_, Catalogs
+from flows.l10n.places import find_country
+from flows.research.chartdata import survey_payload, weights_note, wmodel_payload
+from flows.research.rss import DONT_KNOW_FLAG
+from flows.research.scoring import Weights, suggestion
 from storage import casework as db
 from storage import followups as followups_db
 from storage import repository as repo

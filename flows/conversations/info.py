@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.common import BACK, request_person
-from flows.events import Button, Msg, RecordFeedback, SetProfile
-from flows.flow import Flow, Prompt
-from flows.i18n import N_
+from flows.conversations.common import BACK, request_person
+from flows.engine.events import Button, Msg, RecordFeedback, SetProfile
+from flows.engine.flow import Flow, Prompt
+from flows.l10n.i18n import N_
 
 TOPIC_LABELS: dict[str, str] = {
     "arrival": N_("Arrival"), "assistance": N_("Reintegration assistance"),

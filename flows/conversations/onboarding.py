@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flows.common import CONSENT_VERSION, FOLLOW_UP, MORE, NO, SHARING, YES
-from flows.dates import DateInputError, DateProblem, example_date, long_date, parse_date
-from flows.events import Button, MarkOnboarded, Msg, RecordConsent, SetProfile
-from flows.flow import Flow, Prompt
-from flows.i18n import N_, autonym
-from flows.places import country_name, find_country
+from flows.conversations.common import CONSENT_VERSION, FOLLOW_UP, MORE, NO, SHARING, YES
+from flows.engine.events import Button, MarkOnboarded, Msg, RecordConsent, SetProfile
+from flows.engine.flow import Flow, Prompt
+from flows.l10n.dates import DateInputError, DateProblem, example_date, long_date, parse_date
+from flows.l10n.i18n import N_, autonym
+from flows.l10n.places import country_name, find_country
 
 
 class Onboarding(Flow):

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
-from flows.content import ContentError, read_yaml
-from flows.i18n import DEFAULT_LOCALES_DIR
-from flows.schedule import Kind, Profile, parse_offset
+from flows.followups.schedule import Kind, Profile, parse_offset
+from flows.l10n.content import ContentError, read_yaml
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR
 
 # Ours (domain.md §7): acknowledge Tier 1 within 15 minutes, Tier 2 within 4 hours, Tier 3
 # within 2 days, unless the country pack says otherwise.

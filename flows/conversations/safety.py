@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.common import SHARING, emergency_lines, request_person
-from flows.events import Button, Msg, OpenEscalation, Reply, SettleScreening
-from flows.flow import Flow, Prompt
-from flows.i18n import N_
+from flows.conversations.common import SHARING, emergency_lines, request_person
+from flows.engine.events import Button, Msg, OpenEscalation, Reply, SettleScreening
+from flows.engine.flow import Flow, Prompt
+from flows.l10n.i18n import N_
 from flows.triage import TriageResult
 
 SELF_DIRECTED = {"suicide", "self_harm", "medication", "drugs", "confusion", "psychiatric",

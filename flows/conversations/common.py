@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.events import Button, Msg, OpenEscalation, Reply
-from flows.flow import Turn
-from flows.i18n import N_
+from flows.engine.events import Button, Msg, OpenEscalation, Reply
+from flows.engine.flow import Turn
+from flows.l10n.i18n import N_
 
 YES = Button("yes", Msg(N_("Yes")))
 NO = Button("no", Msg(N_("No")))

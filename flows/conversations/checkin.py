@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.common import SHARING, emergency_lines, request_person
-from flows.events import (
+from flows.conversations.common import SHARING, emergency_lines, request_person
+from flows.engine.events import (
     AddWModelPoint,
     Button,
     Msg,
@@ -21,8 +21,8 @@ from flows.events import (
     Reply,
     SetProfile,
 )
-from flows.flow import Flow, Prompt
-from flows.i18n import N_
+from flows.engine.flow import Flow, Prompt
+from flows.l10n.i18n import N_
 
 MOODS = [
     (5, N_("😀 Very good")), (4, N_("🙂 Good")), (3, N_("😐 Okay")),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.common import FOLLOW_UP
-from flows.countries import CountryPacks
-from flows.schedule import Kind, at_local, next_allowed, plan
+from flows.conversations.common import FOLLOW_UP
+from flows.followups.schedule import Kind, at_local, next_allowed, plan
+from flows.l10n.countries import CountryPacks
 from storage import followups as db
 from storage import repository as repo
 from storage.db import Connection

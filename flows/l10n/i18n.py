@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from flows.events import Button, Msg
+from flows.engine.events import Button, Msg
 
 DOMAIN = "messages"
 SOURCE_LOCALE = "en"
@@ -28,7 +28,7 @@ SOURCE_LOCALE = "en"
 def _locales_dir() -> Path:
     """``locales/`` of the checkout, else the copy installed with the wheel (the package
     ``homecoming_locales``), so that ``pip install .`` runs without a checkout."""
-    checkout = Path(__file__).resolve().parent.parent / "locales"
+    checkout = Path(__file__).resolve().parents[2] / "locales"
     if checkout.is_dir():
         return checkout
     spec = importlib.util.find_spec("homecoming_locales")

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from transitions import Machine, MachineError
 
-from flows.events import (
+from flows.engine.events import (
     Button,
     Effect,
     Event,
@@ -23,7 +23,7 @@ from flows.events import (
     ParticipantView,
     Reply,
 )
-from flows.records import NoRecords, Records
+from flows.engine.records import NoRecords, Records
 
 RESUME = "<resume>"
 

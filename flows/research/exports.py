@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from flows.chartdata import chart_points, wmodel_payload
-from flows.events import Msg
-from flows.i18n import N_, Catalogs
-from flows.records import WPoint
-from flows.rss import BARRIER_KEY, COMPUTED_ITEM, DONT_KNOW_FLAG, ITEMS, AnswerError
-from flows.scoring import Weights
-from flows.wmodel import months_between
+from flows.conversations.wmodel import months_between
+from flows.engine.events import Msg
+from flows.engine.records import WPoint
+from flows.l10n.i18n import N_, Catalogs
+from flows.research.chartdata import chart_points, wmodel_payload
+from flows.research.rss import BARRIER_KEY, COMPUTED_ITEM, DONT_KNOW_FLAG, ITEMS, AnswerError
+from flows.research.scoring import Weights
 from storage import repository as repo
 from storage import research as db
 from storage.db import Connection

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flows.events import Msg
-from flows.i18n import N_, Catalogs
-from flows.records import WPoint
-from flows.wmodel import DIMENSIONS
+from flows.conversations.wmodel import DIMENSIONS
+from flows.engine.events import Msg
+from flows.engine.records import WPoint
+from flows.l10n.i18n import N_, Catalogs
 
 SURVEY_DIMENSIONS = [
     ("economic", N_("Economic")), ("social", N_("Social")), ("psychosocial", N_("Psychosocial")),

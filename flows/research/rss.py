@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flows.i18n import N_
+from flows.l10n.i18n import N_
 
 DONT_KNOW = "dont_know"
 REFUSED = "refused"

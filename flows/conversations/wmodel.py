@@ -17,7 +17,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date
 
-from flows.events import (
+from flows.engine.events import (
     AddWModelPoint,
     Button,
     DeleteWModelPoint,
@@ -26,9 +26,9 @@ from flows.events import (
     SendChart,
     UpdateWModelPoint,
 )
-from flows.flow import Flow, Prompt
-from flows.i18n import N_, plural
-from flows.records import WPoint
+from flows.engine.flow import Flow, Prompt
+from flows.engine.records import WPoint
+from flows.l10n.i18n import N_, plural
 
 DIMENSIONS = [
     ("economic", N_("Work and money")), ("social", N_("People and belonging")),

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.common import CONSENT_VERSION, emergency_lines
-from flows.events import (
+from flows.conversations.common import CONSENT_VERSION, emergency_lines
+from flows.engine.events import (
     Button,
     CompleteSurvey,
     DiscardSurvey,
@@ -23,9 +23,9 @@ from flows.events import (
     SaveSurveyDraft,
     SendChart,
 )
-from flows.flow import Flow, Prompt, Turn
-from flows.i18n import N_
-from flows.rss import (
+from flows.engine.flow import Flow, Prompt, Turn
+from flows.l10n.i18n import N_
+from flows.research.rss import (
     ASKED,
     BARRIER_KEY,
     DONT_KNOW,

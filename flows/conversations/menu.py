@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.common import BACK, FOLLOW_UP, NO, SHARING, YES, request_person
-from flows.dates import long_date
-from flows.events import Button, DeleteMyData, Msg, SetPaused, SetProfile
-from flows.flow import Flow, Prompt
-from flows.i18n import N_, autonym
-from flows.places import country_name
-from flows.survey import expire_if_stale
+from flows.conversations.common import BACK, FOLLOW_UP, NO, SHARING, YES, request_person
+from flows.conversations.survey import expire_if_stale
+from flows.engine.events import Button, DeleteMyData, Msg, SetPaused, SetProfile
+from flows.engine.flow import Flow, Prompt
+from flows.l10n.dates import long_date
+from flows.l10n.i18n import N_, autonym
+from flows.l10n.places import country_name
 
 
 class Menu(Flow):

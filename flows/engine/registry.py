@@ -1,0 +1,18 @@
+"""Every flow by name: the engine's routing table and what `homecoming flows` lists."""
+
+from __future__ import annotations
+
+from flows.conversations.checkin import CheckIn
+from flows.conversations.info import Information
+from flows.conversations.menu import Language, Menu, OfferPerson, Pause, Privacy
+from flows.conversations.onboarding import Onboarding
+from flows.conversations.safety import Safety
+from flows.conversations.survey import Survey
+from flows.conversations.wmodel import WModel
+from flows.engine.flow import Flow
+
+FLOWS: dict[str, type[Flow]] = {
+    flow.name: flow
+    for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson, CheckIn, Information,
+                 WModel, Survey, Safety)
+}

@@ -1,0 +1,231 @@
+"""Routing and deciding one turn: global interrupts (commands, media, distress in free text),
+then the current flow's state machine. Pure: it reads the Turn (and the person's records
+through its read-only interface) and returns the new place; what must be written is left in
+``turn.effects`` for the applier.
+"""
+
+from __future__ import annotations
+
+from flows.conversations.common import FOLLOW_UP, SHARING, emergency_lines, request_person
+from flows.conversations.safety import escalation, screening
+from flows.conversations.survey import expire_if_stale
+from flows.engine.context import Context
+from flows.engine.events import EventKind, Msg, OpenEscalation, Reply, SetPaused
+from flows.engine.flow import RESUME, Flow, Prompt, Turn
+from flows.l10n.i18n import N_
+from flows.l10n.places import fold
+from storage import repository as repo
+
+SIDE_TRIPS = {"language": "language", "privacy": "privacy", "stop": "pause"}
+
+
+class Router:
+    """Decides each turn; keeps only the folded labels of fixed buttons in memory."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._label_cache: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def run(self, turn: Turn, conversation: repo.ConversationRecord) -> tuple[str, str]:
+        """Decide the turn: interrupts first, then the current flow. Returns the new place."""
+        flow_name, state = conversation.flow, conversation.state
+        if flow_name not in self.ctx.flows:
+            flow_name, state, turn.data = self._home(turn), "", {}
+        expired = conversation.expires_at is not None and turn.now > conversation.expires_at
+        event = turn.event
+        if expired and event.kind is not EventKind.COMMAND:
+            # A wait that ran out: start from a known place instead of answering a question
+            # the person has long forgotten.
+            turn.data = {}
+            flow_name = self._home(turn)
+            if flow_name != conversation.flow or state != self.ctx.flows[flow_name].initial:
+                turn.say(N_("Welcome back. It has been a while, so let us start again from "
+                            "here."))
+            return flow_name, self.ctx.flows[flow_name].initial
+        flow = self.ctx.flows[flow_name](turn, state)
+
+        if event.kind is EventKind.COMMAND:
+            self._command(turn, flow)
+        elif event.kind is EventKind.MEDIA:
+            self._media(turn)
+        elif event.edited:
+            self._distress(turn)
+        elif event.kind is EventKind.BUTTON:
+            self._answer(turn, flow, flow.prompt())
+        else:
+            # A typed answer that names a button is that answer; other text is read for
+            # distress first. The question is worked out once for both.
+            prompt = flow.prompt()
+            matched = self.match_button(turn.participant.locale, prompt, event.text)
+            if matched is not None or not self._distress(turn):
+                self._answer(turn, flow, prompt, matched)
+
+        if turn.next_flow is None:
+            return flow_name, flow.state
+        return self._switch(turn, flow_name, flow.state)
+
+    def _distress(self, turn: Turn) -> bool:
+        """Triage free text; True when it showed distress and was answered as such.
+
+        Tier 1 always reaches a person (life may be at risk). A possible Tier 1 signal gets
+        the direct question first (the safety flow). Tiers 2 and 3 reach a person when the
+        person agreed to share with a case manager; otherwise they are offered a person.
+        After a Tier 1 or 2 alert the person stays in a calm place (the safety flow): what
+        they write next is never taken as the answer to an earlier question.
+        """
+        person = turn.participant
+        result = self.ctx.triage.assess(turn.event.text, [person.locale, "en"], turn.embedded)
+        if result.action == "none" or result.tier is None:
+            return False
+        if result.action == "ask":
+            turn.emit(screening(result, turn.event.text))
+            turn.carry["_screen"] = {"category": result.categories[0] if result.categories
+                                    else "suicide", "otherwise": result.otherwise}
+            turn.switch("safety", "screen", come_back=True)
+            return True
+        if result.tier > 1 and person.consents.get(SHARING) is not True:
+            turn.say(N_("Thank you for telling me. Many people feel this way after coming "
+                        "back, and it is not your fault."))
+            turn.switch("offer_person", come_back=True)
+            return True
+        turn.emit(escalation(result, turn.event.text))
+        if result.tier == 1:
+            turn.say(N_("I am worried about what you wrote, and I want you to have help from "
+                        "a person. I have alerted the reintegration team; someone will write "
+                        "to you here as soon as they can."))
+            turn.effects.append(Reply(emergency_lines(turn.pack, person.returned)))
+        else:
+            turn.say(N_("Thank you for telling me. Many people feel this way after coming "
+                        "back. I have let your case manager know, and they will contact you."))
+        if result.tier <= 2:  # a calm place, with the way back, a person and the numbers
+            turn.switch("safety", "with_you", come_back=True)
+        return True
+
+    def _media(self, turn: Turn) -> None:
+        """Voice messages and files cannot be read here: they go to a person, with consent."""
+        if turn.participant.consents.get(SHARING) is True and turn.event.ref:
+            turn.emit(OpenEscalation(tier=3, category="media", source="voice_media",
+                                     media_ref=turn.event.ref))
+            turn.say(N_("I cannot listen to voice messages or open files, so I have passed "
+                        "yours to a person from the reintegration team."))
+        else:
+            turn.say(N_("I can only read text messages. If you want to talk to a person, "
+                        "send /help."))
+
+    def _home(self, turn: Turn) -> str:
+        return "menu" if turn.participant.onboarded else "onboarding"
+
+    def _switch(self, turn: Turn, flow_name: str, state: str) -> tuple[str, str]:
+        target, target_state = turn.next_flow or "", turn.next_state
+        if target == RESUME:
+            saved = turn.data.get("_resume")
+            if saved:
+                target, target_state, data = saved[0], saved[1], dict(saved[2])
+            else:
+                target, target_state, data = self._home(turn), None, {}
+        elif turn.come_back and flow_name == target and "_resume" in turn.data:
+            data = {"_resume": turn.data["_resume"]}  # from the safety flow to itself
+        elif turn.come_back:
+            data = {"_resume": [flow_name, state, turn.data]}
+        else:
+            data = {}
+        data.update(turn.carry)
+        if target not in self.ctx.flows:
+            target, target_state, data = self._home(turn), None, {}
+        turn.data = data
+        cls = self.ctx.flows[target]
+        return target, target_state or cls.initial
+
+    def _command(self, turn: Turn, flow: Flow) -> None:
+        command = turn.event.command
+        onboarded = turn.participant.onboarded
+        if command == "start":
+            if onboarded and flow.name != "menu":
+                turn.switch("menu")
+        elif command == "menu":
+            if onboarded:
+                turn.switch("menu")
+            else:
+                turn.say(N_("Let us finish setting up first."))
+        elif command == "help":
+            request_person(turn)
+        elif command in SIDE_TRIPS:
+            if flow.name != SIDE_TRIPS[command]:
+                turn.switch(SIDE_TRIPS[command], come_back=True)
+        elif command == "checkin":
+            if not onboarded:
+                turn.say(N_("Let us finish setting up first."))
+            elif turn.participant.consents.get(FOLLOW_UP) is True:
+                turn.switch("checkin", "mood")
+            else:
+                turn.say(N_("Check-ins need your agreement to follow-up messages. You can "
+                            "change this in /privacy."))
+        elif command in ("survey", "wmodel"):
+            if not onboarded:
+                turn.say(N_("Let us finish setting up first."))
+            elif flow.name != command:
+                if command == "survey":
+                    expire_if_stale(turn)
+                turn.switch(command, come_back=True)
+        elif command == "resume":
+            turn.emit(SetPaused(False))
+            turn.say(N_("Messages are on again."))
+        else:
+            turn.say(N_("I do not know that command. You can use /menu, /help, /language, "
+                        "/privacy and /stop."))
+
+    def _answer(self, turn: Turn, flow: Flow, prompt: Prompt,
+                matched: str | None = None) -> None:
+        """Fire the flow's trigger for the answer to ``prompt`` (the current question):
+        the button pressed, or ``matched``, the button the typed text names."""
+        event = turn.event
+        payload: str | None = None
+        if event.kind is EventKind.BUTTON:
+            # Callback data comes from the client: accept only a button this question shows.
+            if any(b.payload == event.payload for b in prompt.buttons):
+                payload = event.payload
+            else:
+                turn.say(N_("That button belongs to an earlier question."))
+                return
+        else:
+            payload = matched
+        if payload is not None:
+            trigger, _, value = payload.partition(":")
+        elif prompt.free_text:
+            trigger, value = "text", event.text
+        else:
+            turn.say(N_("Please choose one of the answers below."))
+            return
+        if not flow.fire(trigger, value):
+            turn.effects.append(Reply(turn.error or Msg(N_("Please choose one of the answers "
+                                                           "below."))))
+
+    def match_button(self, locale: str, prompt: Prompt, text: str) -> str | None:
+        """A typed number or label counts as pressing that button."""
+        answer = fold(text)
+        if not answer or not prompt.buttons:
+            return None
+        if answer.isdigit() and prompt.numbers:
+            return None
+        if answer.isdigit() and 1 <= int(answer) <= len(prompt.buttons):
+            return prompt.buttons[int(answer) - 1].payload
+        for button in prompt.buttons:
+            if answer in self._folded_labels(locale, button.label):
+                return button.payload
+        return None
+
+    def _folded_labels(self, locale: str, label: Msg | str) -> tuple[str, str]:
+        """A button's label folded, in the person's language and in English. Labels that
+        are fixed messages are kept once worked out (only those: a label that quotes a
+        person's words is never kept in memory)."""
+        if isinstance(label, Msg) and not label.params and label.n is None:
+            key = (locale, label.msgid)
+            folded = self._label_cache.get(key)
+            if folded is None:
+                folded = self._label_cache[key] = (
+                    fold(self.ctx.catalogs.render(locale, label)),
+                    fold(self.ctx.catalogs.render("en", label)))
+            return folded
+        return (fold(self.ctx.catalogs.render(locale, label)),
+                fold(self.ctx.catalogs.render("en", label)))
+

@@ -1,0 +1,3 @@
+"""Localisation: gettext catalogs, dates and calendars, places, country packs and the YAML
+content readers.
+"""
