@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection  # noqa: E402
 from bot.ratelimit import LocalRateLimiter  # noqa: E402
 from bot.run import make_adapter, serve  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from flows.casework.casework import invite_hash  # noqa: E402
+from flows.casework.staff import invite_hash  # noqa: E402
 from storage import casework, db  # noqa: E402
 from storage import repository as repo  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeTelegram  # noqa: E402

@@ -75,7 +75,7 @@ def chat(
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     # A local chat has no case managers: alerts are recorded (see /case once staff join),
     # and the "nobody to alert" error that matters in production would only confuse here.
-    logging.getLogger("flows.casework.casework").setLevel(logging.CRITICAL)
+    logging.getLogger("flows.casework").setLevel(logging.CRITICAL)
     transport = TerminalTransport()
     clock = DemoClock()
 
@@ -163,7 +163,7 @@ def staff_invite(
     import secrets
     from datetime import timedelta
 
-    from flows.casework.casework import INVITE_PREFIX, invite_hash
+    from flows.casework.staff import INVITE_PREFIX, invite_hash
     from flows.engine.engine import utcnow
     from storage import casework, db
 

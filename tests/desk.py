@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.sender import Sender
-from flows.casework.casework import invite_hash
+from flows.casework.staff import invite_hash
 from flows.engine.engine import Engine
 from flows.engine.events import Event, EventKind
 from flows.l10n.i18n import Catalogs

@@ -125,13 +125,13 @@ async def test_a_safety_need_in_a_checkin_reaches_the_team(desk: Desk) -> None:
     await desk.press(RETURNEE, "need:safety")
     await desk.press(RETURNEE, "need:money")
     await desk.press(RETURNEE, "done")
-    replies = await desk.say(RETURNEE, "please call me in the evening")
+    replies = await desk.press(RETURNEE, "no")  # nothing more to add
     text = "\n".join(m["text"] for m in replies)
     assert "need help with your safety" in text and "SAMU national: 1515" in text
     [escalation] = [e for e in await desk.escalations() if e.category == "safety_threat"]
     assert escalation.tier == 1 and "need_money" in escalation.categories
     [alert] = desk.new_for(CM2)
-    assert "please call me in the evening" in alert["text"]
+    assert "Tier 1" in alert["text"] and "needs help: money" in alert["text"]
 
 
 async def test_needs_with_a_note_reach_the_case_manager(desk: Desk) -> None:

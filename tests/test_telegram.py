@@ -357,7 +357,7 @@ async def test_distress_to_case_manager_and_back_over_http(bot: Bot, fake: FakeT
     resolve with a note; a forged staff button from the returnee is refused."""
     from datetime import timedelta
 
-    from flows.casework.casework import invite_hash
+    from flows.casework.staff import invite_hash
     from flows.engine.engine import utcnow
     from storage import casework
 

@@ -258,7 +258,7 @@ async def test_deleting_my_data_takes_the_w_model_and_surveys_with_it(bot: Harne
 async def test_case_managers_record_analysis_variables_for_the_exports(desk: Any) -> None:
     from datetime import date
 
-    from flows.casework.casework import parse_profile
+    from flows.casework.staff import parse_profile
     from storage.models import Participant
     from tests.desk import CM2
 

@@ -20,8 +20,8 @@ from flows.engine.flow import Flow, Prompt
 from flows.l10n.i18n import N_
 from flows.triage import TriageResult
 
-SELF_DIRECTED = {"suicide", "self_harm", "medication", "drugs", "confusion", "psychiatric",
-                 "severe_distress", "emotional", "isolation"}
+SELF_DIRECTED = {"suicide", "farewell", "self_harm", "medication", "drugs", "confusion",
+                 "psychiatric", "severe_distress", "emotional", "isolation"}
 PERSON = Button("person", Msg(N_("Talk to a person")))
 NUMBERS = Button("numbers", Msg(N_("Emergency numbers")))
 

@@ -100,6 +100,9 @@ class CategorySpec(BaseModel):
     # Tier 1 only when recent (domain.md §7): told as long past ("years ago", "when I was in
     # Libya") and with no sign that it goes on, it is Tier 2.
     recent_only: bool = False
+    # A possible Tier 1 signal (a farewell, giving things away): the person is asked the
+    # direct question first, rather than the team alerted at once.
+    ask: bool = False
     phrases: list[str] = Field(min_length=1)
 
 
@@ -157,6 +160,7 @@ class LexiconResult:
     matched: tuple[str, ...]
     note_72h: bool = False
     negated: bool = False  # the Tier 1 phrase found was negated (read as Tier 2)
+    possible: bool = False  # Tier 1 only from "ask" phrases: possible, not clear
 
 
 NOTHING = LexiconResult(None, (), ())
@@ -179,6 +183,7 @@ class Lexicon:
         self.clause_words = {w for text in spec.clause_words
                              for w in normalise(text, self.elisions) if w != BOUNDARY}
         self.recent_only = {name for name, c in spec.categories.items() if c.recent_only}
+        self.ask = {name for name, c in spec.categories.items() if c.ask}
         self.past_markers = self._markers(spec.past_markers)
         self.recent_markers = self._markers(spec.recent_markers)
         self.phrases = [self._phrase(variant, name) for name, c in spec.categories.items()
@@ -304,6 +309,7 @@ class Lexicons:
         matched: list[str] = []
         note = False
         negated = False
+        clear = False  # a Tier 1 phrase that is not only a possible signal
         for language in dict.fromkeys(languages):
             lexicon = self.lexicons.get(language)
             if lexicon is None:
@@ -324,14 +330,16 @@ class Lexicons:
                     tier = 2  # conservative: a negated Tier 1 phrase still reaches a person
                     negated = True
                 category = hit.phrase.category
+                clear = clear or (tier == 1 and category not in lexicon.ask)
                 tiers[category] = min(tier, tiers.get(category, 3))
                 matched.append(hit.phrase.text)
                 note = note or (category in lexicon.note_72h and not long_ago)
         if not tiers:
             return NOTHING
         ordered = tuple(sorted(tiers, key=lambda c: (tiers[c], c)))
-        return LexiconResult(min(tiers.values()), ordered, tuple(dict.fromkeys(matched)), note,
-                             negated and min(tiers.values()) == 2)
+        top = min(tiers.values())
+        return LexiconResult(top, ordered, tuple(dict.fromkeys(matched)), note,
+                             negated and top == 2, top == 1 and not clear)
 
 
 @lru_cache(maxsize=64)

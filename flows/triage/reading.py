@@ -36,8 +36,12 @@ class Decision:
 
 
 def decide(lexicon_tier: int | None, lexicon_negated: bool, reading: Reading | None,
-           t: Thresholds) -> Decision:
+           t: Thresholds, lexicon_possible: bool = False) -> Decision:
+    """``lexicon_possible``: the lexicon's Tier 1 phrases were possible signals only (a
+    farewell): the direct question, unless the semantic layer is clear on its own."""
     clear = lexicon_tier == 1 and not lexicon_negated
+    if clear and lexicon_possible and (reading is None or reading.tier1 < t.alert1):
+        return Decision(ASK, 1, 0.7, 3)
     if reading is None:
         if lexicon_tier is None:
             return Decision(NONE, None, 1.0)

@@ -36,7 +36,7 @@ from flows.triage.language import detect
 from flows.triage.lexicon import NOTHING as LEXICON_NOTHING
 from flows.triage.lexicon import LexiconResult, Lexicons
 from flows.triage.reading import ALERT, ASK, NONE, Decision, decide
-from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel
+from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel, Thresholds
 
 log = logging.getLogger(__name__)
 MAX_PIECES = 5  # sentences read apart from the whole message (cost: ~5 ms each)
@@ -189,8 +189,9 @@ class Triage:
             best = Reading(max(r.tier1 for r in readings), max(r.tier12 for r in readings),
                            max(r.any for r in readings), best.category, best.category_p)
         thresholds = self.model.thresholds if self.model is not None else None
-        decision = (decide(lexicon.tier, lexicon.negated, best, thresholds) if thresholds
-                    else _lexicon_only(lexicon))
+        decision = decide(lexicon.tier, lexicon.negated, best, thresholds or Thresholds(),
+                          lexicon.possible) if thresholds or lexicon.possible else (
+            _lexicon_only(lexicon))
         if decision.action == NONE:
             return TriageResult(None, (), language=detected, confidence=decision.confidence)
         layers = []

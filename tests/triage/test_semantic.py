@@ -71,7 +71,28 @@ def test_paraphrase_and_situations_reach_a_person(triage: Triage, text: str,
                                                   language: str) -> None:
     result = triage.assess_now(text, [language])
     assert result.action in (ALERT, ASK) and result.tier is not None and result.tier <= 2
-    assert "semantic" in result.layers
+
+
+def test_a_farewell_is_asked_about_directly(triage: Triage) -> None:
+    """Farewells are possible Tier 1 signals: the direct question, not an alert at once."""
+    for text, language in [
+            ("soon none of you will have to worry about me anymore, I made my peace", "en"),
+            ("c'est mon dernier message, prenez soin de mes enfants", "fr"),
+            ("وزعت اغراضي على اخوتي، ما عاد احتاجها", "ar")]:
+        result = triage.assess_now(text, [language])
+        assert result.action in (ASK, ALERT) and result.tier == 1, text
+    assert triage.lexicons.assess("this is my last message", ("en",)).possible
+    assert not triage.lexicons.assess("I want to die", ("en",)).possible
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("my husband came home with a knife and said tonight is the last night", "en"),
+    ("ils ont gardé mon passeport et je travaille sans salaire depuis 3 mois", "fr"),
+])
+def test_the_semantic_layer_alone_reads_what_no_phrase_names(triage: Triage, text: str,
+                                                            language: str) -> None:
+    alone = Triage(triage.lexicons, triage.model, triage.embedder, use_lexicon=False)
+    assert alone.assess_now(text, [language]).action != NONE
 
 
 @pytest.mark.parametrize("text", ["this heat is killing me, I need a cold drink",
@@ -114,6 +135,8 @@ def test_decide_follows_the_thresholds() -> None:
     assert decide(None, False, r(0.1, 0.2, 0.3), t).action == NONE
     assert decide(3, False, r(0.1, 0.1, 0.1), t).action == NONE  # "sad" in the news
     assert decide(3, False, r(0.1, 0.1, 0.3), t).tier == 3
+    assert decide(1, False, r(0.1, 0.1, 0.3), t, lexicon_possible=True).action == ASK
+    assert decide(1, False, r(0.9, 0.9, 0.9), t, lexicon_possible=True).action == ALERT
 
 
 def test_the_threshold_search_decides_as_the_bot_does() -> None:

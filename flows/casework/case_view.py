@@ -1,0 +1,111 @@
+"""The case view (/case): one returnee's history for the case manager, pseudonymous, with
+check-ins, needs, the W model and survey scores (with their weights), and the charts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.casework.alerts import split_reading
+from flows.casework.base import CaseworkBase
+from flows.casework.staff import StaffView
+from flows.casework.vocabulary import SUGGESTIONS
+from flows.engine.events import Msg
+from flows.engine.records import StoredRecords
+from flows.l10n.i18n import N_
+from flows.research.chartdata import survey_payload, weights_note, wmodel_payload
+from flows.research.rss import DONT_KNOW_FLAG
+from flows.research.scoring import suggestion
+from storage import casework as db
+from storage import followups as followups_db
+from storage import repository as repo
+from storage import research as research_db
+from storage.db import Connection
+
+CASE_POINTS = 12  # W-model points written out in /case (the chart shows every one)
+
+
+
+class CaseView(CaseworkBase):
+    """What /case shows."""
+
+    def _case(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
+        raw = args.strip().lstrip("#")
+        row = db.get_escalation(conn, int(raw)) if raw.isdigit() else None
+        person = (db.participant_by_id(conn, row.participant_id) if row is not None
+                  else db.participant_by_pseudonym(conn, raw) if raw else None)
+        if person is None or not staff.may_see(person.country):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"case:{raw[:20]}")
+            self._reply(conn, staff, now, N_("No such case here. Use /case NUMBER."))
+            return
+        self._audit(conn, staff, "case.viewed", now, person.pseudonym)
+        history = []
+        for esc in db.escalations_of(conn, person.id):
+            signals = db.signals_of(conn, esc.id)
+            words = "; ".join(f"\u201c{split_reading(s.excerpt)[0]}\u201d" for s in signals
+                              if s.excerpt)
+            history.append(f"#{esc.id} T{esc.tier} {esc.status} {esc.created_at:%Y-%m-%d} "
+                           f"{', '.join(esc.categories or [esc.category])} {words}".strip())
+        returned = person.return_date.isoformat() if person.return_date else "-"
+        checkins = [f"{c.at:%Y-%m-%d} mood {c.mood or '-'}/5"
+                    f"{' needs: ' + ', '.join(c.needs) if c.needs else ''}"
+                    f"{' — “' + c.events + '”' if c.events else ''}"
+                    for c in followups_db.recent_checkins(conn, person.id)]
+        events = StoredRecords(conn, person.id).wmodel_points()
+        shown = events[-CASE_POINTS:]  # the chart has them all
+        points = [f"{'↑' if w.kind == 'up' else '↓'} "
+                  f"{w.months if w.months is not None else '?'} m"
+                  f"{' ' + w.dimension if w.dimension else ''}"
+                  f"{' ' + str(w.intensity) + '/5' if w.intensity else ''}: “{w.note}”"
+                  + "".join(f"\n    {k}: {v}" for k, v in w.details.items())
+                  for w in shown]
+        if len(events) > len(shown):
+            points.insert(0, f"(+{len(events) - len(shown)})")
+        surveys = research_db.completed(conn, person.id)
+        locale = staff.locale
+        scores = [self._score_line(locale, row) for row in surveys] or [
+            self.catalogs.render(locale, Msg(N_("no complete survey yet")))]
+        self._reply(conn, staff, now, N_(
+            "Person {person}: country {country}, language {language}, return {returned}, "
+            "profile {profile}.\nRecent check-ins:\n{checkins}\nUps and downs (W model):\n"
+            "{points}\nSurvey scores (suggestions, not decisions):\n{scores}\n"
+            "Escalations:\n{history}"),
+            person=person.pseudonym, country=person.country or "-",
+            language=person.locale or "-", returned=returned, profile=person.profile,
+            checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
+            scores="\n".join(scores), history="\n".join(history) or "-")
+        if events:  # the charts, drawn by the sender when they go out
+            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+                            chat_id=staff.chat_id, kind="chart", now=now,
+                            payload=wmodel_payload(self.catalogs, locale, Msg(
+                                N_("W model of {person}"), {"person": person.pseudonym}),
+                                events, caption=person.pseudonym))
+        if surveys:
+            note = weights_note(self.catalogs, locale, surveys[-1].weights_version,
+                                self.weights.provisional_for(surveys[-1].weights_version))
+            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+                            chat_id=staff.chat_id, kind="chart", now=now,
+                            payload=survey_payload(self.catalogs, locale, Msg(
+                                N_("Survey scores of {person}"), {"person": person.pseudonym}),
+                                surveys, note))
+
+    def _score_line(self, locale: str, row: Any) -> str:
+        """One survey's scores, with the weights version, and the abstentions when many."""
+        def fmt(value: float | None) -> str:
+            return "-" if value is None else f"{value:.2f}"
+
+        line = self.catalogs.render(locale, Msg(N_(
+            "{date} ({mode}): economic {economic}, social {social}, psychosocial "
+            "{psychosocial}, composite {composite} → {suggestion} support. {weights}"), {
+            "date": f"{row.completed_at:%Y-%m-%d}", "mode": row.mode,
+            "economic": fmt(row.economic), "social": fmt(row.social),
+            "psychosocial": fmt(row.psychosocial), "composite": fmt(row.composite),
+            "suggestion": Msg(SUGGESTIONS[suggestion(row.composite)]),
+            "weights": weights_note(self.catalogs, locale, row.weights_version,
+                                    self.weights.provisional_for(row.weights_version))}))
+        if row.abstentions is not None and row.abstentions > DONT_KNOW_FLAG:
+            line += " " + self.catalogs.render(locale, Msg(N_(
+                "⚠ {n} answers were \u201cdon't know\u201d or \u201cdon't wish to answer\u201d."),
+                {"n": row.abstentions}))
+        return line

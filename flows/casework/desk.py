@@ -1,0 +1,150 @@
+"""The staff desk in Telegram: staff commands (/queue, /profile) and the alert buttons
+(acknowledge, claim, open chat, resolve), each checking role and country scope.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.casework.base import CaseworkBase
+from flows.casework.staff import PROFILES, STAFF_BUTTON, StaffView, parse_profile
+from flows.engine.events import Event, EventKind, Msg
+from flows.l10n.i18n import N_
+from storage import casework as db
+from storage import repository as repo
+from storage.db import Connection
+
+
+class StaffDesk(CaseworkBase):
+    """Staff commands and buttons; the case view and handoff are their own parts."""
+
+    def handle_staff(self, conn: Connection, staff_row: Any, event: Event,
+                     now: datetime) -> None:
+        staff = StaffView.of(staff_row, self.catalogs)
+        if event.kind is EventKind.BUTTON and event.payload.startswith(STAFF_BUTTON):
+            self._button(conn, staff, event, now)
+        elif event.kind is EventKind.COMMAND:
+            self._command(conn, staff, event, now)
+        elif event.kind is EventKind.TEXT and not event.edited:
+            self._text(conn, staff, event, now)
+        elif event.kind is EventKind.MEDIA:
+            self._reply(conn, staff, now, N_("Files cannot be passed on yet; please write."))
+
+    def _escalation_for(self, conn: Connection, staff: StaffView, escalation_id: int,
+                        action: str, now: datetime) -> Any | None:
+        row = db.get_escalation(conn, escalation_id)
+        if row is None or not staff.may_see(row.country):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"{action}:{escalation_id}")
+            self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
+            return None
+        return row
+
+    def _button(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
+        _, action, raw_id = [*event.payload.split(":"), "", ""][:3]
+        if action not in ("ack", "claim", "chat", "resolve") or not raw_id.isdigit():
+            self._audit(conn, staff, "staff.refused", now, attempt=event.payload[:64])
+            self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
+            return
+        row = self._escalation_for(conn, staff, int(raw_id), action, now)
+        if row is None:
+            return
+        if action == "ack":
+            self._acknowledge(conn, staff, row, now)
+        elif action == "claim":
+            self._claim(conn, staff, row, now)
+        elif action == "chat":
+            self._open_chat(conn, staff, row, now)
+        else:
+            db.set_pending(conn, staff.id, {"resolve": row.id})
+            self._audit(conn, staff, "escalation.resolve_started", now, row.pseudonym,
+                        escalation=row.id)
+            self._reply(conn, staff, now, N_("Write a short note on how case #{id} was "
+                                             "resolved. It is kept with the case."), id=row.id)
+
+    def _tell_person_seen(self, conn: Connection, row: Any, now: datetime) -> None:
+        locale = row.locale or "en"
+        self.send(conn, row.p_channel, row.p_chat_id, locale,
+                  [Msg(N_("A person from the reintegration team has seen your message. They "
+                          "will write to you here soon."))], now, participant_id=row.participant_id)
+
+    def _acknowledge(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> None:
+        if db.acknowledge(conn, row.id, staff.id, now):
+            self._audit(conn, staff, "escalation.acknowledged", now, row.pseudonym,
+                        escalation=row.id)
+            self._tell_person_seen(conn, row, now)
+            self._reply(conn, staff, now, N_("Case #{id} acknowledged. The person has been "
+                                             "told that someone has seen it."), id=row.id)
+        else:
+            self._reply(conn, staff, now, N_("Case #{id} was already acknowledged."), id=row.id)
+
+    def _claim(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
+        was_open = row.status == "open"
+        if not db.claim(conn, row.id, staff.id, now):
+            self._audit(conn, staff, "escalation.claim_lost", now, row.pseudonym,
+                        escalation=row.id)
+            self._reply(conn, staff, now, N_("Case #{id} is already held by another case "
+                                             "manager."), id=row.id)
+            return False
+        self._audit(conn, staff, "escalation.claimed", now, row.pseudonym, escalation=row.id)
+        if was_open:
+            self._tell_person_seen(conn, row, now)
+        self._reply(conn, staff, now, N_("Case #{id} is yours."), id=row.id)
+        return True
+
+    def _command(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
+        if event.command == "queue":
+            self._queue(conn, staff, now)
+        elif event.command == "case":
+            self._case(conn, staff, event.args, now)
+        elif event.command == "endchat":
+            self._end_chat(conn, staff, now)
+        elif event.command == "profile":
+            self._profile(conn, staff, event.args, now)
+        else:
+            self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
+
+    def _queue(self, conn: Connection, staff: StaffView, now: datetime) -> None:
+        rows = db.queue(conn, None if staff.role == "admin" else staff.country)
+        self._audit(conn, staff, "queue.viewed", now, count=len(rows))
+        if not rows:
+            self._reply(conn, staff, now, N_("No open cases."))
+            return
+        lines = []
+        for row in rows:
+            minutes = int((now - row.created_at).total_seconds() // 60)
+            lines.append(self.catalogs.render(staff.locale, Msg(
+                N_("#{id} Tier {tier} {person} {status}, {minutes} min"),
+                {"id": row.id, "tier": row.tier, "person": row.pseudonym,
+                 "status": row.status, "minutes": minutes})))
+        self._reply(conn, staff, now, N_("Open cases, most urgent first:\n{lines}\n\n"
+                                         "/case NUMBER for details."), lines="\n".join(lines))
+
+    def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
+        """/profile R-7KQ2MX9P vulnerable sex=female born=1994 host=LY left=2019-05:
+        the follow-up schedule's profile, and the analysis variables when known."""
+        parts = args.split()
+        person = db.participant_by_pseudonym(conn, parts[0]) if len(parts) >= 2 else None
+        fields = parse_profile(parts[1:], now.date()) if person is not None else None
+        if person is None or fields is None or not staff.may_see(person.country):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"profile:{args[:40]}")
+            self._reply(conn, staff, now, N_(
+                "Use /profile PERSON, then a profile among {profiles} and/or sex=female, male "
+                "or other, born=YEAR, host=COUNTRY CODE, left=YYYY-MM-DD (when they left)."),
+                profiles=", ".join(PROFILES))
+            return
+        record = repo.load_participant(conn, person.channel, person.chat_id)
+        assert record is not None
+        record.set(**fields)
+        if "profile" in fields:
+            self.replan(conn, record, now)
+        repo.save_participant(conn, record)
+        self._audit(conn, staff, "participant.profile_set", now, person.pseudonym,
+                    fields=sorted(fields), profile=fields.get("profile"))
+        if "profile" in fields:
+            self._reply(conn, staff, now, N_("{person} now follows the {profile} schedule."),
+                        person=person.pseudonym, profile=fields["profile"])
+        recorded = sorted(set(fields) - {"profile"})
+        if recorded:
+            self._reply(conn, staff, now, N_("Recorded for {person}: {fields}."),
+                        person=person.pseudonym, fields=", ".join(recorded))

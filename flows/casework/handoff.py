@@ -1,0 +1,101 @@
+"""Handoff: a case manager talks with the returnee through the bot, the automated flows
+paused, until /endchat.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.casework.base import CaseworkBase
+from flows.casework.staff import StaffView
+from flows.engine.events import Event, EventKind, Msg
+from flows.l10n.i18n import N_
+from storage import casework as db
+from storage import repository as repo
+from storage.db import Connection
+
+
+class Handoff(CaseworkBase):
+    """Open chat, relay both ways, end chat."""
+
+    def _open_chat(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> None:
+        if not db.claim(conn, row.id, staff.id, now):
+            self._reply(conn, staff, now, N_("Case #{id} is already held by another case "
+                                             "manager."), id=row.id)
+            return
+        if not db.start_handoff(conn, participant_id=row.participant_id, staff_id=staff.id,
+                                escalation_id=row.id, now=now):
+            self._reply(conn, staff, now, N_("Another case manager is already talking with "
+                                             "this person."))
+            return
+        self._audit(conn, staff, "handoff.started", now, row.pseudonym, escalation=row.id)
+        self.send(conn, row.p_channel, row.p_chat_id, row.locale or "en",
+                  [Msg(N_("You are now talking with a person from the reintegration team. "
+                          "The automated assistant is paused until they end the chat."))],
+                  now, participant_id=row.participant_id)
+        self._reply(conn, staff, now, N_("You are now talking with {person}. What you write "
+                                         "here goes to them. Send /endchat to finish."),
+                    person=row.pseudonym)
+
+    def _end_chat(self, conn: Connection, staff: StaffView, now: datetime) -> None:
+        handoff = db.active_handoff_of_staff(conn, staff.id)
+        if handoff is None:
+            self._reply(conn, staff, now, N_("You are not in a chat."))
+            return
+        db.end_handoff(conn, handoff.id, now)
+        self._audit(conn, staff, "handoff.ended", now, handoff.pseudonym)
+        self.send(conn, handoff.p_channel, handoff.p_chat_id, handoff.locale or "en",
+                  [Msg(N_("The person from the team has ended the chat. The automated "
+                          "assistant is back; send /help any time to ask for a person again."))],
+                  now, participant_id=handoff.participant_id)
+        self._reply(conn, staff, now, N_("Chat with {person} ended."), person=handoff.pseudonym)
+
+    def _text(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
+        resolving = staff.pending.get("resolve")
+        if resolving is not None:
+            db.set_pending(conn, staff.id, {})
+            row = self._escalation_for(conn, staff, int(resolving), "resolve", now)
+            if row is None:
+                return
+            if not event.text.strip():
+                self._reply(conn, staff, now, N_("A resolution needs a note."))
+                return
+            if db.resolve(conn, row.id, event.text.strip(), now):
+                for handoff in db.end_handoffs_of_escalation(conn, row.id, now):
+                    self.send(conn, row.p_channel, row.p_chat_id, row.locale or "en",
+                              [Msg(N_("The person from the team has ended the chat. The "
+                                      "automated assistant is back; send /help any time to "
+                                      "ask for a person again."))], now,
+                              participant_id=handoff.participant_id)
+                self._audit(conn, staff, "escalation.resolved", now, row.pseudonym,
+                            escalation=row.id)
+                self._reply(conn, staff, now, N_("Case #{id} resolved."), id=row.id)
+            else:
+                self._reply(conn, staff, now, N_("Case #{id} is not open."), id=row.id)
+            return
+        handoff = db.active_handoff_of_staff(conn, staff.id)
+        if handoff is None:
+            self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
+            return
+        self._audit(conn, staff, "handoff.message", now, handoff.pseudonym)
+        repo.add_outbox(conn, participant_id=handoff.participant_id, channel=handoff.p_channel,
+                        chat_id=handoff.p_chat_id, payload={"text": event.text, "buttons": [],
+                                                            "locale": handoff.locale or "en"},
+                        now=now)
+
+    def relay_to_staff(self, conn: Connection, participant: repo.ParticipantRecord,
+                       event: Event, now: datetime) -> None:
+        """During a handoff the person's messages go to the case manager, unchanged."""
+        staff_row = db.staff_by_id(conn, participant.handoff_staff_id or 0)
+        if staff_row is None:
+            return
+        staff = StaffView.of(staff_row, self.catalogs)
+        if event.kind is EventKind.MEDIA and event.ref:
+            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+                            chat_id=staff.chat_id, kind="copy",
+                            payload={"from_chat_id": event.chat_id, "message_id": event.ref},
+                            now=now)
+            return
+        self.send(conn, staff.channel, staff.chat_id, staff.locale,
+                  [f"{participant.pseudonym}: {event.text}"], now)

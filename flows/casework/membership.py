@@ -1,0 +1,59 @@
+"""Membership: staff joining with a one-time invite, and refusing staff actions from chats
+that are not staff.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows.casework.base import CaseworkBase
+from flows.casework.staff import INVITE_PREFIX, STAFF_BUTTON, STAFF_COMMANDS, StaffView, invite_hash
+from flows.engine.events import Event, EventKind, Msg
+from flows.l10n.i18n import N_
+from storage import casework as db
+from storage import repository as repo
+from storage.db import Connection
+
+
+class Membership(CaseworkBase):
+    """Who may act as staff, and joining."""
+
+    @staticmethod
+    def is_staff_action(event: Event) -> bool:
+        return ((event.kind is EventKind.BUTTON and event.payload.startswith(STAFF_BUTTON))
+                or (event.kind is EventKind.COMMAND and event.command in STAFF_COMMANDS))
+
+    @staticmethod
+    def is_join(event: Event) -> bool:
+        return (event.kind is EventKind.COMMAND and event.command == "start"
+                and event.args.startswith(INVITE_PREFIX))
+
+    def refuse(self, conn: Connection, event: Event, actor: str, locale: str,
+               now: datetime) -> None:
+        """A staff command or button from someone who is not (or not here) staff."""
+        action = event.payload if event.kind is EventKind.BUTTON else f"/{event.command}"
+        repo.audit(conn, now, actor=actor, action="staff.refused",
+                   details={"attempt": action[:64], "channel": event.channel})
+        self.send(conn, event.channel, event.chat_id, locale,
+                  [Msg(N_("Sorry, that is not allowed."))], now)
+
+    def join(self, conn: Connection, event: Event, participant: repo.ParticipantRecord | None,
+             now: datetime) -> None:
+        code = event.args[len(INVITE_PREFIX):]
+        staff_row = db.redeem_invite(conn, invite_hash(code), event.channel, event.chat_id, now)
+        locale = self.catalogs.best_match(event.locale_hint)
+        if staff_row is None:
+            repo.audit(conn, now, actor=f"{event.channel}:unknown", action="staff.join_refused")
+            self.send(conn, event.channel, event.chat_id, locale,
+                      [Msg(N_("This invitation code is not valid or has already been used."))],
+                      now)
+            return
+        if participant is not None:  # a test conversation from this chat: staff now
+            repo.delete_participant(conn, participant, now)
+        staff = StaffView.of(staff_row, self.catalogs)
+        repo.audit(conn, now, actor=f"staff:{staff.pseudonym}", action="staff.joined",
+                   details={"role": staff.role, "country": staff.country})
+        self.send(conn, staff.channel, staff.chat_id, staff.locale,
+                  [Msg(N_("Welcome. You are registered as {role} for {country}. Alerts will "
+                          "arrive here. Commands: /queue, /case NUMBER, /endchat."),
+                       {"role": staff.role, "country": staff.country or "-"})], now)
