@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.charts import wmodel_figure
-from flows.conversations.wmodel import split_providers
+from flows.conversations.wmodel_questions import split_providers
 from flows.research.exports import (
     PROVIDER_COLUMNS,
     RSS_COLUMNS,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flows.conversations.wmodel import DIMENSIONS
+from flows.conversations.wmodel_questions import DIMENSIONS
 from flows.engine.events import Msg
 from flows.engine.records import WPoint
 from flows.l10n.i18n import N_, Catalogs

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from flows.conversations.wmodel import months_between
+from flows.conversations.wmodel_questions import months_between
 from flows.engine.events import Msg
 from flows.engine.records import WPoint
 from flows.l10n.i18n import N_, Catalogs
