@@ -1,6 +1,6 @@
 """Scores of the Reintegration Sustainability Survey from a versioned weights file.
 
-The weights file (``flows/data/rss-weights.yaml`` by default; its header explains the
+The weights file (``flows/research/data/rss-weights.yaml`` by default; its header explains the
 method) maps every answer of every item to a value from 0 to 1 and gives each item a weight.
 It is checked against the items on load: a file that names an unknown item or answer, or a
 value outside 0…1, is refused with one line naming the file and the place.
