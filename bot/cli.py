@@ -80,7 +80,8 @@ def chat(
     clock = DemoClock()
 
     async def main() -> None:
-        runtime = await start(settings, {transport.channel: transport}, clock=clock)
+        runtime = await start(settings, {transport.channel: transport}, clock=clock,
+                              expect_staff=False)
         try:
             await run_chat(runtime, transport, chat_id=user, locale_hint=lang, clock=clock,
                            country_hint=country.upper() if country else None)

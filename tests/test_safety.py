@@ -146,3 +146,39 @@ async def test_needs_with_a_note_reach_the_case_manager(desk: Desk) -> None:
     assert "need_documents" in escalation.categories
     alert = "\n".join(m["text"] for m in desk.new_for(CM2))
     assert "needs help: documents" in alert and "birth certificate" in alert
+
+
+async def test_an_alert_for_someone_without_a_country_still_reaches_a_person(
+        database: Any, catalogs: Any, clock: Any) -> None:
+    """Only a Senegal case manager on staff; a person who declined follow-up has no country:
+    their Tier 1 alert reaches that case manager, and is in their /queue."""
+    from tests.desk import Desk
+
+    office = Desk(database, catalogs, clock)
+    await office.join(CM2, "case_manager", "SN")
+    await office.say("nc", "/start")
+    await office.press("nc", "lang:en")
+    await office.press("nc", "next")
+    await office.press("nc", "no")  # no follow-up consent: no country is asked
+    [reply, *_] = await office.say("nc", "I want to kill myself")
+    assert "I have alerted the reintegration team" in reply["text"]
+    [escalation] = await office.escalations()
+    assert escalation.country is None and escalation.tier == 1
+    [alert] = office.new_for(CM2)
+    assert f"#{escalation.id}" in alert["text"]
+    [queue] = await office.say(CM2, "/queue")
+    assert f"#{escalation.id} Tier 1" in queue["text"]
+
+
+async def test_with_no_staff_at_all_the_person_is_told_the_truth(
+        database: Any, catalogs: Any, clock: Any) -> None:
+    from tests.desk import Desk
+
+    office = Desk(database, catalogs, clock)
+    await office.onboard()
+    [reply, *_] = await office.say(RETURNEE, "I want to kill myself")
+    assert "I have alerted" not in reply["text"]
+    assert "I could not reach anyone from the reintegration team just now" in reply["text"]
+    assert "SAMU national: 1515" in reply["text"]  # the numbers still come
+    [escalation] = await office.escalations()
+    assert escalation.status == "open"  # kept for the first staff member to join

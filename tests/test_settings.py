@@ -110,3 +110,22 @@ def test_survey_window_and_weights_file(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("HOMECOMING_RSS_WEIGHTS", str(weights))
     settings = load_settings()
     assert settings.survey_window_days == 14 and settings.rss_weights == weights
+
+
+async def test_production_refuses_to_start_without_any_staff(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An alert must always reach a person: with no staff at all, production mode stops,
+    and otherwise every start says so loudly."""
+    from bot.runtime import NO_STAFF, ContentRefused, start
+
+    monkeypatch.setenv("HOMECOMING_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HOMECOMING_TRIAGE_SEMANTIC", "false")
+    monkeypatch.setenv("HOMECOMING_PRODUCTION", "true")
+    with pytest.raises(ContentRefused, match="no staff member is active"):
+        await start(load_settings(), {})
+    monkeypatch.setenv("HOMECOMING_PRODUCTION", "false")
+    runtime = await start(load_settings(), {})
+    try:
+        assert NO_STAFF in caplog.text
+    finally:
+        await runtime.database.dispose()

@@ -106,6 +106,11 @@ class Alerts(CaseworkBase):
         repo.audit(conn, now, actor="system", action=f"escalation.{source}",
                    subject=person.pseudonym, details={"escalation": escalation_id})
 
+    def anyone_to_alert(self, conn: Connection, country: str | None) -> bool:
+        """Whether an alert for a person of ``country`` reaches someone (it always does
+        while the deployment has any active staff member)."""
+        return bool(db.recipients(conn, country, supervisors=True))
+
     def _alert(self, conn: Connection, row: Any, now: datetime, *, level: int,
                media_ref: str = "") -> None:
         """Case managers first; supervisors at once for Tier 1, and from the second reminder

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.conversations.common import SHARING, emergency_lines, request_person
+from flows.conversations.common import ALERTED_SAFETY_NEED, SHARING, emergency_lines, request_person
 from flows.engine.events import (
     AddWModelPoint,
     Button,
@@ -159,8 +159,7 @@ class CheckIn(Flow):
                 self.turn.emit(OpenEscalation(tier=tier, category="safety_threat",
                                               source="checkin", excerpt=note,
                                               categories=("safety_threat", *categories)))
-                self.say(N_("You said you need help with your safety. I have let the "
-                            "reintegration team know, and someone will write to you here."))
+                self.say(ALERTED_SAFETY_NEED)
                 self.turn.effects.append(Reply(emergency_lines(self.turn.pack,
                                                                self.participant.returned)))
                 return

@@ -14,6 +14,27 @@ MORE = Button("more", Msg(N_("Tell me more")))
 BACK = Button("back", Msg(N_("Back")))
 
 CONSENT_VERSION = "2026-11"
+
+# What the person is told when a person from the team has been alerted. Said only when
+# someone was: where nobody could be alerted, the applier replaces it with NOBODY_REACHED.
+ALERTED_URGENT = N_("I am worried about what you wrote, and I want you to have help from a "
+                    "person. I have alerted the reintegration team; someone will write to you "
+                    "here as soon as they can.")
+ALERTED_CONFIRMED = N_("Thank you for telling me. I have alerted the reintegration team; "
+                       "someone will write to you here as soon as they can. You are not alone.")
+ALERTED_UNSAFE = N_("Thank you for telling me that you do not feel safe. I have let the "
+                    "reintegration team know, and someone will write to you here.")
+ALERTED_SAFETY_NEED = N_("You said you need help with your safety. I have let the "
+                         "reintegration team know, and someone will write to you here.")
+ALERTED_CASE_MANAGER = N_("Thank you for telling me. Many people feel this way after coming "
+                          "back. I have let your case manager know, and they will contact you.")
+PASSED_ON = N_("I have passed on your request to talk to a person. A case manager from the "
+               "reintegration team will write to you here.")
+ALERTED = frozenset({ALERTED_URGENT, ALERTED_CONFIRMED, ALERTED_UNSAFE, ALERTED_SAFETY_NEED,
+                     ALERTED_CASE_MANAGER, PASSED_ON})
+NOBODY_REACHED = N_("I could not reach anyone from the reintegration team just now. Your "
+                    "message is kept, and a person will see it. If you are in danger, please "
+                    "use the emergency numbers.")
 FOLLOW_UP = "follow_up"
 SHARING = "case_manager_sharing"
 
@@ -21,12 +42,7 @@ SHARING = "case_manager_sharing"
 def request_person(turn: Turn) -> None:
     """Record that the person wants a human, and tell them honestly what happens next."""
     turn.emit(OpenEscalation(tier=3, category="asked_for_person", source="asked_for_person"))
-    turn.say(
-        N_(
-            "I have passed on your request to talk to a person. A case manager from the "
-            "reintegration team will write to you here."
-        )
-    )
+    turn.say(PASSED_ON)
     turn.effects.append(Reply(emergency_lines(turn.pack, turn.participant.returned)))
 
 

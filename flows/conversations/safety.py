@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.conversations.common import SHARING, emergency_lines, request_person
+from flows.conversations.common import ALERTED_CONFIRMED, SHARING, emergency_lines, request_person
 from flows.engine.events import Button, Msg, OpenEscalation, Reply, SettleScreening
 from flows.engine.flow import Flow, Prompt
 from flows.l10n.i18n import N_
@@ -82,8 +82,7 @@ class Safety(Flow):
 
     def confirmed(self, _value: str = "") -> None:
         self.turn.emit(SettleScreening(confirmed=True))
-        self.say(N_("Thank you for telling me. I have alerted the reintegration team; "
-                    "someone will write to you here as soon as they can. You are not alone."))
+        self.say(ALERTED_CONFIRMED)
         self.numbers()
 
     def denied(self, _value: str = "") -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.conversations.common import CONSENT_VERSION, emergency_lines
+from flows.conversations.common import ALERTED_UNSAFE, CONSENT_VERSION, emergency_lines
 from flows.engine.events import (
     Button,
     CompleteSurvey,
@@ -228,8 +228,7 @@ class Survey(Flow):
             if tier == 1 and like:
                 self.turn.emit(OpenEscalation(tier=1, category=like, source="survey",
                                               categories=(like, name, "survey")))
-                self.say(N_("Thank you for telling me that you do not feel safe. I have let "
-                            "the reintegration team know, and someone will write to you here."))
+                self.say(ALERTED_UNSAFE)
                 self.turn.effects.append(Reply(emergency_lines(self.turn.pack,
                                                                self.participant.returned)))
             else:

@@ -8,6 +8,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.conversations.common import ALERTED, NOBODY_REACHED
 from flows.engine.context import Context
 from flows.engine.events import (
     AddWModelPoint,
@@ -69,6 +70,9 @@ class Applier:
                     repo.record_consent(conn, participant, purpose, version, granted, now)
                 case OpenEscalation():
                     self.ctx.casework.escalate(conn, participant, effect, now)
+                    if not effect.screening and not self.ctx.casework.anyone_to_alert(
+                            conn, participant.country):
+                        _tell_nobody_was_reached(effects)
                 case SettleScreening(confirmed=confirmed):
                     self.ctx.casework.settle_screening(conn, participant, confirmed, now)
                 case SetPaused(paused=paused):
@@ -160,3 +164,10 @@ class Applier:
         repo.add_outbox(conn, participant_id=participant.id, channel=participant.channel,
                         chat_id=participant.chat_id, kind="chart", now=now, payload=payload)
 
+
+def _tell_nobody_was_reached(effects: list[Effect]) -> None:
+    """The person is told the team was alerted only when someone was: with no staff at all,
+    that sentence becomes an honest one (the escalation is kept for the first to join)."""
+    for index, effect in enumerate(effects):
+        if isinstance(effect, Reply) and effect.text.msgid in ALERTED:
+            effects[index] = Reply(Msg(NOBODY_REACHED))

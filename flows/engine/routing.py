@@ -6,7 +6,14 @@ through its read-only interface) and returns the new place; what must be written
 
 from __future__ import annotations
 
-from flows.conversations.common import FOLLOW_UP, SHARING, emergency_lines, request_person
+from flows.conversations.common import (
+    ALERTED_CASE_MANAGER,
+    ALERTED_URGENT,
+    FOLLOW_UP,
+    SHARING,
+    emergency_lines,
+    request_person,
+)
 from flows.conversations.safety import escalation, screening
 from flows.conversations.survey import expire_if_stale
 from flows.engine.context import Context
@@ -90,13 +97,10 @@ class Router:
             return True
         turn.emit(escalation(result, turn.event.text))
         if result.tier == 1:
-            turn.say(N_("I am worried about what you wrote, and I want you to have help from "
-                        "a person. I have alerted the reintegration team; someone will write "
-                        "to you here as soon as they can."))
+            turn.say(ALERTED_URGENT)
             turn.effects.append(Reply(emergency_lines(turn.pack, person.returned)))
         else:
-            turn.say(N_("Thank you for telling me. Many people feel this way after coming "
-                        "back. I have let your case manager know, and they will contact you."))
+            turn.say(ALERTED_CASE_MANAGER)
         if result.tier <= 2:  # a calm place, with the way back, a person and the numbers
             turn.switch("safety", "with_you", come_back=True)
         return True
