@@ -21,6 +21,7 @@ from storage import repository as repo
 from storage.db import Connection, Database
 
 log = logging.getLogger(__name__)
+MAX_BACKOFF = 300.0  # seconds between tries of a message Telegram keeps refusing for now
 
 
 class SendError(Exception):
@@ -51,7 +52,6 @@ class Sender:
         clock: Callable[[], datetime] = utcnow,
         limiter: RateLimiter | None = None,
         lease: timedelta = timedelta(seconds=60),
-        max_attempts: int = 8,
         batch: int = 100,
     ) -> None:
         self.db = database
@@ -60,7 +60,6 @@ class Sender:
         self.limiter: RateLimiter = limiter or LocalRateLimiter(per_second=1000,
                                                                  per_chat_per_second=1000)
         self.lease = lease
-        self.max_attempts = max_attempts
         self.batch = batch
         self._wake = asyncio.Event()
 
@@ -77,9 +76,7 @@ class Sender:
             if not items:
                 return delivered
             results = await asyncio.gather(*(self._send_one(item) for item in items))
-            sent = [item.id for item, ok in zip(items, results, strict=True) if ok]
-            await self.db.run(repo.mark_sent, sent, self.clock())
-            delivered += len(sent)
+            delivered += sum(results)
 
     async def _send_one(self, item: repo.OutboxItem) -> bool:
         transport = self.transports.get(item.channel)
@@ -88,20 +85,29 @@ class Sender:
                 raise SendError(f"no transport for channel {item.channel}", permanent=True)
             await self.limiter.acquire(f"{item.channel}:{item.chat_id}")
             await transport.send(item.chat_id, item.kind, item.payload)
-            return True
         except SendError as exc:
             await self._record_failure(item, exc)
+            return False
         except Exception as exc:  # network and the like: retried
             await self._record_failure(item, SendError(type(exc).__name__))
-        return False
+            return False
+        # Marked sent as soon as it is sent, each on its own: a crash after this message
+        # and before the rest of the batch does not send this one twice.
+        await self.db.run(repo.mark_sent, [item.id], self.clock())
+        return True
 
     async def _record_failure(self, item: repo.OutboxItem, exc: SendError) -> None:
-        if exc.permanent or item.attempts >= self.max_attempts:
+        """Only a permanent error ends a message (blocked, chat not found, bad request).
+        Flood control (429), Telegram's 5xx and the network are retried for as long as it
+        takes, with ``retry_after`` or a backoff that grows to MAX_BACKOFF: a reply with
+        the emergency numbers, or an alert, is never dropped because Telegram was down."""
+        if exc.permanent:
             log.warning("outbox %s failed for good after %s attempts: %s", item.id,
                         item.attempts, exc)
             await self.db.run(self._give_up, item, str(exc), exc.blocked)
         else:
-            delay = exc.retry_after if exc.retry_after is not None else 2 ** item.attempts
+            delay = (exc.retry_after if exc.retry_after is not None
+                     else min(MAX_BACKOFF, 2 ** min(item.attempts, 16)))
             await self.db.run(repo.mark_retry, item.id, self.clock() + timedelta(seconds=delay),
                               str(exc))
 

@@ -191,6 +191,18 @@ class Harness:
     def new_engine(self, **kw: Any) -> Engine:
         return Engine(self.db, self.catalogs, clock=self.clock, **kw)
 
+    async def staff_on_duty(self) -> None:
+        """A supervisor joins (on a channel of their own, so that alerts to them stay out of
+        this person's messages): an alert now reaches someone."""
+        from datetime import timedelta
+
+        from storage import casework as casework_db
+
+        await self.db.run(casework_db.create_invite, code_hash="duty", role="supervisor",
+                          country=None, languages=["en"], now=self.clock(),
+                          valid_for=timedelta(days=1))
+        await self.db.run(casework_db.redeem_invite, "duty", "duty", "sup", self.clock())
+
     def restart(self) -> None:
         """As after a process restart: a new engine and sender, nothing kept in memory."""
         self.engine = self.new_engine()

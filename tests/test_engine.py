@@ -169,6 +169,7 @@ async def test_stale_conversation_is_retried_on_fresh_data(
 
 
 async def test_help_from_any_state_records_one_request_and_asks_again(bot: Harness) -> None:
+    await bot.staff_on_duty()
     await bot.say("/start")
     await bot.press("lang:en")
     await bot.press("next")
@@ -182,6 +183,7 @@ async def test_help_from_any_state_records_one_request_and_asks_again(bot: Harne
 
 
 async def test_menu_talk_to_a_person(bot: Harness) -> None:
+    await bot.staff_on_duty()
     await bot.onboard()
     reply = await bot.press("person")
     assert "passed on your request" in reply["text"]

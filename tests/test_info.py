@@ -13,6 +13,7 @@ from tests.conftest import Harness, labels, payloads
 
 
 async def test_topics_pages_services_and_feedback(bot: Harness) -> None:
+    await bot.staff_on_duty()
     await bot.onboard()  # Senegal
     [menu_first] = payloads(await bot.say("/menu"))[:1]
     assert menu_first == "info"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -85,17 +88,59 @@ async def test_permanent_error_is_recorded_not_retried(
     ]
 
 
-async def test_gives_up_after_max_attempts(database: Database,
-                                           clock: FakeClock) -> None:
+async def test_never_gives_up_on_flood_control_or_server_errors(database: Database,
+                                                                clock: FakeClock) -> None:
+    """Sixty seconds of 429s and four minutes of 5xx, then Telegram is back: delivered."""
     transport = RecordingTransport()
-    transport.fail_with = TimeoutError()
-    sender = Sender(database, {"test": transport}, clock=clock, max_attempts=3)
+    sender = Sender(database, {"test": transport}, clock=clock)
     await queue(database, clock, 1)
-    for _ in range(5):
+    for _ in range(12):
+        transport.fail_with = SendError("429 Too Many Requests", retry_after=5)
         await sender.drain()
-        clock.advance(hours=1)
+        clock.advance(seconds=6)
+    for _ in range(30):
+        transport.fail_with = SendError("502 Bad Gateway")
+        await sender.drain()
+        clock.advance(seconds=301)
     [row] = await rows(database)
-    assert (row.status, row.attempts) == ("failed", 3)
+    assert row.status == "pending" and row.attempts == 42
+    assert row.not_before <= clock() + timedelta(seconds=300)  # the backoff is capped
+    transport.fail_with = None
+    assert await sender.drain() == 1
+    [row] = await rows(database)
+    assert row.status == "sent"
+
+
+async def test_each_message_is_marked_sent_as_soon_as_it_is_sent(
+        database: Database, clock: FakeClock) -> None:
+    """While the third message of a batch is being sent, the first two are already marked
+    sent: a crash at that moment does not send them again."""
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock, batch=10)
+    await queue(database, clock, 3)
+    real = transport.send
+    seen: list[list[str]] = []
+
+    async def look_then_send(chat_id: str, kind: str, payload: dict) -> None:
+        if chat_id == "2":
+            seen.append([r.status for r in await rows(database)])
+        await real(chat_id, kind, payload)
+
+    transport.send = look_then_send  # type: ignore[method-assign]
+    sender.limiter.acquire = _in_order()  # type: ignore[method-assign]
+    assert await sender.drain() == 3
+    assert seen == [["sent", "sent", "sending"]]
+
+
+def _in_order() -> Any:
+    """Let chats 0 and 1 through before chat 2 (the batch is sent concurrently)."""
+    import asyncio
+
+    async def acquire(key: str) -> None:
+        if key.endswith(":2"):
+            await asyncio.sleep(0.05)
+
+    return acquire
 
 
 async def test_a_chat_waiting_for_a_retry_keeps_its_order(database: Database,
@@ -117,7 +162,9 @@ async def test_a_chat_waiting_for_a_retry_keeps_its_order(database: Database,
     assert transport.sent == []  # "second" waits behind "first"
     clock.advance(seconds=31)
     await sender.drain()
-    assert [p["text"] for _, p in transport.sent] == ["first", "other", "second"]
+    # within a chat, in order; across chats, sends run side by side (either may go first)
+    assert [p["text"] for c, p in transport.sent if c == "a"] == ["first", "second"]
+    assert [p["text"] for c, p in transport.sent if c == "b"] == ["other"]
 
 
 async def test_blocked_marks_the_person_unreachable(database: Database, clock: FakeClock

@@ -345,6 +345,7 @@ async def test_continue_pressed_after_the_window_discards_instead(bot: Harness) 
 async def test_unsafe_most_of_the_time_is_as_urgent_as_typing_it(bot: Harness) -> None:
     """Item 25 takes the lexicon's tier of a threat to safety (Tier 1), as "I am not safe
     here" typed would, and the person is told and given the numbers."""
+    await bot.staff_on_duty()
     reply = await start_survey(bot)
     while not reply["text"].startswith("Question 24 of"):  # item 25
         reply = await answer(bot, reply)

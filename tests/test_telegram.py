@@ -143,7 +143,8 @@ async def test_same_update_delivered_twice_is_answered_once(bot: Bot, fake: Fake
     texts = await bot.replies(CHAT, 2)
     await asyncio.sleep(0.3)
     assert len(fake.texts(CHAT)) == 2
-    assert "passed on your request" in texts[1]
+    # /help, answered once; with no staff at all yet, honestly: nobody could be reached
+    assert "I could not reach anyone from the reintegration team" in texts[1]
 
 
 async def test_a_polling_batch_shares_commits_and_everyone_is_answered(
