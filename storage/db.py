@@ -99,6 +99,26 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A failure that can pass by itself: the database locked, restarting, out of reach or
+    out of connections. The unit is tried again, and the update is not marked handled."""
+    import sqlalchemy.exc as sa_exc
+
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError
+                  | sa_exc.DisconnectionError | sa_exc.TimeoutError | sqlite3.OperationalError
+                  | ConnectionError | TimeoutError):
+        return True
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return False
+    return isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError
+                      | asyncpg.TooManyConnectionsError | asyncpg.InterfaceError
+                      | OSError)
+
+
 _GROUPING: contextvars.ContextVar[bool] = contextvars.ContextVar("grouping", default=False)
 
 

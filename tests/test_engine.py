@@ -334,3 +334,78 @@ async def test_many_chats_at_once_all_answered(bot: Harness) -> None:
     assert [r.outcome for r in results] == ["done"] * 20
     assert await count(bot, Participant) == 20
     assert await count(bot, OutboxMessage) == 20
+
+
+async def test_a_transient_database_failure_is_retried_not_apologised(
+        bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database is locked for a moment: the update is processed on a later try, and no
+    apology marks it handled meanwhile."""
+    from sqlalchemy.exc import OperationalError
+
+    from flows.engine import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "TRANSIENT_WAITS", (0.0, 0.0, 0.0))
+    await bot.staff_on_duty()
+    await bot.onboard()
+    real = bot.engine._handle_once
+    failures = 2
+
+    async def locked_twice(event: Any, embedded: Any = None) -> Any:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise OperationalError("BEGIN", {}, Exception("database is locked"))
+        return await real(event, embedded)
+
+    bot.engine._handle_once = locked_twice  # type: ignore[method-assign]
+    reply = await bot.say("I want to kill myself")
+    assert "I have alerted the reintegration team" in reply["text"]
+    assert "Sorry, something went wrong" not in reply["text"]
+
+
+async def test_a_lasting_outage_leaves_the_update_to_be_delivered_again(
+        bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from flows.engine import engine as engine_module
+    from flows.engine.engine import Outcome
+
+    monkeypatch.setattr(engine_module, "TRANSIENT_WAITS", (0.0, 0.0))
+    await bot.onboard()
+
+    async def down(event: Any, embedded: Any = None) -> Any:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    real = bot.engine._handle_once
+    bot.engine._handle_once = down  # type: ignore[method-assign]
+    result = await bot.engine.handle(bot.event(EventKind.TEXT, text="I want to die",
+                                               update_id=9001))
+    assert result.outcome is Outcome.UNAVAILABLE  # not confirmed: Telegram sends it again
+    bot.engine._handle_once = real  # type: ignore[method-assign]
+    again = await bot.engine.handle(bot.event(EventKind.TEXT, text="I want to die",
+                                              update_id=9001))
+    assert again.outcome is Outcome.DONE  # processed, not a duplicate
+
+
+async def test_a_permanent_failure_still_records_the_distress_first(bot: Harness) -> None:
+    """The flow breaks on this update: the person gets the apology, and the Tier 1 signal in
+    their words is recorded on its own, with the numbers and the truth about the alert."""
+    flows = {**FLOWS, "exploding": Exploding}
+    bot.engine = bot.new_engine(flows=flows)
+    await bot.staff_on_duty()
+    await bot.say("/start")
+    async with bot.sessions() as session, session.begin():
+        conv = await session.scalar(select(Conversation))
+        assert conv is not None
+        conv.flow, conv.state = "exploding", "ask"
+
+    def broken(turn: Any) -> bool:
+        raise RuntimeError("a bug on the way")
+
+    bot.engine.router._distress = broken  # type: ignore[method-assign]
+    reply = await bot.say("I took all my pills, goodbye")
+    assert reply["text"].startswith("Sorry, something went wrong")
+    assert "I have alerted the reintegration team" in reply["text"]
+    async with bot.sessions() as session:
+        [escalation] = list(await session.scalars(select(Escalation)))
+    assert escalation.tier == 1

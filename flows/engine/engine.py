@@ -20,10 +20,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from flows.casework.casework import Casework
-from flows.conversations.survey import DISCARDED
 from flows.engine.apply import Applier
 from flows.engine.context import Context
-from flows.engine.events import Event, EventKind, Msg, Reply, SendChart
+from flows.engine.events import Event, EventKind, SendChart
 from flows.engine.flow import Flow
 from flows.engine.outbox import OutboxWriter
 from flows.engine.records import StoredRecords
@@ -38,10 +37,10 @@ from flows.research.scoring import Weights
 from flows.triage import Embedded, NeedsEmbedding, Triage
 from storage import casework as casework_db
 from storage import repository as repo
-from storage import research as research_db
-from storage.db import Connection, Database
+from storage.db import Connection, Database, is_transient
 
 log = logging.getLogger(__name__)
+TRANSIENT_WAITS = (0.2, 0.5, 1.0, 2.0, 4.0)  # seconds between tries while the database is down
 
 
 def utcnow() -> datetime:
@@ -139,10 +138,18 @@ class Engine:
         return lock
 
     async def handle(self, event: Event) -> Result:
-        """Process one event; updates of one chat are processed one at a time."""
+        """Process one event; updates of one chat are processed one at a time.
+
+        A transient failure (the database locked, restarting, out of reach) is tried again
+        after a pause; if it lasts, the update is left unhandled (``UNAVAILABLE``) so that
+        it is delivered again. Only a permanent failure of this one update gets the apology,
+        and even then its words go through triage first, and any distress is recorded in a
+        transaction of its own.
+        """
         async with self._lock(event):
             embedded: Embedded | None = None
-            for _attempt in range(5):
+            waits = list(TRANSIENT_WAITS)
+            for _attempt in range(5 + len(TRANSIENT_WAITS)):
                 try:
                     result = await self._handle_once(event, embedded)
                 except NeedsEmbedding:
@@ -155,8 +162,18 @@ class Engine:
                     # on fresh data. A redelivered update then shows up as a duplicate.
                     continue
                 except Exception as exc:
+                    if is_transient(exc):
+                        if waits:
+                            await asyncio.sleep(waits.pop(0))
+                            continue
+                        log.error("a %s event could not be processed: the database is "
+                                  "unavailable (%s); it will be delivered again", event.kind,
+                                  type(exc).__name__)
+                        return Result(Outcome.UNAVAILABLE)
                     log_failure(event, exc)
-                    if await self._apologise(event):
+                    alerted = await self.apology.distress_of_failed(self.db, event, embedded,
+                                                                    self.clock)
+                    if await self._apologise(event, alerted):
                         return Result(Outcome.FAILED)
                     return Result(Outcome.UNAVAILABLE)
                 if result.outcome is Outcome.DONE and self.on_commit is not None:
@@ -254,27 +271,10 @@ class Engine:
         """Erase the answers of surveys left unfinished longer than the window, and tell the
         person (unless they paused messages or blocked the bot: they are told if they open
         the survey again, since nothing is then left to continue)."""
-        expired = await self.db.run(self._expire_surveys, self.clock())
+        expired = await self.db.run(self.delivery.expire_surveys, self.clock())
         if expired and self.on_commit is not None:
             self.on_commit()
         return expired
-
-    def _expire_surveys(self, conn: Connection, now: datetime) -> int:
-        rows = research_db.stale_drafts(conn, now - self.ctx.survey_window)
-        outbox = []
-        for row in rows:
-            research_db.discard(conn, row.participant_id, now)
-            if row.paused or not row.reachable:
-                continue
-            locale = row.locale or self.ctx.default_locale
-            event = Event(row.channel, row.chat_id, EventKind.TRIGGER)
-            message = self.outbox.row(row.participant_id, event, locale, [Reply(Msg(
-                DISCARDED, {"days": self.ctx.survey_window.days}))], None, repo.SCHEDULED,
-                row.country)
-            if message is not None:
-                outbox.append(message)
-        repo.add_outbox_many(conn, outbox, now)
-        return len(rows)
 
     async def purge_outbox(self, keep: timedelta) -> int:
         """Delete delivered messages older than ``keep``."""
@@ -295,13 +295,13 @@ class Engine:
             return participant.locale
         return self.ctx.catalogs.best_match(hint, self.ctx.default_locale)
 
-    async def _apologise(self, event: Event) -> bool:
+    async def _apologise(self, event: Event, alerted: bool = False) -> bool:
         """After a rollback: mark the update as handled and say sorry, then ask again.
 
         False when even that cannot be recorded: the update must then be delivered again.
         """
         try:
-            written = await self.db.run(self.apology.apology, event, self.clock())
+            written = await self.db.run(self.apology.apology, event, self.clock(), alerted)
         except Exception as exc:
             log.error("could not record the apology either (%s)", type(exc).__name__)
             return False

@@ -1,7 +1,8 @@
-"""Delivering follow-ups when they are due: check-ins (opened for everyone in one statement),
-reminders, missed check-ins of vulnerable people, session notices for case managers and
-invitations the person can take up in chat. In chunks, each its own transaction, so that a
-fan-out of thousands never holds up a person who writes in.
+"""Scheduled work for returnees. Delivering follow-ups when they are due: check-ins (opened
+for everyone in one statement), reminders, missed check-ins of vulnerable people, session
+notices for case managers and invitations the person can take up in chat; in chunks, each
+its own transaction, so that a fan-out of thousands never holds up a person who writes in.
+And erasing surveys left unfinished past their window.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.conversations.survey import DISCARDED
 from flows.engine.context import Context, trigger
-from flows.engine.events import Effect, Msg, OpenEscalation, Reply
+from flows.engine.events import Effect, Event, EventKind, Msg, OpenEscalation, Reply
 from flows.engine.outbox import OutboxWriter
 from flows.l10n.i18n import N_
 from storage import followups as followups_db
 from storage import repository as repo
+from storage import research as research_db
 from storage.db import Connection, Database
 
 # Scheduled sessions a person can also do in chat: they are told, with how to start.
@@ -229,3 +232,20 @@ class FollowUpDelivery:
         assert row is not None
         return row
 
+    def expire_surveys(self, conn: Connection, now: datetime) -> int:
+        """Erase surveys left unfinished past the window, and tell each person so."""
+        rows = research_db.stale_drafts(conn, now - self.ctx.survey_window)
+        outbox = []
+        for row in rows:
+            research_db.discard(conn, row.participant_id, now)
+            if row.paused or not row.reachable:
+                continue
+            locale = row.locale or self.ctx.default_locale
+            event = Event(row.channel, row.chat_id, EventKind.TRIGGER)
+            message = self.outbox.row(row.participant_id, event, locale, [Reply(Msg(
+                DISCARDED, {"days": self.ctx.survey_window.days}))], None, repo.SCHEDULED,
+                row.country)
+            if message is not None:
+                outbox.append(message)
+        repo.add_outbox_many(conn, outbox, now)
+        return len(rows)
