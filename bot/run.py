@@ -54,6 +54,9 @@ def make_limiter(settings: Settings) -> RateLimiter:
     return LocalRateLimiter(**rates)
 
 
+MAX_UPDATE_ID = 2**63 - 1  # what the database keeps; Telegram's ids are far below
+
+
 def webhook_app(runtime: Runtime, adapter: TelegramAdapter, secret: str) -> web.Application:
     """POST /telegram for updates (secret header checked), GET /healthz for probes."""
 
@@ -65,7 +68,19 @@ def webhook_app(runtime: Runtime, adapter: TelegramAdapter, secret: str) -> web.
             data: dict[str, Any] = await request.json()
         except ValueError:
             return web.Response(status=400, text="not JSON")
-        if not await adapter.process_raw(data):
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool) or not (
+                0 <= update_id <= MAX_UPDATE_ID):
+            log.warning("webhook: an update without a usable update_id was refused")
+            return web.Response(status=400, text="no usable update_id")
+        try:
+            processed = await adapter.process_raw(data)
+        except Exception as exc:  # an update the library cannot parse: skipped, not retried
+            # The id only: the update's fields (and the exception's text) may quote a person.
+            log.warning("webhook: update %s could not be read (%s); skipped", update_id,
+                        type(exc).__name__)
+            return web.Response(status=400, text="malformed update")
+        if not processed:
             # Nothing could be recorded: a non-2xx makes Telegram deliver it again.
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")

@@ -449,3 +449,26 @@ def test_short_labels_share_a_row_long_ones_stand_alone() -> None:
         ["1 – a little"], ["2", "3", "4"], ["5 – very strong"], ["Cancel"]]
     many = keyboard_rows([{"label": str(n), "data": str(n)} for n in range(1, 13)])
     assert [len(row) for row in many] == [5, 5, 2]
+
+
+async def test_webhook_refuses_malformed_updates_without_logging_their_words(
+        bot: Bot, fake: FakeTelegram, unused_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "s3cret-token-long-enough-for-the-check"
+    settings = {"webhook_secret": secret, "webhook_listen": f"127.0.0.1:{unused_port}"}
+    await bot.start(settings=settings, webhook_url="https://bot.example.org/telegram")
+    base = f"http://127.0.0.1:{unused_port}"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    broken = {"update_id": 9100, "message": {"message_id": "x", "text": "my secret words",
+                                              "chat": "not a chat"}}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/telegram", json=broken, headers=headers) as resp:
+            assert resp.status == 400
+        async with http.post(f"{base}/telegram", json={"update_id": 2**64, "message": {}},
+                             headers=headers) as resp:
+            assert resp.status == 400  # not a 503 for ever
+        good = {"update_id": 9101, **fake.text_update(CHAT, "/start")}
+        async with http.post(f"{base}/telegram", json=good, headers=headers) as resp:
+            assert resp.status == 200  # and the next update is served as usual
+    assert "my secret words" not in caplog.text
+    await bot.stop()
