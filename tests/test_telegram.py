@@ -472,3 +472,17 @@ async def test_webhook_refuses_malformed_updates_without_logging_their_words(
             assert resp.status == 200  # and the next update is served as usual
     assert "my secret words" not in caplog.text
     await bot.stop()
+
+
+async def test_one_unreadable_update_does_not_stop_long_polling(
+        bot: Bot, fake: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    """An update whose fields do not parse is skipped (logged by id, not its words), and
+    the updates after it are answered."""
+    fake.push({"message": {"message_id": "not a number", "text": "my secret words",
+                           "chat": "not a chat", "date": "yesterday"}})
+    fake.send_text(CHAT, "/start")
+    await bot.start()
+    texts = await bot.replies(CHAT, 1)
+    assert "Which language" in texts[0]
+    assert "could not be read" in caplog.text and "my secret words" not in caplog.text
+    await bot.stop()

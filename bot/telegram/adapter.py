@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
+import aiohttp
+
 from bot.telegram.updates import CHANNEL, chat_key
 from flows.engine.events import Event, Msg
 from flows.l10n.i18n import N_, Catalogs
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Event], Awaitable[Any]]
 # The outcomes of the updates processed in the current batch, to know whether Telegram must
 # deliver any of them again.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 _outcomes: ContextVar[list[str]] = ContextVar("outcomes")
 
 # The commands shown in Telegram's menu, per language (the engine handles them all).
@@ -146,6 +149,37 @@ class TelegramAdapter(ABC):
             _outcomes.reset(token)
         return "unavailable" not in outcomes
 
+    async def _one_by_one(self, offset: int | None) -> int | None:
+        """The pending updates fetched as plain JSON and processed one at a time; one that
+        cannot be read is logged by its id (never its content) and skipped. Returns the
+        offset to go on from, or None when even that fetch failed (the network)."""
+        try:
+            async with aiohttp.ClientSession() as http, http.post(
+                    f"{self.api_url}/bot{self.token}/getUpdates",
+                    json={"offset": offset, "timeout": 0, "allowed_updates": ALLOWED_UPDATES},
+                    timeout=aiohttp.ClientTimeout(total=30)) as response:
+                body = await response.json()
+        except Exception:
+            return None
+        raws = body.get("result") if isinstance(body, dict) else None
+        if not isinstance(raws, list) or not raws:
+            return None
+        moved = offset
+        for raw in raws:
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if not isinstance(update_id, int):
+                continue
+            try:
+                processed = await self.process_raw(raw)
+            except Exception as exc:
+                log.warning("update %s could not be read (%s); skipped", update_id,
+                            type(exc).__name__)
+                processed = True
+            if not processed:
+                break  # could not be recorded: from here on, it must come again
+            moved = update_id + 1
+        return moved
+
     async def poll(self, stop: asyncio.Event, poll_seconds: int = 25) -> None:
         """Long polling that loses nothing on a crash.
 
@@ -161,6 +195,12 @@ class TelegramAdapter(ABC):
             except (Conflict, Unauthorized):
                 raise
             except Exception as exc:
+                # One update the library cannot read fails the whole batch: read them one
+                # by one, skip what cannot be read, so that polling never stops for good.
+                moved = await self._one_by_one(offset)
+                if moved is not None:
+                    offset, backoff = moved, 1.0
+                    continue
                 log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__,
                             backoff)
                 await asyncio.sleep(backoff)

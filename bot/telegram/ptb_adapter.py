@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,20 @@ from bot.telegram.updates import callback_event, keyboard_rows, member_event, me
 
 Context = ContextTypes.DEFAULT_TYPE
 ALLOWED = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+class _WithholdUpdates(logging.Filter):
+    """python-telegram-bot logs the whole batch of updates it could not parse (people's
+    words and names) at CRITICAL: the record is kept, its content is not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Received data" in str(record.msg):
+            record.msg, record.args = "Error while parsing updates (content withheld)", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("telegram.Bot").addFilter(_WithholdUpdates())
 
 
 class PtbAdapter(TelegramAdapter):
