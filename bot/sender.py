@@ -93,7 +93,10 @@ class Sender:
             return False
         # Marked sent as soon as it is sent, each on its own: a crash after this message
         # and before the rest of the batch does not send this one twice.
-        await self.db.run(repo.mark_sent, [item.id], self.clock())
+        if item.payload.get("erase_when_sent"):  # the goodbye to someone who erased their data
+            await self.db.run(repo.delete_outbox, item.id)
+        else:
+            await self.db.run(repo.mark_sent, [item.id], self.clock())
         return True
 
     async def _record_failure(self, item: repo.OutboxItem, exc: SendError) -> None:

@@ -156,6 +156,9 @@ class OutboxMessage(Base):
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL"), index=True
     )
+    # For a message to staff about a returnee (an alert, /case, a relayed message): that
+    # person, so that erasing them erases these too (they quote their words).
+    about_id: Mapped[int | None] = mapped_column(Integer, index=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="message")

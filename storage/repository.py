@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -277,10 +277,26 @@ def record_consent(
 
 def delete_participant(conn: Connection, participant: ParticipantRecord, now: datetime
                        ) -> None:
-    """Erase a participant; consents, conversation and escalations go with them (cascade)."""
+    """Erase a participant: consents, conversation and escalations go with them (cascade);
+    every outbox row to their chat or about them (alerts and /case output that quote their
+    words), delivered or not; and their pseudonym in the audit log, which keeps what staff
+    did but no longer whom it concerned."""
+    outbox = OutboxMessage.__table__
+    conn.execute(delete(outbox).where(or_(
+        outbox.c.participant_id == participant.id, outbox.c.about_id == participant.id,
+        and_(outbox.c.channel == participant.channel,
+             outbox.c.chat_id == participant.chat_id))))
+    entries = AuditEntry.__table__
+    conn.execute(update(entries).where(entries.c.subject == participant.pseudonym)
+                 .values(subject=ERASED))
+    conn.execute(update(entries).where(
+        entries.c.actor == f"participant:{participant.pseudonym}").values(
+        actor=f"participant:{ERASED}"))
     conn.execute(delete(Participant).where(Participant.id == participant.id))
-    audit(conn, now, actor=f"participant:{participant.pseudonym}",
-          action="participant.deleted", subject=participant.pseudonym)
+    audit(conn, now, actor=f"participant:{ERASED}", action="participant.deleted")
+
+
+ERASED = "erased"  # in the audit log, in place of a deleted person's pseudonym
 
 
 def audit(
@@ -342,9 +358,11 @@ def add_outbox(
     now: datetime,
     kind: str = "message",
     priority: int = INTERACTIVE,
+    about_id: int | None = None,
 ) -> None:
     rows = [{
-        "participant_id": participant_id, "channel": channel, "chat_id": chat_id,
+        "participant_id": participant_id, "about_id": about_id, "channel": channel,
+        "chat_id": chat_id,
         "kind": kind, "payload": part, "priority": priority, "status": "pending",
         "attempts": 0, "not_before": now, "created_at": now, "sent_at": None,
         "last_error": None,
@@ -357,7 +375,8 @@ def add_outbox_many(conn: Connection, rows: Sequence[dict[str, Any]], now: datet
     chat_id, payload, priority."""
     if rows:
         _ADD_OUTBOX.execute(conn, [{
-            "participant_id": r["participant_id"], "channel": r["channel"],
+            "participant_id": r["participant_id"], "about_id": r.get("about_id"),
+            "channel": r["channel"],
             "chat_id": r["chat_id"], "kind": r.get("kind", "message"), "payload": part,
             "priority": r["priority"], "status": "pending", "attempts": 0,
             "not_before": now, "created_at": now, "sent_at": None,
@@ -478,6 +497,10 @@ def mark_sent(conn: Connection, ids: Sequence[int], now: datetime) -> None:
                      .values(status="sent", sent_at=now, last_error=None))
     else:
         _MARK_SENT.execute(conn, [{"oid": item_id, "at": now} for item_id in ids])
+
+
+def delete_outbox(conn: Connection, item_id: int) -> None:
+    conn.execute(delete(OutboxMessage).where(OutboxMessage.id == item_id))
 
 
 def mark_retry(conn: Connection, item_id: int, at: datetime, error: str) -> None:

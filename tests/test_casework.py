@@ -248,3 +248,29 @@ async def test_an_edited_message_is_read_for_distress_only(desk: Desk) -> None:
     assert escalation.tier == 1
     [menu] = await desk.say(RETURNEE, "/menu")  # the conversation was not disturbed
     assert menu["text"] == "What would you like to do?"
+
+
+async def test_delete_my_data_erases_every_message_about_them(desk: Desk) -> None:
+    """After "delete my data": no outbox row to their chat or quoting them to staff (alert,
+    /case), delivered or not, and no audit row that names them."""
+    from storage.models import AuditEntry, OutboxMessage, Participant
+
+    async with desk.db.sessions() as s:
+        person = await s.scalar(select(Participant))
+    assert person is not None
+    pseudonym, chat = person.pseudonym, person.chat_id
+    await desk.say(RETURNEE, "I want to kill myself")
+    [escalation] = await desk.escalations()
+    await desk.say(CM2, f"/case {escalation.id}")
+    await desk.say(RETURNEE, "/privacy")
+    await desk.press(RETURNEE, "delete")
+    await desk.press(RETURNEE, "yes")
+    async with desk.db.sessions() as s:
+        rows = list(await s.scalars(select(OutboxMessage)))
+        audit = list(await s.scalars(select(AuditEntry)))
+    assert all(r.about_id is None for r in rows)
+    assert [r for r in rows if r.chat_id == chat] == []  # the goodbye too, once sent
+    assert "Your data has been deleted" in desk.inbox(RETURNEE)[-1]["text"]
+    assert all("kill myself" not in str(r.payload) for r in rows)
+    assert all(pseudonym not in f"{a.actor} {a.subject} {a.details}" for a in audit)
+    assert "participant.deleted" in [a.action for a in audit]

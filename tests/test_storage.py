@@ -91,7 +91,7 @@ async def test_outbox_claim_lease_and_retry(database: db.Database) -> None:
     assert statuses == {"0": "sent", "1": "failed", "2": "sending"}
 
 
-async def test_deleting_a_participant_cascades_but_keeps_sent_messages(
+async def test_deleting_a_participant_cascades_and_erases_their_messages(
     database: db.Database,
 ) -> None:
     def setup(conn: Connection) -> None:
@@ -102,6 +102,10 @@ async def test_deleting_a_participant_cascades_but_keeps_sent_messages(
         repo.save_participant(conn, p)
         repo.add_outbox(conn, participant_id=p.id, channel="t", chat_id="1",
                         payload={"text": "x"}, now=NOW)
+        repo.add_outbox(conn, participant_id=None, channel="t", chat_id="staff",
+                        payload={"text": "about them"}, now=NOW, about_id=p.id)
+        repo.add_outbox(conn, participant_id=None, channel="t", chat_id="staff",
+                        payload={"text": "someone else"}, now=NOW)
 
     def delete(conn: Connection) -> None:
         participant = repo.load_participant(conn, "t", "1")
@@ -114,8 +118,8 @@ async def test_deleting_a_participant_cascades_but_keeps_sent_messages(
     async with database.sessions() as s:
         for model in (Participant, Consent, Conversation):
             assert await s.scalar(select(func.count()).select_from(model)) == 0
-        outbox = (await s.scalars(select(OutboxMessage))).one()
-        assert outbox.participant_id is None
+        outbox = (await s.scalars(select(OutboxMessage))).one()  # to their chat, about them:
+        assert outbox.payload["text"] == "someone else"  # gone; the rest stays
 
 
 async def test_sqlite_lock_held_elsewhere_waits_off_the_event_loop(tmp_path: Path,

@@ -145,7 +145,8 @@ class Alerts(CaseworkBase):
                                     "prophylaxis and emergency contraception work only within "
                                     "72 hours.")))
             self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
-                      buttons=self._buttons(row.id), priority=repo.URGENT)
+                      buttons=self._buttons(row.id), priority=repo.URGENT,
+                      about=row.participant_id)
             if media_ref:
                 self._copy_media(conn, staff, row, media_ref, now)
 
@@ -153,7 +154,7 @@ class Alerts(CaseworkBase):
                     now: datetime) -> None:
         repo.add_outbox(conn, participant_id=None, channel=staff.channel, chat_id=staff.chat_id,
                         kind="copy", payload={"from_chat_id": row.p_chat_id, "message_id": ref},
-                        now=now, priority=repo.URGENT)
+                        now=now, priority=repo.URGENT, about_id=row.participant_id)
 
     def _summary(self, row: Any, locale: str) -> str:
         categories = ", ".join(self.catalogs.render(locale, Msg(CATEGORY_NAMES.get(c, c)))
@@ -182,7 +183,7 @@ class Alerts(CaseworkBase):
                 N_("Follow-up due: {session} with {person} (returned {date})."),
                 {"session": Msg(SESSION_NAMES.get(kind, kind)), "person": person.pseudonym,
                  "date": person.return_date.isoformat() if person.return_date else "-"})], now,
-                priority=repo.SCHEDULED)
+                priority=repo.SCHEDULED, about=person.id)
 
     def sweep(self, conn: Connection, now: datetime) -> int:
         """Re-alert every escalation whose acknowledgement deadline has passed."""

@@ -31,16 +31,20 @@ class CaseworkBase:
 
     def send(self, conn: Connection, channel: str, chat_id: str, locale: str,
              parts: list[Msg | str], now: datetime, *, buttons: tuple[Button, ...] = (),
-             participant_id: int | None = None, priority: int = repo.INTERACTIVE) -> None:
+             participant_id: int | None = None, priority: int = repo.INTERACTIVE,
+             about: int | None = None) -> None:
+        """A message to a chat through the outbox; ``about``: the returnee a message to
+        staff concerns, so that it is erased with them."""
         text = "\n\n".join(self.catalogs.render(locale, part) for part in parts)
         repo.add_outbox(conn, participant_id=participant_id, channel=channel, chat_id=chat_id,
                         payload={"text": text, "locale": locale,
                                  "buttons": self.catalogs.render_buttons(locale, buttons)},
-                        now=now, priority=priority)
+                        now=now, priority=priority, about_id=about)
 
     def _reply(self, conn: Connection, staff: StaffView, now: datetime, msgid: str,
-               **params: Any) -> None:
-        self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(msgid, params)], now)
+               about: int | None = None, **params: Any) -> None:
+        self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(msgid, params)], now,
+                  about=about)
 
     def _audit(self, conn: Connection, staff: StaffView, action: str, now: datetime,
                subject: str | None = None, **details: Any) -> None:

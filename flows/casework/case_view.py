@@ -74,10 +74,10 @@ class CaseView(CaseworkBase):
             person=person.pseudonym, country=person.country or "-",
             language=person.locale or "-", returned=returned, profile=person.profile,
             checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
-            scores="\n".join(scores), history="\n".join(history) or "-")
+            scores="\n".join(scores), history="\n".join(history) or "-", about=person.id)
         if events:  # the charts, drawn by the sender when they go out
             repo.add_outbox(conn, participant_id=None, channel=staff.channel,
-                            chat_id=staff.chat_id, kind="chart", now=now,
+                            chat_id=staff.chat_id, kind="chart", now=now, about_id=person.id,
                             payload=wmodel_payload(self.catalogs, locale, Msg(
                                 N_("W model of {person}"), {"person": person.pseudonym}),
                                 events, caption=person.pseudonym))
@@ -85,7 +85,7 @@ class CaseView(CaseworkBase):
             note = weights_note(self.catalogs, locale, surveys[-1].weights_version,
                                 self.weights.provisional_for(surveys[-1].weights_version))
             repo.add_outbox(conn, participant_id=None, channel=staff.channel,
-                            chat_id=staff.chat_id, kind="chart", now=now,
+                            chat_id=staff.chat_id, kind="chart", now=now, about_id=person.id,
                             payload=survey_payload(self.catalogs, locale, Msg(
                                 N_("Survey scores of {person}"), {"person": person.pseudonym}),
                                 surveys, note))

@@ -95,7 +95,7 @@ class Handoff(CaseworkBase):
             repo.add_outbox(conn, participant_id=None, channel=staff.channel,
                             chat_id=staff.chat_id, kind="copy",
                             payload={"from_chat_id": event.chat_id, "message_id": event.ref},
-                            now=now)
+                            now=now, about_id=participant.id)
             return
         self.send(conn, staff.channel, staff.chat_id, staff.locale,
-                  [f"{participant.pseudonym}: {event.text}"], now)
+                  [f"{participant.pseudonym}: {event.text}"], now, about=participant.id)

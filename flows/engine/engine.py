@@ -243,7 +243,7 @@ class Engine:
         deleted = self.applier.apply(conn, participant, turn.effects, now)
         if deleted:
             locale = participant.locale or self.ctx.default_locale
-            self.outbox.write(conn, None, event, locale, turn.effects, None, now)
+            self.outbox.goodbye(conn, event, locale, turn.effects, now)
             return Result(Outcome.DONE)
         if participant.onboarded_at is not None and participant.changes.keys() & REPLAN_FIELDS:
             self.ctx.planner.replan(conn, participant, now)  # nothing is planned before

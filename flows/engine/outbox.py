@@ -64,3 +64,12 @@ class OutboxWriter:
                 "chat_id": event.chat_id, "priority": repo.URGENT if urgent else priority,
                 "payload": {"text": "\n\n".join(parts), "buttons": buttons, "locale": locale,
                             **({"typed_numbers": True} if prompt and prompt.numbers else {})}}
+
+    def goodbye(self, conn: Connection, event: Event, locale: str, effects: list[Effect],
+                now: datetime) -> None:
+        """The last words to someone who erased their data: the one row left with their
+        chat id, erased by the sender once it is sent."""
+        row = self.row(None, event, locale, effects, None, repo.INTERACTIVE)
+        if row is not None:
+            row["payload"]["erase_when_sent"] = True
+            repo.add_outbox(conn, now=now, **row)
