@@ -417,6 +417,9 @@ def _claim_outbox_statements() -> dict[str, Prepared]:
             earlier.c.channel == _outbox.c.channel,
             earlier.c.chat_id == _outbox.c.chat_id,
             earlier.c.id < _outbox.c.id,
+            # A more urgent message is not held up by less urgent ones before it (a Tier 1
+            # alert in a case manager's chat goes before the Tier 3 notices queued there).
+            earlier.c.priority >= _outbox.c.priority,
             # Written out, not bound, so that the planner sees it matches ix_outbox_unsent.
             text("earlier.status IN ('pending', 'sending')"),
         )
@@ -454,8 +457,9 @@ def claim_outbox(
 ) -> list[OutboxItem]:
     """Take due rows for sending. Each is leased: if the sender dies it is due again later.
 
-    Only a chat's oldest unsent row is taken, so a chat's messages arrive in order even when
-    one of them waits for a retry. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
+    Only a chat's oldest unsent row of its priority or above is taken, so a chat's messages
+    arrive in order even when one of them waits for a retry, and an urgent one is never
+    queued behind less urgent ones. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
     senders share the queue without taking the same row; SQLite has one writer at a time.
     """
     rows = _CLAIM_OUTBOX[conn.dialect.name].execute(conn, {"now": now, "limit": limit}).all()

@@ -215,3 +215,27 @@ async def test_delivered_messages_are_forgotten_after_the_retention(
     await queue(database, clock, 1, channel="nowhere")  # not deliverable: kept
     assert await database.run(repo.purge_sent, clock() - timedelta(days=7)) == 2
     assert [r.channel for r in await rows(database)] == ["nowhere"]
+
+
+async def test_a_tier1_alert_is_not_queued_behind_notices_in_a_staff_chat(
+        database: Database, clock: FakeClock) -> None:
+    """A notice waits for a retry in a case manager's chat: the Tier 1 alert written after it
+    goes at once; another notice still waits behind the first."""
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock)
+
+    def add(conn: Connection) -> None:
+        for text, priority in (("notice 1", repo.INTERACTIVE), ("TIER 1", repo.URGENT),
+                               ("notice 2", repo.INTERACTIVE)):
+            repo.add_outbox(conn, participant_id=None, channel="test", chat_id="cm",
+                            payload={"text": text}, now=clock(), priority=priority)
+
+    await database.run(add)
+    transport.fail_with = SendError("429", retry_after=30)
+    await sender.drain()  # "notice 1" refused for 30 s; "TIER 1" refused too
+    transport.fail_with = None
+    clock.advance(seconds=31)
+    await sender.drain()
+    texts = [p["text"] for _, p in transport.sent]
+    assert texts[0] == "TIER 1"
+    assert texts.index("notice 1") < texts.index("notice 2")

@@ -145,7 +145,8 @@ class Alerts(CaseworkBase):
                                     "prophylaxis and emergency contraception work only within "
                                     "72 hours.")))
             self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
-                      buttons=self._buttons(row.id), priority=repo.URGENT,
+                      buttons=self._buttons(row.id),
+                      priority=repo.URGENT if row.tier == 1 else repo.INTERACTIVE,
                       about=row.participant_id)
             if media_ref:
                 self._copy_media(conn, staff, row, media_ref, now)
