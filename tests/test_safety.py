@@ -84,6 +84,7 @@ async def test_after_an_alert_nothing_is_taken_as_an_earlier_answer(desk: Desk) 
     [reply] = await desk.say(RETURNEE, "je veux mourir")
     assert "I have alerted the reintegration team" in reply["text"]
     [calm] = await desk.say(RETURNEE, "merci")
+    assert "Thank you for writing. I am still here" in calm["text"]
     assert "I am here with you" in calm["text"]
     assert buttons(calm) == ["go_on", "person", "numbers"]
     async with desk.db.sessions() as s:

@@ -64,6 +64,8 @@ class Safety(Flow):
         {"trigger": "numbers", "source": ["screen", "with_you"], "dest": None,
          "after": "numbers"},
         {"trigger": "go_on", "source": "with_you", "dest": None, "after": "go_on"},
+        # Words written here are heard, never taken as the answer to an earlier question
+        {"trigger": "text", "source": "with_you", "dest": None, "after": "heard"},
     ]
 
     def prompt_screen(self) -> Prompt:
@@ -78,7 +80,8 @@ class Safety(Flow):
     def prompt_with_you(self) -> Prompt:
         return Prompt(Msg(N_("I am here with you. When you are ready, you can go on where "
                              "you were, or talk to a person.")),
-                      (Button("go_on", Msg(N_("Go on where I was"))), PERSON, NUMBERS))
+                      (Button("go_on", Msg(N_("Go on where I was"))), PERSON, NUMBERS),
+                      free_text=True)
 
     def confirmed(self, _value: str = "") -> None:
         self.turn.emit(SettleScreening(confirmed=True))
@@ -101,6 +104,10 @@ class Safety(Flow):
     def numbers(self, _value: str = "") -> None:
         self.turn.effects.append(Reply(emergency_lines(self.turn.pack,
                                                        self.participant.returned)))
+
+    def heard(self, _value: str = "") -> None:
+        self.say(N_("Thank you for writing. I am still here, and nothing you write now is "
+                    "taken as an answer to an earlier question."))
 
     def go_on(self, _value: str = "") -> None:
         self.turn.back()
