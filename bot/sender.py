@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from bot.ratelimit import LocalRateLimiter, RateLimiter
 from flows.engine.engine import utcnow
 from storage import repository as repo
-from storage.db import Connection, Database
+from storage.db import Connection, Database, group_commits
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0  # seconds between tries of a message Telegram keeps refusing for now
@@ -75,7 +75,10 @@ class Sender:
                                       lease=self.lease)
             if not items:
                 return delivered
-            results = await asyncio.gather(*(self._send_one(item) for item in items))
+            # Each message is marked sent right after it is sent; marks that land together
+            # share one durable commit (on the next turn of the event loop), not one each.
+            with group_commits():
+                results = await asyncio.gather(*(self._send_one(item) for item in items))
             delivered += sum(results)
 
     async def _send_one(self, item: repo.OutboxItem) -> bool:
