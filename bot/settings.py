@@ -24,6 +24,9 @@ TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
+MIN_SECRET = 32
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=PREFIX,
@@ -88,6 +91,9 @@ class Settings(BaseSettings):
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not SECRET_PATTERN.fullmatch(value.get_secret_value()):
             raise ValueError("use 1 to 256 characters: letters, digits, _ and -")
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET:
+            # a short secret can be guessed, and with it anyone can post updates as Telegram
+            raise ValueError(f"use at least {MIN_SECRET} characters (unset, one is generated)")
         return value
 
     @field_validator("webhook_listen")

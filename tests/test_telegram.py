@@ -286,7 +286,7 @@ async def test_photo_falls_back_to_text_when_unsupported(bot: Bot, fake: FakeTel
 
 async def test_webhook_checks_the_secret(bot: Bot, fake: FakeTelegram, unused_port: int
                                          ) -> None:
-    secret = "s3cret-token"
+    secret = "s3cret-token-of-at-least-32-characters"
     settings = {"webhook_secret": secret, "webhook_listen": f"127.0.0.1:{unused_port}"}
     await bot.start(settings=settings, webhook_url="https://bot.example.org/telegram")
     [registration] = fake.sent(method="setWebhook")
