@@ -133,7 +133,7 @@ async def test_production_refuses_to_start_without_any_staff(
 
 def test_a_short_webhook_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOMECOMING_WEBHOOK_SECRET", "short-secret")
-    with pytest.raises(SettingsError, match="HOMECOMING_WEBHOOK_SECRET.*at least 32"):
+    with pytest.raises(SettingsError, match=r"HOMECOMING_WEBHOOK_SECRET.*at least 32"):
         load_settings()
     monkeypatch.setenv("HOMECOMING_WEBHOOK_SECRET", "a" * 32)
     assert load_settings().webhook_secret is not None
