@@ -99,6 +99,10 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
 def is_transient(exc: BaseException) -> bool:
     """A failure that can pass by itself: the database locked, restarting, out of reach or
     out of connections. The unit is tried again, and the update is not marked handled."""
