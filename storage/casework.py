@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Row
 
 from storage.models import (
     OPEN_STATUSES,
+    AuditEntry,
     Escalation,
     EscalationSignal,
     Handoff,
@@ -222,6 +223,14 @@ def recipients(conn: Connection, country: str | None, *, supervisors: bool) -> l
         if found:
             return found
     return []
+
+
+def refused_joins(conn: Connection, chat: str, since: datetime) -> int:
+    """Wrong invitation codes tried from one chat since ``since`` (from the audit log)."""
+    audit = AuditEntry.__table__
+    return int(conn.execute(select(func.count()).select_from(audit).where(
+        audit.c.action == "staff.join_refused", audit.c.subject == chat,
+        audit.c.at >= since)).scalar_one())
 
 
 def active_staff(conn: Connection) -> int:

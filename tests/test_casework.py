@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from flows.casework.staff import invite_hash
 from flows.engine.events import EventKind
 from flows.l10n.i18n import Catalogs
+from storage import casework
 from storage.db import Database
 from storage.models import Escalation, EscalationSignal, Handoff, OutboxMessage
 from tests.conftest import FakeClock
@@ -274,3 +276,29 @@ async def test_delete_my_data_erases_every_message_about_them(desk: Desk) -> Non
     assert all("kill myself" not in str(r.payload) for r in rows)
     assert all(pseudonym not in f"{a.actor} {a.subject} {a.details}" for a in audit)
     assert "participant.deleted" in [a.action for a in audit]
+
+
+async def test_guessing_invitation_codes_from_one_chat_is_stopped_and_audited(
+        desk: Desk) -> None:
+    from datetime import timedelta
+
+    from storage.models import AuditEntry
+
+    for n in range(5):
+        [refused] = await desk.say("guesser", f"/start staff-guess-{n}")
+        assert "not valid" in refused["text"]
+    await desk.db.run(casework.create_invite, code_hash=invite_hash("real-one"),
+                      role="case_manager", country="SN", languages=["en"], now=desk.clock(),
+                      valid_for=timedelta(days=1))
+    [stopped] = await desk.say("guesser", "/start staff-real-one")  # even a right one waits
+    assert "Too many invitation codes" in stopped["text"]
+    async with desk.db.sessions() as s:
+        rows = list(await s.scalars(select(AuditEntry).where(
+            AuditEntry.action.in_(("staff.join_refused", "staff.join_throttled")))))
+    assert {r.subject for r in rows} == {"test:guesser"}  # audited with the chat
+    assert [r.action for r in rows].count("staff.join_throttled") == 1
+    [other] = await desk.say("someone-else", "/start staff-real-one")  # another chat: fine
+    assert "registered as" in other["text"]
+    desk.clock.advance(hours=1, minutes=1)
+    [later] = await desk.say("guesser", "/start staff-still-wrong")
+    assert "not valid" in later["text"]  # an hour later, tried again

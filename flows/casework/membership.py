@@ -4,7 +4,7 @@ that are not staff.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flows.casework.base import CaseworkBase
 from flows.casework.staff import INVITE_PREFIX, STAFF_BUTTON, STAFF_COMMANDS, StaffView, invite_hash
@@ -13,6 +13,9 @@ from flows.l10n.i18n import N_
 from storage import casework as db
 from storage import repository as repo
 from storage.db import Connection
+
+JOIN_ATTEMPTS = 5  # wrong invitation codes from one chat ...
+JOIN_WINDOW = timedelta(hours=1)  # ... within this time, before it must wait
 
 
 class Membership(CaseworkBase):
@@ -40,10 +43,20 @@ class Membership(CaseworkBase):
     def join(self, conn: Connection, event: Event, participant: repo.ParticipantRecord | None,
              now: datetime) -> None:
         code = event.args[len(INVITE_PREFIX):]
-        staff_row = db.redeem_invite(conn, invite_hash(code), event.channel, event.chat_id, now)
+        chat = f"{event.channel}:{event.chat_id}"  # who tried, for the audit and the limit
         locale = self.catalogs.best_match(event.locale_hint)
+        if db.refused_joins(conn, chat, now - JOIN_WINDOW) >= JOIN_ATTEMPTS:
+            # Guessing codes from one chat: refused without even looking at this one.
+            repo.audit(conn, now, actor=f"{event.channel}:unknown", subject=chat,
+                       action="staff.join_throttled")
+            self.send(conn, event.channel, event.chat_id, locale,
+                      [Msg(N_("Too many invitation codes were tried from this chat. Please "
+                              "try again in an hour, or ask for a new code."))], now)
+            return
+        staff_row = db.redeem_invite(conn, invite_hash(code), event.channel, event.chat_id, now)
         if staff_row is None:
-            repo.audit(conn, now, actor=f"{event.channel}:unknown", action="staff.join_refused")
+            repo.audit(conn, now, actor=f"{event.channel}:unknown", subject=chat,
+                       action="staff.join_refused")
             self.send(conn, event.channel, event.chat_id, locale,
                       [Msg(N_("This invitation code is not valid or has already been used."))],
                       now)
