@@ -121,10 +121,8 @@ class Assignment(CaseBase):
                     if r.gender == gender and r.role == "case_manager"] or [
             r for r in case_db.caseload_counts(conn, person.country) if r.gender == gender]
         if not matching:
-            self.notify_team(conn, person, [Msg(N_(
-                "{person} would prefer a {gender} case manager; nobody of the team has said "
-                "they are. The wish is kept in their case file."),
-                {"person": person.pseudonym, "gender": Msg(GENDER_NAMES[gender])})], now)
+            self.notify_team(conn, person, [Msg(NOBODY_OF_GENDER[gender],
+                                                {"person": person.pseudonym})], now)
             return "none"
         chosen = db.staff_by_id(conn, matching[0].id)
         self._hand_to(conn, person, chosen, by=f"participant:{person.pseudonym}",
@@ -175,4 +173,9 @@ class _NoFile:
 
 _NO_FILE = _NoFile()
 
-GENDER_NAMES = {"female": N_("female"), "male": N_("male")}
+NOBODY_OF_GENDER = {
+    "female": N_("{person} would prefer a woman as case manager; nobody of the team has said "
+                 "she is one. The wish is kept in their case file."),
+    "male": N_("{person} would prefer a man as case manager; nobody of the team has said he "
+               "is one. The wish is kept in their case file."),
+}

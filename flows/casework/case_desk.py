@@ -9,16 +9,57 @@ from datetime import datetime
 
 from flows.casework.assignment import Assignment
 from flows.casework.case_base import CaseError
-from flows.casework.sessions import Sessions, parse_session
+from flows.casework.plan_desk import PlanDesk
+from flows.casework.referral_desk import ReferralDesk
+from flows.casework.sessions import parse_session
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import SESSION_NAMES
-from flows.engine.events import Event, Msg
+from flows.engine.events import (
+    AnswerPlan,
+    AnswerReferral,
+    CaseEffect,
+    Effect,
+    Event,
+    Msg,
+    PreferCaseManager,
+    RecordActivityProgress,
+    Reply,
+    SavePlanObjectives,
+)
 from flows.l10n.i18n import N_
+from storage import repository as repo
 from storage.db import Connection
 
+PREFERENCE_OUTCOMES = {
+    "cleared": N_("Noted: no preference."),
+    "kept": N_("Noted. Your case manager already is as you asked."),
+    "assigned": N_("Noted. A case manager as you asked will follow your case from now on."),
+    "none": N_("Noted. The office has nobody like that just now; your wish is kept, and the "
+               "team has been told."),
+}
 
-class CaseDesk(Assignment, Sessions):
-    """Parses and answers the case-management commands."""
+
+class CaseDesk(Assignment, PlanDesk, ReferralDesk):
+    """Parses and answers the case-management commands, and writes what a returnee
+    answers about their case (the effects of the plan and referral flows)."""
+
+    def apply_case_effect(self, conn: Connection, person: repo.ParticipantRecord,
+                          effect: CaseEffect, now: datetime) -> list[Effect]:
+        """Write one answer; returns what the person must be told of the outcome."""
+        match effect:
+            case SavePlanObjectives(objectives=objectives):
+                self.plan_drafted(conn, person, objectives, now)
+            case AnswerPlan(version=version, agreed=agreed):
+                self.answer_plan(conn, person, version, agreed, now)
+            case RecordActivityProgress():
+                self.record_progress(conn, person, effect.version, effect.activity,
+                                     effect.status, effect.note, now)
+            case AnswerReferral():
+                self.answer_referral(conn, person, effect, now)
+            case PreferCaseManager(gender=gender):
+                outcome = self.prefer_case_manager(conn, person, gender, now)
+                return [Reply(Msg(PREFERENCE_OUTCOMES[outcome]))]
+        return []
 
     def case_command(self, conn: Connection, staff: StaffView, event: Event,
                      now: datetime) -> None:
@@ -59,10 +100,11 @@ class CaseDesk(Assignment, Sessions):
     def _cmd_gender(self, conn: Connection, staff: StaffView, args: str,
                     now: datetime) -> None:
         chosen = self.set_own_gender(conn, staff, args, now)
-        self._reply(conn, staff, now, N_("Recorded. A returnee who asks for a {gender} case "
-                                         "manager may be assigned to you.")
-                    if chosen else N_("Recorded: no gender given."),
-                    gender=Msg(N_("female") if chosen == "female" else N_("male")))
+        self._reply(conn, staff, now, {
+            "female": N_("Recorded. A returnee who asks for a woman as case manager may be "
+                         "assigned to you."),
+            "male": N_("Recorded. A returnee who asks for a man as case manager may be "
+                       "assigned to you.")}.get(chosen or "", N_("Recorded: no gender given.")))
 
     def _cmd_session(self, conn: Connection, staff: StaffView, args: str,
                      now: datetime) -> None:

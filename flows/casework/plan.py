@@ -24,7 +24,7 @@ the same lines or builds ``PlanChange`` itself)::
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flows.l10n.i18n import N_
@@ -145,6 +145,22 @@ class Plan:
         return cls(**dims, exit_strategy=data.get("exit_strategy") or "",
                    plan_date=_date(data.get("plan_date")),
                    baseline_composite=data.get("baseline_composite"))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPlan:
+    """The current version of a person's plan, as a flow may read it."""
+
+    version: int
+    plan: Plan
+    author: str  # participant | staff:S-…
+    consent: str | None  # agreed | declined | None
+    last_progress: datetime | None = None  # when an activity was last asked about
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """A version the case manager wrote that the person has not answered yet."""
+        return self.consent is None and self.author != "participant"
 
 
 def _date(value: Any) -> date | None:
