@@ -69,7 +69,7 @@ async def test_reassignment_keeps_the_history_and_respects_who_holds_the_case(
         desk: Desk) -> None:
     person = await assign_to_cm2(desk)
     [refused] = await desk.say(CM, f"/assign {person}")
-    assert "est suivi par" in refused["text"] or "is held by" in refused["text"]
+    assert f"{person} est suivi·e par S-" in refused["text"]  # CM reads French
     [foreign] = await desk.say(OTHER_CM, f"/assign {person}")
     assert "No returnee" in foreign["text"]  # another country: not even whether they exist
     assert desk.new_for(CM) == []
