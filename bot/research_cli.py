@@ -225,3 +225,50 @@ def export_providers(fmt: FormatOption = "csv", country: CountryOption = None,
         raise _fail("--format must be csv or json")
     rows = _in_database(provider_rows, _country(country))
     _write(rows, PROVIDER_COLUMNS, fmt, out)
+
+
+def _case_export(what: str, fmt: str, country: str | None, since: str | None,
+                 out: Path | None) -> None:
+    from flows.research.case_exports import EXPORTS
+
+    if fmt not in ("csv", "json"):
+        raise _fail("--format must be csv or json")
+    build, columns = EXPORTS[what]
+    rows = _in_database(build, _country(country), _since(since))
+    _write(rows, columns, fmt, out)
+
+
+@export_app.command("plans")
+def export_plans(fmt: FormatOption = "csv", country: CountryOption = None,
+                 since: SinceOption = None, out: OutOption = None) -> None:
+    """Reintegration plans, one row per version: objectives, activities, assistance, costs,
+    referral needs, baselines, exit strategy, who wrote it and the person's answer."""
+    _case_export("plans", fmt, country, since, out)
+
+
+@export_app.command("referrals")
+def export_referrals(fmt: FormatOption = "csv", country: CountryOption = None,
+                     since: SinceOption = None, out: OutOption = None) -> None:
+    """Referrals: provider, service, what was shared under which consent, and the outcome."""
+    _case_export("referrals", fmt, country, since, out)
+
+
+@export_app.command("sessions")
+def export_sessions(fmt: FormatOption = "csv", country: CountryOption = None,
+                    since: SinceOption = None, out: OutOption = None) -> None:
+    """Sessions case managers held: kind, mode, date, note."""
+    _case_export("sessions", fmt, country, since, out)
+
+
+@export_app.command("unmet-needs")
+def export_unmet_needs(fmt: FormatOption = "csv", country: CountryOption = None,
+                       since: SinceOption = None, out: OutOption = None) -> None:
+    """Needs no provider meets, for advocacy (not linked to the person)."""
+    _case_export("unmet-needs", fmt, country, since, out)
+
+
+@export_app.command("monitoring")
+def export_monitoring(fmt: FormatOption = "csv", country: CountryOption = None,
+                      out: OutOption = None) -> None:
+    """One row per returnee: the plan's dates, the monitoring they anchor, sessions held."""
+    _case_export("monitoring", fmt, country, None, out)

@@ -256,6 +256,8 @@ class Staff(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # female | male, when the staff member gives it: a returnee may ask for either.
+    gender: Mapped[str | None] = mapped_column(String(8))
     # A staff command waiting for its next message (a resolution note), or nothing.
     pending: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
@@ -435,3 +437,8 @@ class InfoFeedback(Base):
     topic: Mapped[str] = mapped_column(String(16))
     useful: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
+
+
+# Case management's tables live in their own module, on this Base; imported here so that
+# every reader of the metadata (Alembic, the tests) sees them.
+from storage import casefile_models as _casefile_models  # noqa: E402,F401

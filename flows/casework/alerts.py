@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.casework.base import CaseworkBase
+from flows.casework.case_base import alert_recipients, notice_recipients
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import CATEGORY_NAMES, SESSION_NAMES
 from flows.engine.events import Button, Msg, OpenEscalation
@@ -70,7 +71,7 @@ class Alerts(CaseworkBase):
         elif signal.media_ref:
             row = db.get_escalation(conn, escalation_id)
             assert row is not None
-            for staff in db.recipients(conn, row.country, supervisors=row.tier == 1):
+            for staff in alert_recipients(conn, row, 0):
                 self._copy_media(conn, staff, row, signal.media_ref, now)
         return escalation_id
 
@@ -114,8 +115,9 @@ class Alerts(CaseworkBase):
     def _alert(self, conn: Connection, row: Any, now: datetime, *, level: int,
                media_ref: str = "") -> None:
         """Case managers first; supervisors at once for Tier 1, and from the second reminder
-        on for the others. Nobody is left out: see ``recipients``."""
-        staff_rows = db.recipients(conn, row.country, supervisors=row.tier == 1 or level > 1)
+        on for the others; a person's own case manager before everyone (``alert_recipients``).
+        Nobody is left out: see ``recipients``."""
+        staff_rows = alert_recipients(conn, row, level)  # their case manager first
         if not staff_rows:
             log.error("escalation %s (tier %s) has nobody to alert: no staff at all", row.id,
                       row.tier)
@@ -178,7 +180,7 @@ class Alerts(CaseworkBase):
     def session_due(self, conn: Connection, person: repo.ParticipantRecord, kind: str,
                     now: datetime) -> None:
         """A session a case manager holds (plan, survey, W model, monitoring) is due."""
-        for staff_row in db.recipients(conn, person.country, supervisors=False):
+        for staff_row in notice_recipients(conn, person.id, person.country):
             staff = StaffView.of(staff_row, self.catalogs)
             self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(
                 N_("Follow-up due: {session} with {person} (returned {date})."),

@@ -8,7 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from flows.casework.base import CaseworkBase
-from flows.casework.staff import PROFILES, STAFF_BUTTON, StaffView, parse_profile
+from flows.casework.staff import (
+    CASE_COMMANDS,
+    PROFILES,
+    STAFF_BUTTON,
+    StaffView,
+    parse_profile,
+)
 from flows.engine.events import Event, EventKind, Msg
 from flows.l10n.i18n import N_
 from storage import casework as db
@@ -101,6 +107,8 @@ class StaffDesk(CaseworkBase):
             self._end_chat(conn, staff, now)
         elif event.command == "profile":
             self._profile(conn, staff, event.args, now)
+        elif event.command in CASE_COMMANDS:
+            self.case_command(conn, staff, event, now)  # type: ignore[attr-defined]
         else:
             self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
 

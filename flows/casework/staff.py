@@ -12,7 +12,11 @@ from typing import Any
 from flows.l10n.i18n import Catalogs
 from flows.l10n.places import find_country
 
-STAFF_COMMANDS = frozenset({"queue", "case", "endchat", "profile"})
+# Case management (case_desk.py and its parts): assignment, sessions, plan, referrals.
+CASE_COMMANDS = frozenset({"assign", "caseload", "gender", "session", "plan", "provider",
+                           "refer", "unmet"})
+
+STAFF_COMMANDS = frozenset({"queue", "case", "endchat", "profile"}) | CASE_COMMANDS
 
 PROFILES = ("standard", "vulnerable", "trafficking", "minor")
 

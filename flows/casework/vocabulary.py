@@ -45,6 +45,25 @@ SUGGESTIONS: dict[str, str] = {
 SESSION_NAMES: dict[str, str] = {
     "plan": N_("reintegration plan"), "survey": N_("Reintegration Sustainability Survey"),
     "wmodel": N_("W model session"), "midterm": N_("mid-term monitoring"),
-    "final": N_("final monitoring"),
+    "final": N_("final monitoring"), "other": N_("other session"),
 }
 
+
+
+# What a referral is for (the information topics, and the handbook's §2.3.2 components).
+SERVICE_NAMES: dict[str, str] = {
+    "assistance": N_("reintegration assistance"), "housing": N_("housing"),
+    "documents": N_("documents"), "health": N_("health care"),
+    "mental_health": N_("psychological support"), "work": N_("work"),
+    "training": N_("training"), "education": N_("education"), "money": N_("money and debt"),
+    "family": N_("family support"), "legal": N_("legal help"), "safety": N_("safety"),
+    "feelings": N_("support with how you feel"),
+}
+
+# What may be shared with a provider, each named to the person before they agree.
+SHARED_NAMES: dict[str, str] = {
+    "need": N_("what you need help with"), "language": N_("the language you speak"),
+    "return_date": N_("the date you came back"), "age_sex": N_("your age and sex"),
+    "plan": N_("the objectives of your plan for this"),
+    "vulnerability": N_("that you need extra care"),
+}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.conversations.common import ALERTED_SAFETY_NEED, SHARING, emergency_lines, request_person
+from flows.conversations.plan import ask_about_activity
 from flows.engine.events import (
     AddWModelPoint,
     Button,
@@ -147,7 +148,8 @@ class CheckIn(Flow):
                                      needs, note))
         self.say(N_("Thank you for checking in."))
         self._needs_reach_a_person(needs, note)
-        self.turn.switch("menu")
+        if not ask_about_activity(self.turn):  # now and then, one activity of the plan
+            self.turn.switch("menu")
 
     def _needs_reach_a_person(self, needs: tuple[str, ...], note: str | None) -> None:
         """"Safety" reaches the team at the tier of a threat to safety (the lexicon's); other

@@ -20,6 +20,7 @@ class Menu(Flow):
         {"trigger": "info", "source": "main", "dest": None, "after": "open_info"},
         {"trigger": "wmodel", "source": "main", "dest": None, "after": "open_wmodel"},
         {"trigger": "survey", "source": "main", "dest": None, "after": "open_survey"},
+        {"trigger": "plan", "source": "main", "dest": None, "after": "open_plan"},
         {"trigger": "person", "source": "main", "dest": None, "after": "ask_for_person"},
         {"trigger": "language", "source": "main", "dest": None, "after": "open_language"},
         {"trigger": "privacy", "source": "main", "dest": None, "after": "open_privacy"},
@@ -40,6 +41,7 @@ class Menu(Flow):
                 Button("person", Msg(N_("Talk to a person"))),
                 Button("wmodel", Msg(N_("My ups and downs"))),
                 Button("survey", Msg(N_("Survey"))),
+                Button("plan", Msg(N_("My plan"))),
                 Button("language", Msg(N_("Change language"))),
                 Button("privacy", Msg(N_("My data and privacy"))),
                 pause,
@@ -58,6 +60,9 @@ class Menu(Flow):
     def open_survey(self, _value: str = "") -> None:
         expire_if_stale(self.turn)
         self.turn.switch("survey", come_back=True)
+
+    def open_plan(self, _value: str = "") -> None:
+        self.turn.switch("plan", come_back=True)
 
     def open_language(self, _value: str = "") -> None:
         self.turn.switch("language", come_back=True)
@@ -162,6 +167,13 @@ class Privacy(Flow):
         self.say(N_("Your ups and downs (W model): {points}. Completed surveys: {surveys}. "
                     "Check-in answers are kept too, for your case manager."),
                  points=len(records.wmodel_points()), surveys=records.completed_surveys())
+        case = records.case_counts()
+        if any(case.values()):
+            self.say(N_("With your case manager: versions of your plan: {plans}, referrals to "
+                        "services: {referrals}, sessions held: {sessions} (with their notes). "
+                        "My plan shows the current plan."),
+                     plans=case.get("plan_versions", 0), referrals=case.get("referrals", 0),
+                     sessions=case.get("sessions", 0))
 
     def change_consents(self, _value: str = "") -> None:
         self.turn.switch("onboarding", "consent_follow_up")

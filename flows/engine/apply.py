@@ -12,6 +12,8 @@ from flows.conversations.common import ALERTED, NOBODY_REACHED
 from flows.engine.context import Context
 from flows.engine.events import (
     AddWModelPoint,
+    AnswerPlan,
+    AnswerReferral,
     CompleteSurvey,
     DeleteMyData,
     DeleteWModelPoint,
@@ -21,11 +23,14 @@ from flows.engine.events import (
     Msg,
     OpenEscalation,
     PostponeFollowUp,
+    PreferCaseManager,
+    RecordActivityProgress,
     RecordCheckIn,
     RecordConsent,
     RecordFeedback,
     RecordReflection,
     Reply,
+    SavePlanObjectives,
     SaveSurveyDraft,
     SendChart,
     SetPaused,
@@ -116,6 +121,10 @@ class Applier:
                     research_db.discard(conn, participant.id, now)
                 case CompleteSurvey(answers=answers):
                     self._complete_survey(conn, participant, answers, now)
+                case (SavePlanObjectives() | AnswerPlan() | RecordActivityProgress()
+                      | AnswerReferral() | PreferCaseManager()):
+                    effects.extend(self.ctx.casework.apply_case_effect(
+                        conn, participant, effect, now))
                 case SendChart():
                     pass  # after the turn's words: see _unit
                 case PostponeFollowUp():

@@ -220,11 +220,61 @@ class MarkOnboarded:
     pass
 
 
+# Case management: what a returnee answers about their plan and referrals, written by
+# ``flows/casework`` (``Casework.apply_case_effect``).
+
+
+@dataclass(frozen=True, slots=True)
+class SavePlanObjectives:
+    """The person's objectives for their plan, per dimension, in their words (drafted in
+    chat): a new version of the plan, written by them."""
+
+    objectives: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPlan:
+    """The person's answer to a version of their plan: agreed, or wants to talk about it."""
+
+    version: int
+    agreed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecordActivityProgress:
+    """How one activity of the plan is going (well, slowly, stuck, not_started; or words)."""
+
+    version: int
+    activity: str
+    status: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerReferral:
+    """Consent to a referral (``consent``), or its outcome (``reached``, ``helped``)."""
+
+    referral_id: int
+    consent: bool | None = None
+    reached: bool | None = None
+    helped: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreferCaseManager:
+    """The person would prefer a female or male case manager (None: no preference)."""
+
+    gender: str | None
+
+
+CaseEffect = (SavePlanObjectives | AnswerPlan | RecordActivityProgress | AnswerReferral
+              | PreferCaseManager)
+
 Effect = (
     Reply | SetProfile | RecordConsent | OpenEscalation | SetPaused | DeleteMyData
     | MarkOnboarded | RecordCheckIn | PostponeFollowUp | AddWModelPoint | RecordFeedback
     | UpdateWModelPoint | DeleteWModelPoint | RecordReflection | SaveSurveyDraft
-    | CompleteSurvey | DiscardSurvey | SendChart | SettleScreening
+    | CompleteSurvey | DiscardSurvey | SendChart | SettleScreening | CaseEffect
 )
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from flows.casework.plan import Plan, StoredPlan
+from storage import casefile as case_db
 from storage import research as db
 from storage.db import Connection
 
@@ -37,6 +39,10 @@ class Records(Protocol):
 
     def completed_surveys(self) -> int: ...
 
+    def current_plan(self) -> StoredPlan | None: ...
+
+    def case_counts(self) -> dict[str, int]: ...
+
 
 class NoRecords:
     """Nobody's records: for screens rendered outside a unit of work."""
@@ -49,6 +55,12 @@ class NoRecords:
 
     def completed_surveys(self) -> int:
         return 0
+
+    def current_plan(self) -> StoredPlan | None:
+        return None
+
+    def case_counts(self) -> dict[str, int]:
+        return {}
 
 
 class StoredRecords:
@@ -68,3 +80,17 @@ class StoredRecords:
 
     def completed_surveys(self) -> int:
         return db.count_completed(self.conn, self.participant_id)
+
+    def current_plan(self) -> StoredPlan | None:
+        row = case_db.current_plan(self.conn, self.participant_id)
+        if row is None:
+            return None
+        progress = case_db.progress_of(self.conn, self.participant_id)
+        return StoredPlan(row.version, Plan.from_json(row.content), row.author, row.consent,
+                          progress[-1].at if progress else None)
+
+    def case_counts(self) -> dict[str, int]:
+        """What case management keeps about the person, counted for "my data"."""
+        return {"plan_versions": len(case_db.plan_versions(self.conn, self.participant_id)),
+                "referrals": len(case_db.referrals_of(self.conn, self.participant_id)),
+                "sessions": len(case_db.sessions_of(self.conn, self.participant_id))}

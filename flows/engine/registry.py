@@ -6,6 +6,8 @@ from flows.conversations.checkin import CheckIn
 from flows.conversations.info import Information
 from flows.conversations.menu import Language, Menu, OfferPerson, Pause, Privacy
 from flows.conversations.onboarding import Onboarding
+from flows.conversations.plan import MyPlan
+from flows.conversations.referral import ReferralQuestions
 from flows.conversations.safety import Safety
 from flows.conversations.survey import Survey
 from flows.conversations.wmodel import WModel
@@ -14,5 +16,5 @@ from flows.engine.flow import Flow
 FLOWS: dict[str, type[Flow]] = {
     flow.name: flow
     for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson, CheckIn, Information,
-                 WModel, Survey, Safety)
+                 WModel, Survey, Safety, MyPlan, ReferralQuestions)
 }

@@ -171,6 +171,11 @@ class Router:
                 if command == "survey":
                     expire_if_stale(turn)
                 turn.switch(command, come_back=True)
+        elif command == "myplan":
+            if not onboarded:
+                turn.say(N_("Let us finish setting up first."))
+            elif flow.name != "plan":
+                turn.switch("plan", come_back=True)
         elif command == "resume":
             turn.emit(SetPaused(False))
             turn.say(N_("Messages are on again."))

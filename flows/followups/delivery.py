@@ -16,6 +16,7 @@ from flows.conversations.survey import DISCARDED
 from flows.engine.context import Context, trigger
 from flows.engine.events import Effect, Event, EventKind, Msg, OpenEscalation, Reply
 from flows.engine.outbox import OutboxWriter
+from flows.followups.questions import CaseQuestions
 from flows.l10n.i18n import N_
 from storage import followups as followups_db
 from storage import repository as repo
@@ -41,6 +42,7 @@ class FollowUpDelivery:
         self.outbox = outbox
         self.clock = clock
         self.committed = committed
+        self.questions = CaseQuestions(ctx, outbox, self)  # plan and referral questions
 
     async def run(self, chunk: int = 100) -> int:
         """Deliver due check-ins and reminders, and tell case managers of due sessions.
@@ -49,14 +51,16 @@ class FollowUpDelivery:
         fan-out of thousands of check-ins never holds up a person who writes in.
         """
         total = 0
-        while True:
-            done, claimed = await self.db.run(self._followup_chunk, self.clock(), chunk)
-            total += done
-            if done:
-                self.committed()
-            if claimed < chunk:
-                return total
-            await asyncio.sleep(0)
+        for step in (self._followup_chunk, self.questions.chunk):
+            while True:
+                done, claimed = await self.db.run(step, self.clock(), chunk)
+                total += done
+                if done:
+                    self.committed()
+                if claimed < chunk:
+                    break
+                await asyncio.sleep(0)
+        return total
 
     def _followup_chunk(self, conn: Connection, now: datetime, limit: int) -> tuple[int, int]:
         """One transaction: claim due follow-ups with their people in one query, decide each,
@@ -97,6 +101,9 @@ class FollowUpDelivery:
             change.update(status="sent", sent_at=now, reminders=0,
                           next_reminder_at=now + self.ctx.planner.timing.reminders[0])
         return len(moved)
+
+    def busy(self, person: repo.ParticipantRecord, now: datetime) -> bool:
+        return self._busy(person, now)
 
     def _busy(self, person: repo.ParticipantRecord, now: datetime) -> bool:
         """In the middle of something: a check-in waits until the person is free."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flows.conversations.common import FOLLOW_UP
 from flows.followups.schedule import Kind, at_local, next_allowed, plan
 from flows.l10n.countries import CountryPacks
+from storage import casefile as casefile_db
 from storage import followups as db
 from storage import repository as repo
 from storage.db import Connection
@@ -43,9 +44,13 @@ class FollowUpPlanner:
             db.cancel_scheduled(conn, person.id)
             return 0
         pack = self.packs.get(person.country)
+        agreed = casefile_db.plan_date(conn, person.id)  # anchors monitoring once known
+        held = (frozenset(casefile_db.session_kinds_held(conn, person.id)) if agreed
+                else frozenset())
         rows = [(item.kind.value, item.seq,
                  at_local(item.day, pack.checkin_local_time, pack.timezone))
-                for item in plan(person.return_date, person.profile, pack.schedule_overrides)]
+                for item in plan(person.return_date, person.profile, pack.schedule_overrides,
+                                 plan_date=agreed, held=held)]
         return db.replace_schedule(conn, person.id, rows, now)
 
     def allowed_at(self, country: str | None, moment: datetime) -> datetime:

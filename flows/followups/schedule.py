@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -104,16 +104,46 @@ class Planned:
     offset: str
 
 
+# Once the plan is agreed, monitoring is anchored to the date it actually was (handbook
+# §2.3.3): mid-term about six months after it, final about twelve months after the plan
+# (our reading of "approximately 12 months after that", consistent with the 7 and 13
+# months from return planned before: plan at one month), follow-up to 18 months after it.
+MIDTERM_AFTER_PLAN = 6
+FINAL_AFTER_PLAN = 12
+FOLLOW_UP_AFTER_PLAN = 18
+
+
+AFTER_PLAN = {Kind.MIDTERM: MIDTERM_AFTER_PLAN, Kind.FINAL: FINAL_AFTER_PLAN}
+
+
+def monitoring_dates(plan_date: date) -> dict[Kind, date]:
+    return {kind: add_months(plan_date, months) for kind, months in AFTER_PLAN.items()}
+
+
 def plan(return_date: date, profile: Profile | str,
-         overrides: dict[str, dict[str, list[str]]] | None = None) -> list[Planned]:
+         overrides: dict[str, dict[str, list[str]]] | None = None, *,
+         plan_date: date | None = None, held: frozenset[str] = frozenset()
+         ) -> list[Planned]:
     """Every follow-up for one person, in date order. ``overrides`` (from the country pack)
-    replace a kind's offsets for a profile: ``{"standard": {"checkin": ["2w", "1m"]}}``."""
+    replace a kind's offsets for a profile: ``{"standard": {"checkin": ["2w", "1m"]}}``.
+
+    With ``plan_date`` (the date the plan was actually agreed) the plan session is no longer
+    due, mid-term and final monitoring are counted from it, and so is the W model's second
+    round (during the plan); sessions already ``held`` are not planned again."""
     profile = Profile(profile)
     kinds: dict[Kind, list[str]] = {Kind.CHECKIN: CHECKINS[profile], **COMMON}
     for kind, offsets in (overrides or {}).get(profile.value, {}).items():
         kinds[Kind(kind)] = list(offsets)
     planned = [Planned(kind, seq, apply_offset(return_date, offset), offset)
                for kind, offsets in kinds.items() for seq, offset in enumerate(offsets)]
+    if plan_date is not None:
+        anchored = monitoring_dates(plan_date)
+        planned = [p for p in planned if p.kind is not Kind.PLAN and p.kind not in anchored]
+        planned += [Planned(kind, 0, day, f"plan+{AFTER_PLAN[kind]}m")
+                    for kind, day in anchored.items() if kind.value not in held]
+        planned = [replace(p, day=add_months(plan_date, MIDTERM_AFTER_PLAN),
+                           offset=f"plan+{MIDTERM_AFTER_PLAN}m")
+                   if p.kind is Kind.WMODEL and p.seq == 1 else p for p in planned]
     return sorted(planned, key=lambda p: (p.day, p.kind.value, p.seq))
 
 

@@ -78,6 +78,9 @@ class CountryPack(BaseModel):
     # Per profile and kind, offsets from the return date that replace the defaults:
     # {"standard": {"checkin": ["2w", "4w", "2m"]}}.
     schedule_overrides: dict[str, dict[str, list[str]]] = {}
+    # Days after a referral is made before the returnee is asked whether they reached the
+    # service and whether it helped (ours: two weeks).
+    referral_follow_up_days: int = Field(default=14, ge=1, le=180)
 
     @field_validator("timezone")
     @classmethod

@@ -142,7 +142,10 @@ class Catalogs:
         if not msg.params and msg.n is None:
             return template
         params: dict[str, Any] = {
-            key: self.render(locale, value, overrides) if isinstance(value, Msg) else value
+            key: self.render(locale, value, overrides) if isinstance(value, Msg)
+            # a tuple of parts (lines of a plan): each rendered, one per line
+            else "\n".join(self.render(locale, v, overrides) for v in value)
+            if isinstance(value, tuple) else value
             for key, value in msg.params.items()
         }
         if msg.n is not None:

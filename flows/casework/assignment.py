@@ -1,0 +1,181 @@
+"""An assigned case manager for each returnee (handbook §2.1: a case manager who knows the
+person). Assigning, handing over (the history is kept: each assignment has its start and
+end), caseloads, a staff member's gender, and the returnee's wish for a female or male case
+manager, honoured where the office has one.
+
+Who may assign: a case manager takes an unassigned person of their scope, or hands one of
+their own to a colleague; a supervisor or admin assigns anyone in their scope. The person
+assigned must be an active case manager or supervisor of the person's country.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.casework.case_base import CASE_ROLES, CaseBase, CaseError
+from flows.casework.case_views import AssignmentView, CaseloadEntry, TeamLoad
+from flows.casework.staff import StaffView
+from flows.engine.events import Msg
+from flows.l10n.i18n import N_
+from storage import casefile as case_db
+from storage import casework as db
+from storage import repository as repo
+from storage.db import Connection
+
+GENDERS = ("female", "male")
+
+
+def _view(person: str, row: Any) -> AssignmentView:
+    return AssignmentView(person, row.staff_pseudonym, row.started_at, row.ended_at,
+                          row.assigned_by, row.reason)
+
+
+class Assignment(CaseBase):
+    """Assign, hand over, caseloads, gender and the person's preference."""
+
+    def assign_case(self, conn: Connection, staff: StaffView, reference: str, target: str,
+                    now: datetime) -> AssignmentView:
+        """Give ``reference`` a case manager: ``me`` (or empty), a staff pseudonym, or
+        ``auto`` (the least loaded of the country, of the gender the person asked for when
+        the office has one)."""
+        person = self.person_in_scope(conn, staff, reference, "assign", now)
+        current = case_db.current_assignment(conn, person.id)
+        choice = target.strip().lower()
+        if choice in ("", "me"):
+            chosen = db.staff_by_id(conn, staff.id)
+        elif choice == "auto":
+            chosen = self._least_loaded(conn, person)
+        else:
+            chosen = case_db.staff_by_pseudonym(conn, target.strip())
+        if (chosen is None or chosen.role not in CASE_ROLES
+                or (person.country is not None and chosen.country != person.country)):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"assign:{target[:20]}")
+            raise CaseError(N_("{target} cannot hold this case: choose an active case manager "
+                               "or supervisor of {country}."), target=target or "-",
+                            country=person.country or "-")
+        lead = staff.role in ("supervisor", "admin")
+        holder = current.staff_id if current is not None else None
+        if not lead and holder not in (None, staff.id):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"assign:{person.pseudonym}")
+            raise CaseError(N_("{person} is held by {holder}: ask them or a supervisor to "
+                               "hand the case over."), person=person.pseudonym,
+                            holder=current.staff_pseudonym if current else "-")
+        if not lead and holder is None and chosen.id != staff.id:
+            raise CaseError(N_("A case manager can take an unassigned person themselves; a "
+                               "supervisor assigns them to someone else."))
+        if holder == chosen.id:
+            assert current is not None
+            return _view(person.pseudonym, current)
+        reason = "handover" if holder is not None else "manual"
+        self._hand_to(conn, person, chosen, by=f"staff:{staff.pseudonym}", reason=reason,
+                      now=now, previous=current, actor_id=staff.id)
+        self._audit(conn, staff, "case.assigned", now, person.pseudonym, to=chosen.pseudonym,
+                    reason=reason)
+        row = case_db.current_assignment(conn, person.id)
+        assert row is not None
+        return _view(person.pseudonym, row)
+
+    def _hand_to(self, conn: Connection, person: repo.ParticipantRecord, chosen: Any, *,
+                 by: str, reason: str, now: datetime, previous: Any | None,
+                 actor_id: int | None = None) -> None:
+        case_db.assign(conn, person.id, staff_id=chosen.id, staff_pseudonym=chosen.pseudonym,
+                       by=by, reason=reason, now=now)
+        new = StaffView.of(chosen, self.catalogs)
+        if chosen.id != actor_id:
+            self.send(conn, new.channel, new.chat_id, new.locale, [Msg(
+                N_("You are now the case manager of {person}. Alerts and session notices "
+                   "about them come to you first. /case {person} shows their history."),
+                {"person": person.pseudonym})], now, about=person.id)
+        if previous is not None and previous.staff_id not in (None, chosen.id) and (
+                old := db.staff_by_id(conn, previous.staff_id)) is not None and old.active:
+            was = StaffView.of(old, self.catalogs)
+            self.send(conn, was.channel, was.chat_id, was.locale, [Msg(
+                N_("{person} is now with {colleague}."),
+                {"person": person.pseudonym, "colleague": chosen.pseudonym})], now,
+                about=person.id)
+
+    def _least_loaded(self, conn: Connection, person: repo.ParticipantRecord) -> Any | None:
+        loads = [r for r in case_db.caseload_counts(conn, person.country)
+                 if r.role == "case_manager"] or list(case_db.caseload_counts(conn, person.country))
+        wish = (case_db.case_file(conn, person.id) or _NO_FILE).preferred_gender
+        matching = [r for r in loads if wish and r.gender == wish]
+        pick = (matching or loads or [None])[0]
+        return db.staff_by_id(conn, pick.id) if pick is not None else None
+
+    def prefer_case_manager(self, conn: Connection, person: repo.ParticipantRecord,
+                            gender: str | None, now: datetime) -> str:
+        """The returnee's wish (from chat). Returns what happened: ``cleared``, ``kept`` (their
+        case manager already is), ``assigned`` (to the least loaded who is), or ``none`` (the
+        office has nobody: the wish is kept and the team told)."""
+        case_db.set_case_file(conn, person.id, now, preferred_gender=gender)
+        repo.audit(conn, now, actor=f"participant:{person.pseudonym}",
+                   action="case.preference_set", subject=person.pseudonym,
+                   details={"gender": gender})
+        if gender is None:
+            return "cleared"
+        current = case_db.current_assignment(conn, person.id)
+        if current is not None and current.gender == gender and current.active:
+            return "kept"
+        matching = [r for r in case_db.caseload_counts(conn, person.country)
+                    if r.gender == gender and r.role == "case_manager"] or [
+            r for r in case_db.caseload_counts(conn, person.country) if r.gender == gender]
+        if not matching:
+            self.notify_team(conn, person, [Msg(NOBODY_OF_GENDER[gender],
+                                                {"person": person.pseudonym})], now)
+            return "none"
+        chosen = db.staff_by_id(conn, matching[0].id)
+        self._hand_to(conn, person, chosen, by=f"participant:{person.pseudonym}",
+                      reason="preference", now=now, previous=current)
+        return "assigned"
+
+    def caseload_of(self, conn: Connection, staff: StaffView, target: str, now: datetime
+                    ) -> list[CaseloadEntry]:
+        """The people a staff member holds (their own; a supervisor's choice of colleague)."""
+        whose = db.staff_by_id(conn, staff.id) if not target.strip() else (
+            case_db.staff_by_pseudonym(conn, target.strip()))
+        if whose is None or (whose.id != staff.id and (
+                staff.role not in ("supervisor", "admin") or not staff.may_see(whose.country))):
+            self._audit(conn, staff, "staff.refused", now, attempt=f"caseload:{target[:20]}")
+            raise CaseError(N_("Sorry, that is not allowed."))
+        rows = case_db.caseload(conn, whose.id)
+        self._audit(conn, staff, "caseload.viewed", now, whose.pseudonym, count=len(rows))
+        return [CaseloadEntry(r.pseudonym, r.country, r.return_date, r.profile, r.started_at)
+                for r in rows]
+
+    def team_loads(self, conn: Connection, staff: StaffView, now: datetime) -> list[TeamLoad]:
+        """Every case manager and supervisor of the staff member's country, with caseloads."""
+        rows = case_db.caseload_counts(conn, None if staff.role == "admin" else staff.country)
+        self._audit(conn, staff, "caseload.team_viewed", now, count=len(rows))
+        return [TeamLoad(r.pseudonym, r.role, r.country, r.gender, int(r.held)) for r in rows]
+
+    def assignment_history(self, conn: Connection, staff: StaffView, reference: str,
+                           now: datetime) -> list[AssignmentView]:
+        person = self.person_in_scope(conn, staff, reference, "assignments", now)
+        self._audit(conn, staff, "case.assignments_viewed", now, person.pseudonym)
+        return [_view(person.pseudonym, r) for r in case_db.assignment_history(conn, person.id)]
+
+    def set_own_gender(self, conn: Connection, staff: StaffView, gender: str,
+                       now: datetime) -> str | None:
+        value = gender.strip().lower()
+        if value not in (*GENDERS, "none", "-"):
+            raise CaseError(N_("Use /gender female, /gender male or /gender none."))
+        chosen = value if value in GENDERS else None
+        case_db.set_staff_gender(conn, staff.id, chosen)
+        self._audit(conn, staff, "staff.gender_set", now, gender=chosen)
+        return chosen
+
+
+class _NoFile:
+    preferred_gender: str | None = None
+    plan_date = None
+
+
+_NO_FILE = _NoFile()
+
+NOBODY_OF_GENDER = {
+    "female": N_("{person} would prefer a woman as case manager; nobody of the team has said "
+                 "she is one. The wish is kept in their case file."),
+    "male": N_("{person} would prefer a man as case manager; nobody of the team has said he "
+               "is one. The wish is kept in their case file."),
+}
