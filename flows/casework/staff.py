@@ -12,7 +12,7 @@ from typing import Any
 from flows.l10n.i18n import Catalogs
 from flows.l10n.places import find_country
 
-STAFF_COMMANDS = frozenset({"queue", "case", "endchat", "profile"})
+STAFF_COMMANDS = frozenset({"queue", "case", "endchat", "profile", "console"})
 
 PROFILES = ("standard", "vulnerable", "trafficking", "minor")
 
