@@ -19,6 +19,7 @@ from flows.casework.vocabulary import CATEGORY_NAMES, SUGGESTIONS
 from flows.engine.events import Msg
 from flows.engine.records import StoredRecords, WPoint
 from flows.l10n.i18n import N_
+from flows.research.chartdata import survey_payload, weights_note, wmodel_payload
 from flows.research.rss import DONT_KNOW_FLAG
 from flows.research.scoring import suggestion
 from storage import casework as db
@@ -172,16 +173,33 @@ class ConsoleDesk(StaffDesk, Handoff):
                     SUGGESTIONS[suggestion(row.composite)])),
                 "many_abstentions": (row.abstentions or 0) > DONT_KNOW_FLAG}
 
-    def chart_points(self, conn: Connection, staff: StaffView, pseudonym: str,
-                     now: datetime) -> tuple[Any, list[WPoint], list[Any]] | None:
-        """The W-model points and surveys of a person, for the charts of the case page."""
+    def chart_payload(self, conn: Connection, staff: StaffView, pseudonym: str, kind: str,
+                      now: datetime) -> dict[str, Any] | None:
+        """The W-model or survey chart of the case page, as the bot draws it for /case;
+        None (audited) out of scope, or when there is nothing to draw."""
         person = db.participant_by_pseudonym(conn, pseudonym)
-        if person is None or not staff.may_see(person.country):
+        if person is None or not staff.may_see(person.country) or kind not in ("wmodel",
+                                                                               "survey"):
             self._audit(conn, staff, "staff.refused", now, attempt=f"chart:{pseudonym[:20]}")
             return None
-        self._audit(conn, staff, "case.chart_viewed", now, person.pseudonym, via="console")
-        return (person, StoredRecords(conn, person.id).wmodel_points(),
-                research_db.completed(conn, person.id))
+        self._audit(conn, staff, "case.chart_viewed", now, person.pseudonym, chart=kind,
+                    via="console")
+        locale = staff.locale
+        if kind == "wmodel":
+            events = StoredRecords(conn, person.id).wmodel_points()
+            return wmodel_payload(self.catalogs, locale, Msg(N_("W model of {person}"), {
+                "person": person.pseudonym}), events, caption=person.pseudonym) if events else None
+        surveys = research_db.completed(conn, person.id)
+        if not surveys:
+            return None
+        version = surveys[-1].weights_version
+        note = weights_note(self.catalogs, locale, version,
+                            self.weights.provisional_for(version))
+        return survey_payload(self.catalogs, locale, Msg(N_("Survey scores of {person}"), {
+            "person": person.pseudonym}), surveys, note)
+
+    def queue_signature(self, conn: Connection) -> tuple[Any, ...]:
+        return console_db.queue_signature(conn)
 
     def add_case_note(self, conn: Connection, staff: StaffView, pseudonym: str, text: str,
                       now: datetime) -> Msg:
