@@ -297,3 +297,33 @@ async def test_escalation_rows_of_other_filters(desk: Desk, console: Console) ->
     assert "No open cases." in (await b.client.get("/queue/rows?status=acknowledged")).text
     assert "No open cases." not in (await b.client.get(
         "/queue/rows?assignee=unassigned&category=suicide")).text
+
+
+async def test_homecoming_console_serves_on_its_own(tmp_path, sqlite_template) -> None:
+    """`homecoming console`: the console alone on the bot's database, until stopped."""
+    import asyncio
+    import shutil
+    import socket
+
+    from bot.console.server import standalone
+    from bot.settings import load_settings
+
+    shutil.copy(sqlite_template, tmp_path / "c.db")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+                             console_listen=f"127.0.0.1:{port}", data_dir=tmp_path)
+    stop = asyncio.Event()
+    task = asyncio.create_task(standalone(settings, stop))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        for _ in range(200):
+            try:
+                response = await client.get("/login")
+                break
+            except httpx.ConnectError:
+                await asyncio.sleep(0.05)
+        assert response.status_code == 200 and "/console" in response.text
+        assert (await client.get("/")).headers["location"] == "/login?expired=1"
+    stop.set()
+    await asyncio.wait_for(task, 10)
