@@ -73,9 +73,10 @@ def create_session(conn: Connection, session_hash: str, staff_id: int, csrf: str
 
 
 def live_session(conn: Connection, session_hash: str, idle_since: datetime,
-                 now: datetime) -> Row[Any] | None:
+                 now: datetime, *, touch: bool = True) -> Row[Any] | None:
     """The session and its staff member while it is open, not idle since ``idle_since``,
-    and the staff member active; seen now. An idle session is ended on the way."""
+    and the staff member active; seen now (unless ``touch`` is false: what a page does by
+    itself, such as a live refresh, is not activity). An idle session is ended on the way."""
     row = conn.execute(
         select(_ses.c.id.label("session_id"), _ses.c.csrf, _ses.c.last_seen_at, _staff)
         .join(_staff, _staff.c.id == _ses.c.staff_id)
@@ -85,7 +86,8 @@ def live_session(conn: Connection, session_hash: str, idle_since: datetime,
     if row.last_seen_at < idle_since or not row.active:
         end_session(conn, row.session_id, now)
         return None
-    conn.execute(update(_ses).where(_ses.c.id == row.session_id).values(last_seen_at=now))
+    if touch:
+        conn.execute(update(_ses).where(_ses.c.id == row.session_id).values(last_seen_at=now))
     return row
 
 

@@ -327,3 +327,33 @@ async def test_homecoming_console_serves_on_its_own(tmp_path, sqlite_template) -
         assert (await client.get("/")).headers["location"] == "/login?expired=1"
     stop.set()
     await asyncio.wait_for(task, 10)
+
+
+async def test_live_refreshes_do_not_keep_an_idle_session_open(desk: Desk,
+                                                               console: Console) -> None:
+    b = await browser(desk, console, CM2)
+    for _ in range(3):  # the open page refreshing itself, nobody touching it
+        desk.clock.advance(minutes=4)
+        assert (await b.client.get("/queue/rows")).status_code == 200
+    desk.clock.advance(minutes=4)  # 16 minutes since the last thing the person did
+    response = await b.client.get("/queue/rows", headers={"X-Console-Fetch": "1"})
+    assert response.status_code == 401
+
+
+async def test_deleting_a_person_erases_their_notes_and_transcripts(desk: Desk,
+                                                                   console: Console) -> None:
+    from storage import repository as repo
+
+    await desk.say(RETURNEE, "I want to kill myself")
+    [escalation] = await desk.escalations()
+    b = await browser(desk, console, CM2)
+    csrf = await b.csrf()
+    async with desk.db.sessions() as s:
+        person = (await s.scalars(select(Participant))).one()
+    await b.client.post(f"/case/{person.pseudonym}/notes", data={"csrf": csrf, "text": "x"})
+    await b.client.post(f"/escalations/{escalation.id}/chat", data={"csrf": csrf})
+    await b.client.post("/chat/say", data={"csrf": csrf, "text": "Are you safe?"})
+    assert await desk.count(CaseNote) == 1 and await desk.count(HandoffMessage) == 1
+    record = await desk.db.run(repo.load_participant, "test", RETURNEE)
+    await desk.db.run(repo.delete_participant, record, desk.clock())
+    assert await desk.count(CaseNote) == 0 and await desk.count(HandoffMessage) == 0

@@ -73,14 +73,15 @@ class Console:
     # Units of work with the session ----------------------------------------------------
 
     async def unit(self, request: Request, fn: Callable[..., T], *args: Any,
-                   csrf: str | None = None) -> tuple[Session, T]:
+                   csrf: str | None = None, touch: bool = True) -> tuple[Session, T]:
         """``fn(conn, session, now, *args)`` in one transaction with the session check
-        (and, for a form, the CSRF check): signed out or refused, nothing is done."""
+        (and, for a form, the CSRF check): signed out or refused, nothing is done.
+        ``touch=False`` for what a page does by itself (live refreshes): not activity."""
         secret = request.cookies.get(auth.SESSION_COOKIE, "")
 
         def run(conn: Connection) -> tuple[Session | None, Any]:
             now = self.clock()
-            session = self.casework.session(conn, secret, self.idle, now)
+            session = self.casework.session(conn, secret, self.idle, now, touch=touch)
             if session is None:
                 return None, None
             if csrf is not None and not auth.same(csrf, session.csrf):

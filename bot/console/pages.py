@@ -66,7 +66,7 @@ def routes(c: Console) -> list[Route]:
         return response
 
     def _queue(conn: Connection, s: Session, now: Any, params: dict[str, str], page: int,
-               audit: bool) -> Any:
+               audit: bool) -> Any:  # audit: a page opened, not its live refresh
         return c.casework.console_queue(conn, s.staff, params, now, page=page, audit=audit)
 
     async def queue(request: Request) -> Response:
@@ -80,7 +80,8 @@ def routes(c: Console) -> list[Route]:
     async def queue_rows(request: Request) -> Response:
         """The rows alone, for the live page (its views were audited when it opened)."""
         params = dict(request.query_params)
-        session, view = await c.unit(request, _queue, params, _page(params), False)
+        session, view = await c.unit(request, _queue, params, _page(params), False,
+                                     touch=False)
         if view is None:
             return c.refused(request, session)
         return c.page(request, "_rows.html", session, view=view, params=params)
@@ -88,7 +89,7 @@ def routes(c: Console) -> list[Route]:
     async def events(request: Request) -> Response:
         """Server-sent events: "queue" when the queue changed (and once on connecting).
         The stream ends with the idle timeout; the page then finds itself signed out."""
-        await c.unit(request, lambda conn, s, now: None)
+        await c.unit(request, lambda conn, s, now: None, touch=False)
         listener = c.watch.listen()
         limit = c.idle.total_seconds()
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from flows.casework.base import CaseworkBase
 from flows.casework.staff import StaffView
-from flows.engine.events import Msg
 from flows.l10n.i18n import N_
 from storage import console as db
 from storage import repository as repo
@@ -83,12 +82,13 @@ class ConsoleLogin(CaseworkBase):
         self._audit(conn, staff, "console.signed_in", now)
         return SignedIn(Session(staff, session_row.session_id, csrf), secret)
 
-    def session(self, conn: Connection, secret: str, idle: timedelta, now: datetime
-                ) -> Session | None:
-        """The session a cookie names while it is live (and the staff member active)."""
+    def session(self, conn: Connection, secret: str, idle: timedelta, now: datetime, *,
+                touch: bool = True) -> Session | None:
+        """The session a cookie names while it is live (and the staff member active);
+        ``touch``: this request is the person's doing, so the idle time starts again."""
         if not secret:
             return None
-        row = db.live_session(conn, secret_hash(secret), now - idle, now)
+        row = db.live_session(conn, secret_hash(secret), now - idle, now, touch=touch)
         if row is None:
             return None
         return Session(StaffView.of(row, self.catalogs), row.session_id, row.csrf)
@@ -96,6 +96,3 @@ class ConsoleLogin(CaseworkBase):
     def sign_out(self, conn: Connection, session: Session, now: datetime) -> None:
         db.end_session(conn, session.session_id, now)
         self._audit(conn, session.staff, "console.signed_out", now)
-
-    def render(self, locale: str, msg: Msg) -> str:
-        return self.catalogs.render(locale, msg)

@@ -30,6 +30,13 @@
   }
 
   function refresh(live) {
+    var rows = document.getElementById("rows");
+    var typing = document.activeElement;
+    if (typing && rows.contains(typing) && typing.value) {
+      // Someone is writing a resolution note: the new rows wait until they leave it.
+      typing.addEventListener("blur", function () { refresh(live); }, {once: true});
+      return;
+    }
     fetch(live.dataset.rows, {credentials: "same-origin", headers: {"X-Console-Fetch": "1"}})
       .then(function (response) {
         if (response.status === 401) { window.location.href = "/login?expired=1"; return null; }
@@ -37,7 +44,6 @@
       })
       .then(function (html) {
         if (html === null) { return; }
-        var rows = document.getElementById("rows");
         rows.innerHTML = html;
         var first = rows.querySelector("tr[data-total]");
         document.getElementById("total").textContent = first ? first.dataset.total : "0";
