@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -78,12 +78,15 @@ class Console:
         (and, for a form, the CSRF check): signed out or refused, nothing is done.
         ``touch=False`` for what a page does by itself (live refreshes): not activity."""
         secret = request.cookies.get(auth.SESSION_COOKIE, "")
+        chosen = request.cookies.get(auth.LANG_COOKIE)
 
         def run(conn: Connection) -> tuple[Session | None, Any]:
             now = self.clock()
             session = self.casework.session(conn, secret, self.idle, now, touch=touch)
             if session is None:
                 return None, None
+            if chosen and chosen in self.catalogs.languages:  # the page's language, chosen
+                session = replace(session, staff=replace(session.staff, locale=chosen))
             if csrf is not None and not auth.same(csrf, session.csrf):
                 self.casework._audit(conn, session.staff, "console.csrf_refused", now,
                                      path=request.url.path[:64])

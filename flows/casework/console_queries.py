@@ -15,7 +15,7 @@ from flows.casework.alerts import split_reading
 from flows.casework.desk import StaffDesk
 from flows.casework.handoff import ChatOpened, Handoff
 from flows.casework.staff import StaffView
-from flows.casework.vocabulary import CATEGORY_NAMES, SUGGESTIONS
+from flows.casework.vocabulary import CATEGORY_NAMES, SESSION_NAMES, SUGGESTIONS
 from flows.engine.events import Msg
 from flows.engine.records import StoredRecords, WPoint
 from flows.l10n.i18n import N_
@@ -67,8 +67,8 @@ class CaseData:
     needs: list[tuple[str, int]]
     points: list[WPoint]
     surveys: list[dict[str, Any]]
-    planned: list[Any]
-    missed: list[Any]
+    planned: list[tuple[str, datetime]]  # (what, when)
+    missed: list[tuple[str, datetime]]
     handoffs: list[dict[str, Any]]
     notes: list[Any]
     chatting: bool  # this staff member holds the person's chat now
@@ -160,12 +160,19 @@ class ConsoleDesk(StaffDesk, Handoff):
             needs=[(self.category_name(locale, f"need_{n}"), k) for n, k in needs.most_common()],
             points=StoredRecords(conn, person.id).wmodel_points(),
             surveys=[self._survey(locale, s) for s in research_db.completed(conn, person.id)],
-            planned=[f for f in followups if f.status == "scheduled" and f.due_at >= now],
-            missed=[f for f in followups if f.status == "missed"],
+            planned=[(self._kind(locale, f.kind), f.due_at) for f in followups
+                     if f.status == "scheduled" and f.due_at >= now],
+            missed=[(self._kind(locale, f.kind), f.due_at) for f in followups
+                    if f.status == "missed"],
             handoffs=[{"row": h, "messages": messages.get(h.id, [])} for h in handoffs],
             notes=console_db.case_notes(conn, person.id),
             chatting=any(h.ended_at is None and h.staff_id == staff.id for h in handoffs),
             open_ids=[e.id for e in escalations if e.status in OPEN_STATUSES])
+
+    def _kind(self, locale: str, kind: str) -> str:
+        """What a follow-up is, in the reader's words."""
+        name = N_("check-in") if kind == "checkin" else SESSION_NAMES.get(kind, kind)
+        return self.catalogs.render(locale, Msg(name))
 
     def _survey(self, locale: str, row: Any) -> dict[str, Any]:
         return {"row": row, "provisional": self.weights.provisional_for(row.weights_version),
