@@ -357,3 +357,31 @@ async def test_deleting_a_person_erases_their_notes_and_transcripts(desk: Desk,
     record = await desk.db.run(repo.load_participant, "test", RETURNEE)
     await desk.db.run(repo.delete_participant, record, desk.clock())
     assert await desk.count(CaseNote) == 0 and await desk.count(HandoffMessage) == 0
+
+
+async def test_admins_invite_change_roles_and_read_the_audit_log(desk: Desk,
+                                                                 console: Console) -> None:
+    sup = await browser(desk, console, SUPERVISOR)
+    assert (await sup.client.get("/staff")).status_code == 403
+    assert (await sup.client.get("/audit")).status_code == 403
+    await desk.join("adm", "admin", None)
+    admin = await browser(desk, console, "adm")
+    csrf = await admin.csrf("/staff")
+    page = await admin.client.post("/staff/invite", data={
+        "csrf": csrf, "role": "case_manager", "country": "sn", "languages": "fr, en"})
+    code = re.search(r"/start staff-(\S+?)</code>", page.text)
+    assert code, page.text[-500:]
+    [welcome] = await desk.say("newcm", f"/start staff-{code.group(1)}")
+    assert "inscrit" in welcome["text"]  # joined, in French, for SN
+    async with desk.db.sessions() as s:
+        joined = (await s.scalars(select(Staff).where(Staff.chat_id == "newcm"))).one()
+    assert (joined.role, joined.country) == ("case_manager", "SN")
+    await admin.client.post(f"/staff/{joined.pseudonym}/role",
+                            data={"csrf": csrf, "role": "supervisor"})
+    async with desk.db.sessions() as s:
+        assert (await s.get(Staff, joined.id)).role == "supervisor"
+    log = await admin.client.get("/audit?action=staff.role")
+    assert "staff.role_changed" in log.text and "staff.invited" not in log.text
+    actions = [a.action for a in await audit_rows(desk)]
+    assert {"staff.invited", "staff.role_changed", "audit.viewed", "staff.listed"} <= set(
+        actions)

@@ -134,8 +134,8 @@ class Supervision(Handoff):
             return None
         actor, subject, action = (filters.get(k, "").strip()[:64]
                                   for k in ("actor", "subject", "action"))
-        self._audit(conn, staff, "audit.viewed", now, actor=actor or None,
-                    subject=subject or None, action=action or None)
+        self._audit(conn, staff, "audit.viewed", now, filters={
+            "actor": actor or None, "subject": subject or None, "action": action or None})
         return console_db.audit_page(conn, actor=actor or None, subject=subject or None,
                                      action=action or None)
 
