@@ -153,6 +153,34 @@ def _serve(*, webhook: str | None, transport: str, receive: bool) -> None:
         raise typer.Exit(2) from None
 
 
+@app.command()
+def console() -> None:
+    """Serve the web console for case managers and supervisors (HOMECOMING_CONSOLE_LISTEN).
+
+    Staff sign in with a link the bot sends when they write /console to it.
+    """
+    from bot.console.server import standalone
+
+    settings = _settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signame in ("SIGINT", "SIGTERM"):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(getattr(signal, signame), stop.set)
+        await standalone(settings, stop)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        typer.echo("")
+    except OSError as exc:
+        typer.echo(f"Cannot listen on {settings.console_listen} ({exc.strerror or exc}).",
+                   err=True)
+        raise typer.Exit(2) from None
+
+
 @staff_app.command("invite")
 def staff_invite(
     role: Annotated[str, typer.Option(help="case_manager, supervisor or admin")],

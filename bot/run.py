@@ -125,6 +125,24 @@ async def deliver_followups(runtime: Runtime, every: float) -> None:
         await asyncio.sleep(every)
 
 
+async def _start_console(settings: Settings, runtime: Runtime, stop: asyncio.Event
+                         ) -> asyncio.Task[None]:
+    """The web console beside the bot, on the same database and casework."""
+    from bot.console.server import console_for, serve_console
+
+    console = console_for(settings, runtime.database, runtime.engine.casework,
+                          runtime.engine.clock)
+    started = asyncio.Event()
+    host, port = settings.console_address
+    task = asyncio.create_task(serve_console(console, host, port, stop, started))
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if task.done():
+        task.result()  # could not listen: say why
+    return task
+
+
 async def serve(
     settings: Settings,
     adapter: TelegramAdapter,
@@ -146,8 +164,12 @@ async def serve(
     sender_task: asyncio.Task[None] | None = None
     sweeper: asyncio.Task[None] | None = None
     scheduler: asyncio.Task[None] | None = None
+    console: asyncio.Task[None] | None = None
+    console_stop = asyncio.Event()  # set when the bot stops, whatever the reason
     sender_stop = asyncio.Event()
     try:
+        if receive and settings.console_with_bot:
+            console = await _start_console(settings, runtime, console_stop)
         username = await adapter.open()
         adapter.bind(runtime.engine.handle)
         if receive:
@@ -185,6 +207,9 @@ async def serve(
                      host, port)
             await stop.wait()
     finally:
+        if console is not None:
+            console_stop.set()
+            await asyncio.wait({console}, timeout=10)
         if sweeper is not None:
             sweeper.cancel()
         if scheduler is not None:

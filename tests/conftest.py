@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import storage.console_models  # noqa: F401  (truncated with the others)
 from bot.sender import Sender
 from flows.engine.engine import Engine
 from flows.engine.events import Event, EventKind

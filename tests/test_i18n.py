@@ -17,12 +17,13 @@ PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
 def source_messages() -> set[str]:
-    """Every msgid in the code, extracted the way `make extract` does."""
+    """Every msgid in the code and the console's templates, extracted the way `make
+    extract` does."""
     found: set[str] = set()
     for folder in ("bot", "flows"):
         for _file, _line, message, _comments, _ctx in extract_from_dir(
             ROOT / folder, keywords={"N_": None, "_": None, "plural": (1, 2)},
-            method_map=[("**.py", "python")]
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")]
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found

@@ -25,6 +25,10 @@ class CaseworkBase:
         self.packs = packs
         self.weights = Weights.default()  # the engine sets the ones in force
         self.screen_wait = timedelta(minutes=15)  # an unanswered direct question alerts
+        # The web console's address for login links (None: no console here), and how long
+        # a link stays valid; set from the settings at start-up.
+        self.console_url: str | None = None
+        self.login_valid = timedelta(minutes=5)
         # Set by the engine: recompute a person's follow-ups after a change.
         self.replan: Callable[[Connection, repo.ParticipantRecord, datetime], int] = (
             lambda _conn, _person, _now: 0)

@@ -37,13 +37,20 @@ class StaffDesk(CaseworkBase):
         elif event.kind is EventKind.MEDIA:
             self._reply(conn, staff, now, N_("Files cannot be passed on yet; please write."))
 
-    def _escalation_for(self, conn: Connection, staff: StaffView, escalation_id: int,
-                        action: str, now: datetime) -> Any | None:
+    def escalation_in_scope(self, conn: Connection, staff: StaffView, escalation_id: int,
+                            action: str, now: datetime) -> Any | None:
+        """The escalation, if this staff member may act on it; else None, audited."""
         row = db.get_escalation(conn, escalation_id)
         if row is None or not staff.may_see(row.country):
             self._audit(conn, staff, "staff.refused", now, attempt=f"{action}:{escalation_id}")
-            self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
             return None
+        return row
+
+    def _escalation_for(self, conn: Connection, staff: StaffView, escalation_id: int,
+                        action: str, now: datetime) -> Any | None:
+        row = self.escalation_in_scope(conn, staff, escalation_id, action, now)
+        if row is None:
+            self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
         return row
 
     def _button(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
@@ -74,27 +81,40 @@ class StaffDesk(CaseworkBase):
                   [Msg(N_("A person from the reintegration team has seen your message. They "
                           "will write to you here soon."))], now, participant_id=row.participant_id)
 
+    def acknowledge(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
+        """Acknowledge (audited), and tell the person someone has seen it. False when it
+        was no longer open. Telegram and the console both come here."""
+        if not db.acknowledge(conn, row.id, staff.id, now):
+            return False
+        self._audit(conn, staff, "escalation.acknowledged", now, row.pseudonym,
+                    escalation=row.id)
+        self._tell_person_seen(conn, row, now)
+        return True
+
     def _acknowledge(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> None:
-        if db.acknowledge(conn, row.id, staff.id, now):
-            self._audit(conn, staff, "escalation.acknowledged", now, row.pseudonym,
-                        escalation=row.id)
-            self._tell_person_seen(conn, row, now)
+        if self.acknowledge(conn, staff, row, now):
             self._reply(conn, staff, now, N_("Case #{id} acknowledged. The person has been "
                                              "told that someone has seen it."), id=row.id)
         else:
             self._reply(conn, staff, now, N_("Case #{id} was already acknowledged."), id=row.id)
 
-    def _claim(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
+    def claim(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
+        """Take the case (audited either way); False when another case manager holds it."""
         was_open = row.status == "open"
         if not db.claim(conn, row.id, staff.id, now):
             self._audit(conn, staff, "escalation.claim_lost", now, row.pseudonym,
                         escalation=row.id)
-            self._reply(conn, staff, now, N_("Case #{id} is already held by another case "
-                                             "manager."), id=row.id)
             return False
         self._audit(conn, staff, "escalation.claimed", now, row.pseudonym, escalation=row.id)
         if was_open:
             self._tell_person_seen(conn, row, now)
+        return True
+
+    def _claim(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
+        if not self.claim(conn, staff, row, now):
+            self._reply(conn, staff, now, N_("Case #{id} is already held by another case "
+                                             "manager."), id=row.id)
+            return False
         self._reply(conn, staff, now, N_("Case #{id} is yours."), id=row.id)
         return True
 
@@ -109,6 +129,8 @@ class StaffDesk(CaseworkBase):
             self._profile(conn, staff, event.args, now)
         elif event.command in CASE_COMMANDS:
             self.case_command(conn, staff, event, now)  # type: ignore[attr-defined]
+        elif event.command == "console":
+            self.send_login_link(conn, staff, now)
         else:
             self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
 

@@ -16,7 +16,7 @@ from flows.l10n.places import find_country
 CASE_COMMANDS = frozenset({"assign", "caseload", "gender", "session", "plan", "provider",
                            "refer", "unmet"})
 
-STAFF_COMMANDS = frozenset({"queue", "case", "endchat", "profile"}) | CASE_COMMANDS
+STAFF_COMMANDS = frozenset({"queue", "case", "endchat", "profile", "console"}) | CASE_COMMANDS
 
 PROFILES = ("standard", "vulnerable", "trafficking", "minor")
 

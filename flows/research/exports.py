@@ -57,7 +57,8 @@ def _item_21(weights: Weights, answers: dict[str, Any], mode: str) -> float | No
 
 
 def rss_rows(conn: Connection, weights: Weights, country: str | None, since: date | None,
-             now: datetime) -> list[dict[str, Any]]:
+             now: datetime, actor: str = "cli") -> list[dict[str, Any]]:
+    """Every complete survey (of ``country``), audited as exported by ``actor``."""
     rows = []
     for row in db.survey_export(conn, country, since):
         answers = db.answers_of(row)
@@ -73,13 +74,13 @@ def rss_rows(conn: Connection, weights: Weights, country: str | None, since: dat
             "economic": row.economic, "social": row.social, "psychosocial": row.psychosocial,
             "composite": row.composite, "dont_know_or_refused": row.abstentions,
             "flagged": (row.abstentions or 0) > DONT_KNOW_FLAG, **items})
-    repo.audit(conn, now, actor="cli", action="export.rss",
+    repo.audit(conn, now, actor=actor, action="export.rss",
                details={"rows": len(rows), "country": country})
     return rows
 
 
 def wmodel_rows(conn: Connection, country: str | None, since: date | None,
-                now: datetime) -> list[dict[str, Any]]:
+                now: datetime, actor: str = "cli") -> list[dict[str, Any]]:
     rows = []
     for row in db.wmodel_export(conn, country, since):
         details = db.details_of(row)
@@ -89,7 +90,7 @@ def wmodel_rows(conn: Connection, country: str | None, since: date | None,
             "intensity": row.intensity, "note": row.note,
             **{key: details.get(key) for key in DETAIL_KEYS},
             "source": row.source, "created_at": row.created_at.isoformat()})
-    repo.audit(conn, now, actor="cli", action="export.wmodel",
+    repo.audit(conn, now, actor=actor, action="export.wmodel",
                details={"rows": len(rows), "country": country})
     return rows
 

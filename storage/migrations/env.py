@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import storage.console_models  # noqa: F401  (its tables are part of the metadata)
 from storage.db import create_engine
 from storage.models import Base
 

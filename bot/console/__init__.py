@@ -1,0 +1,1 @@
+"""The web console for case managers and supervisors: a second face of casework."""
