@@ -80,7 +80,7 @@ async def test_silence_alerts_at_tier1_marked_not_confirmed(desk: Desk) -> None:
 
 async def test_after_an_alert_nothing_is_taken_as_an_earlier_answer(desk: Desk) -> None:
     await desk.say(RETURNEE, "/wmodel")
-    await desk.press(RETURNEE, "add_up")  # the W model asks for a note
+    await desk.press(RETURNEE, "add:up")  # the W model asks for a note
     [reply] = await desk.say(RETURNEE, "je veux mourir")
     assert "I have alerted the reintegration team" in reply["text"]
     [calm] = await desk.say(RETURNEE, "merci")
@@ -183,3 +183,51 @@ async def test_with_no_staff_at_all_the_person_is_told_the_truth(
     assert "SAMU national: 1515" in reply["text"]  # the numbers still come
     [escalation] = await office.escalations()
     assert escalation.status == "open"  # kept for the first staff member to join
+
+
+WORRY = "the debts keep me awake and I feel ashamed in front of my family"
+
+
+class Worried(Triage):
+    """The shipped triage, except that one message reads as a Tier 3 worry."""
+
+    def assess(self, text: str, languages: Any, embedded: Any = None) -> TriageResult:
+        if text == WORRY:
+            return TriageResult(3, ("emotional",), action="alert", confidence=0.8,
+                                layers=("semantic",), sentences=(WORRY,))
+        return super().assess(text, languages, embedded)
+
+
+def worried(desk: Desk) -> None:
+    base = Triage.load()
+    desk.engine.triage = Worried(base.lexicons, base.model, base.embedder)
+
+
+async def test_a_tier3_worry_reaches_the_case_manager_and_is_still_the_answer(
+        desk: Desk) -> None:
+    worried(desk)
+    await desk.say(RETURNEE, "/wmodel")
+    await desk.press(RETURNEE, "add:up")  # the W model asks for a note
+    [reply] = await desk.say(RETURNEE, WORRY)
+    assert "I have let your case manager know" in reply["text"]
+    assert "Roughly when was it?" in reply["text"]  # the note was taken: the next question
+    assert "I am here with you" not in reply["text"]  # no calm place for a Tier 3 worry
+    [escalation] = await desk.escalations()
+    assert (escalation.tier, escalation.status) == (3, "open")
+    assert any("Tier 3" in m["text"] for m in desk.new_for(CM2))
+
+
+async def test_in_the_persons_own_words_a_tier3_reading_is_no_notice_but_tier1_alerts(
+        desk: Desk) -> None:
+    worried(desk)
+    await desk.say(RETURNEE, "/myplan")
+    [economic] = await desk.press(RETURNEE, "write")
+    assert "work and income" in economic["text"]
+    [social] = await desk.say(RETURNEE, WORRY)  # an objective: taken, no notice
+    assert social["text"].startswith("And for your home")
+    assert "case manager know" not in social["text"]
+    assert await desk.escalations() == []
+    [reply] = await desk.say(RETURNEE, "I want to kill myself tonight")
+    assert "I have alerted the reintegration team" in reply["text"]
+    [alert] = await desk.escalations()
+    assert alert.tier == 1

@@ -103,7 +103,8 @@ class MyPlan(Flow):
 
     def _draft(self, dimension: str) -> Prompt:
         return Prompt(Msg(DRAFT_QUESTIONS[dimension]),
-                      (Button("skip", Msg(N_("Skip this one"))),), free_text=True)
+                      (Button("skip", Msg(N_("Skip this one"))),), free_text=True,
+                      own_words=True)
 
     def prompt_draft_confirm(self) -> Prompt:
         written = self.data.get("objectives", {})
@@ -133,7 +134,7 @@ class MyPlan(Flow):
                              "going? You can also write a few words."),
                           {"activity": self.data.get("_what", "")}),
                       tuple(Button(f"progress:{key}", Msg(label)) for key, label in PROGRESS),
-                      free_text=True)
+                      free_text=True, own_words=True)
 
     # Callbacks.
     def agree(self, _value: str = "") -> None:

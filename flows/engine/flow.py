@@ -36,6 +36,10 @@ class Prompt:
     buttons: tuple[Button, ...] = ()
     free_text: bool = False
     numbers: bool = False  # a typed number is a free answer, not the button at that place
+    # the answer is about the person's own goals or worries and is kept where their case
+    # manager reads it (a plan's objectives): a Tier 3 reading of it is no separate notice
+    # (Tiers 1 and 2 still reach a person at once)
+    own_words: bool = False
 
 
 @dataclass(slots=True)

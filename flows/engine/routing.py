@@ -64,25 +64,30 @@ class Router:
             # distress first. The question is worked out once for both.
             prompt = flow.prompt()
             matched = self.match_button(turn.participant.locale, prompt, event.text)
-            if matched is not None or not self._distress(turn):
+            if matched is not None or not self._distress(turn, prompt):
                 self._answer(turn, flow, prompt, matched)
 
         if turn.next_flow is None:
             return flow_name, flow.state
         return self._switch(turn, flow_name, flow.state)
 
-    def _distress(self, turn: Turn) -> bool:
+    def _distress(self, turn: Turn, prompt: Prompt | None = None) -> bool:
         """Triage free text; True when it showed distress and was answered as such.
 
         Tier 1 always reaches a person (life may be at risk). A possible Tier 1 signal gets
         the direct question first (the safety flow). Tiers 2 and 3 reach a person when the
         person agreed to share with a case manager; otherwise they are offered a person.
         After a Tier 1 or 2 alert the person stays in a calm place (the safety flow): what
-        they write next is never taken as the answer to an earlier question.
+        they write next is never taken as the answer to an earlier question. A Tier 3 notice
+        reaches the case manager and the text is still the answer to the question asked
+        (False: the flow goes on).
         """
         person = turn.participant
         result = self.ctx.triage.assess(turn.event.text, [person.locale, "en"], turn.embedded)
         if result.action == "none" or result.tier is None:
+            return False
+        if result.action == "alert" and result.tier == 3 and prompt is not None and (
+                prompt.own_words):
             return False
         if result.action == "ask":
             turn.emit(screening(result, turn.event.text))
@@ -103,7 +108,10 @@ class Router:
             turn.say(ALERTED_CASE_MANAGER)
         if result.tier <= 2:  # a calm place, with the way back, a person and the numbers
             turn.switch("safety", "with_you", come_back=True)
-        return True
+            return True
+        # Tier 3 (a worry for the case manager to know of) is also the person's answer: the
+        # conversation goes on from it, and nothing they told us is lost
+        return False
 
     def _media(self, turn: Turn) -> None:
         """Voice messages and files cannot be read here: they go to a person, with consent."""

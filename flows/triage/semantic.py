@@ -68,6 +68,7 @@ class Memory:
     codes: np.ndarray  # (n, dim) int8
     scale: np.ndarray  # (n,) float32
     tiers: np.ndarray  # (n,) int8
+    _values: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     SHARPNESS = 20.0  # neighbours' weights: softmax of similarity × this
 
@@ -81,7 +82,9 @@ class Memory:
     def near(self, vectors: np.ndarray, k: int) -> np.ndarray:
         """For each row: the similarity-weighted share of Tier 1, Tier 1–2 and any-distress
         examples among the ``k`` nearest, in the order of ``HEADS``."""
-        similarity = (vectors @ self.codes.T.astype(np.float32)) * self.scale
+        if self._values is None:  # unpacked once, on first use
+            self._values = np.ascontiguousarray(self.codes.T, dtype=np.float32)
+        similarity = (vectors @ self._values) * self.scale
         k = min(k, similarity.shape[1])
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
         close = np.take_along_axis(similarity, nearest, axis=1)
