@@ -171,7 +171,10 @@ class Fake:
         return np.vstack(rows)
 
 
-def test_the_build_is_deterministic_and_refuses_another_embedder(tmp_path: Path) -> None:
+def test_the_build_is_deterministic_and_refuses_another_embedder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # two blends to choose between, not the shipped six: the choice is what must repeat
+    monkeypatch.setattr("flows.triage.build.BLENDS", ((1.0, 3), (0.5, 5)))
     locales = tmp_path / "locales"
     shutil.copytree(DEFAULT_LOCALES_DIR, locales, ignore=shutil.ignore_patterns("*.mo"))
     first = build(locales, Fake(), tmp_path / "a.npz")
@@ -179,7 +182,41 @@ def test_the_build_is_deterministic_and_refuses_another_embedder(tmp_path: Path)
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
     assert first.dev > 300 and first.train > 1500
     assert second.model.thresholds == first.model.thresholds
+    assert (second.model.blend, second.model.neighbours) == (first.model.blend,
+                                                             first.model.neighbours)
+    assert first.model.memory is not None and len(first.model.memory.tiers) == first.train
     shutil.copy(tmp_path / "a.npz", locales / "distress-model.npz")
     with pytest.raises(ValueError, match="built with the embedder 'fake-words'"):
         Triage.load(locales)
     assert Triage.load(locales, embedder=Fake()).semantic
+
+
+def test_the_neighbours_read_what_the_heads_average_away() -> None:
+    """The blend: a message next to a few training examples of a rare way of writing reads
+    as they do, even where the linear heads alone read it as benign."""
+    from flows.triage.semantic import Memory, SemanticModel
+
+    rare = np.zeros(8, dtype=np.float32)
+    rare[3] = 1.0
+    memory = Memory.of(np.vstack([rare, np.eye(8, dtype=np.float32)[5]]), [1, 0])
+    heads_say_benign = SemanticModel("t", 8, ["none", "suicide"], np.zeros((2, 8)),
+                                     np.array([2.0, -2.0]), np.zeros((3, 8)),
+                                     np.full(3, -4.0), memory=memory, blend=1.0)
+    [alone] = heads_say_benign.read(rare[None, :])
+    heads_say_benign.blend = 0.5
+    [blended] = heads_say_benign.read(rare[None, :])
+    assert alone.tier1 < 0.05 and blended.tier1 > 0.5
+    [far] = heads_say_benign.read(np.eye(8, dtype=np.float32)[5][None, :])
+    assert far.tier1 < 0.05  # near a benign example: still benign
+    # the memory survives the file, and the model's choices with it
+    loaded = SemanticModel.load(_written(heads_say_benign))
+    assert loaded.blend == 0.5 and loaded.memory is not None
+    assert abs(loaded.read(rare[None, :])[0].tier1 - blended.tier1) < 1e-3
+
+
+def _written(model: object) -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "m.npz"
+    path.write_bytes(model.to_bytes())  # type: ignore[attr-defined]
+    return path
