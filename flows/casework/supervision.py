@@ -25,7 +25,7 @@ from storage.db import Connection
 WEEKS = 8  # weeks of alerts per category on the chart
 ACK_WINDOW = timedelta(days=30)  # acknowledgement times and check-ins over this window
 INVITE_DAYS = 7
-CONSOLE_CASE_EXPORTS = ("plans", "referrals", "sessions", "unmet-needs")
+CONSOLE_CASE_EXPORTS = ("plans", "referrals", "sessions", "unmet-needs", "monitoring")
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -118,7 +118,7 @@ class Supervision(Handoff):
         if not allowed:
             return None
         actor = f"staff:{staff.pseudonym}"
-        if kind in CONSOLE_CASE_EXPORTS:  # plans, referrals, sessions, unmet needs
+        if kind in CONSOLE_CASE_EXPORTS:  # plans, referrals, sessions, needs, monitoring
             return CASE_EXPORTS[kind][0](conn, country, None, now, actor=actor)
         if kind == "rss":
             return rss_rows(conn, self.weights, country, None, now, actor=actor)
