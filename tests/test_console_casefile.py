@@ -81,7 +81,7 @@ async def test_a_plan_drafted_in_chat_is_completed_in_the_console_and_shown_back
                            "they agree.")
     current = page.split('id="plan-current"')[1].split("</section>")[0]
     assert "Trouver un local" in current and "moi, avec le bureau" in current
-    assert "by 2026-12-31" in current and "a small business of your own" in current
+    assert "by \u20662026-12-31\u2069" in current and "a small business of your own" in current
     assert "450" in current and "waiting for their answer" in page
     assert "Version 2, " in page and f"by {me}" in page  # who changed it
     async with desk.db.sessions() as s:
