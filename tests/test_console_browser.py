@@ -2,8 +2,9 @@
 `homecoming run` serving the console beside the bot, with the local Bot API server: sign in
 through the link the bot sent, a new alert arriving live, acknowledging it (the returnee is
 told on Telegram), a case resolved with a note, a forbidden case by URL, a form without its
-CSRF token, an expired session. Screenshots of the queue, a case and supervision, in English
-and Arabic, are written to var/screenshots/.
+CSRF token, an expired session; a plan drafted in chat completed on the case page and shown
+back to the person in French and Arabic. Screenshots of the queue, a case, a case with its
+plan and supervision, in English and Arabic, are written to var/screenshots/.
 
 The bot and the console run on an event loop in a thread of their own, so that the
 browser's blocking calls never hold them up. Without Chromium the tests skip, unless
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.ratelimit import LocalRateLimiter
 from bot.run import make_adapter, serve
@@ -35,13 +36,14 @@ from flows.engine.engine import utcnow
 from storage import casework as casework_db
 from storage.console_models import ConsoleSession
 from storage.db import Database
+from storage.models import Participant
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 CHROMIUM = "/usr/bin/chromium"
 DRIVER = "/usr/bin/chromedriver"
 REQUIRE = os.environ.get("HOMECOMING_REQUIRE_BROWSER") == "1"
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
-SUPERVISOR, OTHER_CM, RETURNEE = 7001, 7002, 7100
+SUPERVISOR, OTHER_CM, RETURNEE, FRENCH = 7001, 7002, 7100, 7101
 
 try:
     from selenium import webdriver
@@ -145,13 +147,26 @@ class Stack:
         self.say(chat, f"/start staff-{code}")
         assert "registered as" in self.wait_reply(chat, before + 1)[-1]
 
-    def onboard(self, chat: int) -> None:
+    def onboard(self, chat: int, lang: str = "en") -> None:
         """A returnee of Senegal, through the bot as a person would."""
-        steps = [("say", "/start"), ("press", "lang:en"), ("press", "next"), ("press", "yes"),
-                 ("press", "yes"), ("say", "Senegal"), ("press", "yes"), ("say", "14/03/2026")]
+        steps = [("say", "/start"), ("press", f"lang:{lang}"), ("press", "next"),
+                 ("press", "yes"), ("press", "yes"), ("say", "Senegal"), ("press", "yes"),
+                 ("say", "14/03/2026")]
         for n, (kind, value) in enumerate(steps, start=1):
             (self.say if kind == "say" else self.press)(chat, value)
             self.wait_reply(chat, n)
+
+    def answer(self, chat: int, kind: str, value: str, expect: str) -> str:
+        """Say or press, then wait for the bot's reply holding ``expect``."""
+        before = len(self.texts(chat))
+        (self.say if kind == "say" else self.press)(chat, value)
+        deadline = time.monotonic() + 15
+        while True:
+            found = [t for t in self.texts(chat)[before:] if expect in t]
+            if found:
+                return found[0]
+            assert time.monotonic() < deadline, f"no {expect!r} for {chat}"
+            time.sleep(0.05)
 
     def login_link(self, chat: int) -> str:
         before = len(self.texts(chat))
@@ -298,6 +313,57 @@ def test_another_countrys_case_by_url_is_not_allowed(stack: Stack, browser: Any)
     sign_in(stack, browser, OTHER_CM)  # a case manager of Afghanistan
     browser.get(case_url)
     assert "not allowed" in browser.find_element(By.CLASS_NAME, "message").text
+
+
+def test_a_plan_drafted_in_chat_is_completed_in_the_console_and_shown_back(
+        stack: Stack, browser: Any) -> None:
+    """The returnee writes their objectives in My plan (in French); the supervisor
+    completes the plan on the case page; My plan then shows it, in French and in Arabic."""
+    stack.onboard(FRENCH, "fr")
+    person = stack.db(lambda conn: conn.execute(select(Participant.pseudonym).where(
+        Participant.chat_id == str(FRENCH))).scalar_one())
+    stack.answer(FRENCH, "say", "/myplan", "plan")
+    stack.answer(FRENCH, "press", "write", "travail et vos revenus")
+    stack.say(FRENCH, "Ouvrir un atelier de couture à Thiès")
+    stack.answer(FRENCH, "press", "skip", "famille")
+    stack.answer(FRENCH, "say", "Reprendre le football le dimanche",
+                 "Voici ce que vous avez écrit")
+    stack.answer(FRENCH, "press", "save", "C'est noté dans votre plan.")
+    sign_in(stack, browser, SUPERVISOR)
+    browser.get(f"{stack.url}/case/{person}")
+    assert "Ouvrir un atelier de couture à Thiès" in browser.find_element(By.ID, "plan").text
+    browser.find_element(By.CSS_SELECTOR, "#plan-form > summary").click()
+    form = browser.find_element(By.CSS_SELECTOR, "form.plan-form")
+    form.find_element(By.NAME, "economic_what_0").send_keys("Trouver un local")
+    form.find_element(By.NAME, "economic_who_0").send_keys("moi, avec le bureau")
+    form.find_element(By.NAME, "economic_cost").send_keys("450")
+    browser.execute_script(
+        "var f = arguments[0];"
+        "f.querySelector('[name=economic_by_0]').value = '2026-12-31';"
+        "f.querySelector('[name=plan_date]').value = '2026-11-24';"
+        "f.querySelector('[name=economic_assistance][value=microbusiness]').checked = true;",
+        form)
+    form.find_element(By.NAME, "exit_strategy").send_keys("Suivi clos après le suivi final")
+    form.find_element(By.CSS_SELECTOR, "button.save-plan").click()
+    wait(browser, lambda d: "Version 2 of the plan saved" in d.find_element(
+        By.CLASS_NAME, "flash").text)
+    current = browser.find_element(By.ID, "plan-current").text
+    assert "Trouver un local" in current and "a small business of your own" in current
+    shot(browser, "case-plan-en")
+    browser.get(f"{stack.url}/lang/ar?next=/case/{person}")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    assert "Trouver un local" in browser.find_element(By.ID, "plan-current").text
+    shot(browser, "case-plan-ar")
+    browser.get(f"{stack.url}/lang/en?next=/")
+    shown = stack.answer(FRENCH, "say", "/myplan", "version 2")
+    assert "Votre plan de réintégration, version 2" in shown
+    assert "• Trouver un local (moi, avec le bureau, pour le 31 décembre 2026)" in shown
+    assert "“Ouvrir un atelier de couture à Thiès”" in shown
+    stack.answer(FRENCH, "say", "/language", "")
+    stack.answer(FRENCH, "press", "lang:ar", "")
+    shown = stack.answer(FRENCH, "say", "/myplan", "النسخة 2")
+    assert "خطتك لإعادة الإدماج، النسخة 2" in shown and "– مشروع صغير خاص بك" in shown
+    assert "Trouver un local" in shown  # the words as written
 
 
 def test_an_expired_session_is_sent_to_sign_in(stack: Stack, browser: Any) -> None:

@@ -13,6 +13,7 @@ from bot.console.app import Console, route
 from flows.casework.staff import StaffView
 from flows.engine.events import Msg
 from flows.l10n.i18n import N_
+from flows.research.case_exports import EXPORTS as CASE_EXPORTS
 from flows.research.exports import RSS_COLUMNS, WMODEL_COLUMNS
 
 
@@ -33,7 +34,9 @@ def routes(c: Console) -> list[Route]:
         if rows is None:
             return c.refused(request, session)
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=RSS_COLUMNS if kind == "rss" else WMODEL_COLUMNS)
+        columns = CASE_EXPORTS[kind][1] if kind in CASE_EXPORTS else (
+            RSS_COLUMNS if kind == "rss" else WMODEL_COLUMNS)
+        writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={

@@ -158,7 +158,7 @@ class Console:
 
 
 def build_app(console: Console) -> SecurityHeaders:
-    from bot.console import admin, pages
+    from bot.console import admin, casefile, pages
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -178,7 +178,7 @@ def build_app(console: Console) -> SecurityHeaders:
                             message=Msg(N_("This form has expired. Please go back, reload "
                                            "the page and try again.")))
 
-    routes = [*pages.routes(console), *admin.routes(console),
+    routes = [*pages.routes(console), *admin.routes(console), *casefile.routes(console),
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={SignedOut: on_signed_out, CsrfRefused: on_csrf})

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from bot import charts
-from bot.console import auth
+from bot.console import auth, casefile
 from bot.console.app import Console, SignedOut, route
 from flows.casework.login import Session
 from flows.engine.events import Msg
@@ -113,11 +113,14 @@ def routes(c: Console) -> list[Route]:
 
     async def case(request: Request) -> Response:
         pseudonym = request.path_params["person"].upper()
-        session, data = await c.unit(
-            request, lambda conn, s, now: c.casework.console_case(conn, s.staff, pseudonym, now))
+        def run(conn: Connection, s: Session, now: Any) -> Any:
+            data = c.casework.console_case(conn, s.staff, pseudonym, now)
+            return data, (casefile.gather(c, conn, s, data.person, now) if data else None)
+
+        session, (data, file) = await c.unit(request, run)
         if data is None:
             return c.refused(request, session)
-        return c.page(request, "case.html", session, case=data)
+        return c.page(request, "case.html", session, case=data, file=file, **casefile.labels())
 
     async def chart(request: Request) -> Response:
         pseudonym = request.path_params["person"].upper()

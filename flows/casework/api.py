@@ -16,6 +16,8 @@ Queries
     sessions(conn, cw, staff_id, person, now)       -> list[SessionView]
     monitoring(conn, cw, staff_id, person, now)     -> MonitoringDates
     referrals(conn, cw, staff_id, person, now)      -> list[ReferralView]
+    unmet_needs(conn, cw, staff_id, person, now)    -> list[UnmetNeedView]
+    plan_progress(conn, cw, staff_id, person, now)  -> list[ProgressView]
     directory(conn, cw, staff_id, now)              -> list[ProviderView]
     referral_slip(conn, cw, staff_id, referral_id, now) -> dict (only what consent covers)
 
@@ -41,6 +43,7 @@ from flows.casework.case_views import (
     CaseloadEntry,
     MonitoringDates,
     PlanVersionView,
+    ProgressView,
     ProviderView,
     ReferralView,
     SessionView,
@@ -55,8 +58,9 @@ from storage import casework as db
 from storage.db import Connection
 
 __all__ = ["CaseError", "add_provider", "assign", "assignments", "caseload", "directory",
-           "monitoring", "plan_versions", "record_session", "record_unmet_need", "refer",
-           "referral_slip", "referrals", "save_plan_version", "sessions", "team_caseloads"]
+           "monitoring", "plan_progress", "plan_versions", "record_session",
+           "record_unmet_need", "refer", "referral_slip", "referrals", "save_plan_version",
+           "sessions", "team_caseloads", "unmet_needs"]
 
 
 def _staff(conn: Connection, cw: Casework, staff_id: int) -> StaffView:
@@ -100,6 +104,16 @@ def monitoring(conn: Connection, cw: Casework, staff_id: int, person: str, now: 
 def referrals(conn: Connection, cw: Casework, staff_id: int, person: str, now: datetime
               ) -> list[ReferralView]:
     return cw.referrals_of(conn, _staff(conn, cw, staff_id), person, now)
+
+
+def unmet_needs(conn: Connection, cw: Casework, staff_id: int, person: str, now: datetime
+                ) -> list[UnmetNeedView]:
+    return cw.unmet_needs_of(conn, _staff(conn, cw, staff_id), person, now)
+
+
+def plan_progress(conn: Connection, cw: Casework, staff_id: int, person: str, now: datetime
+                  ) -> list[ProgressView]:
+    return cw.plan_progress(conn, _staff(conn, cw, staff_id), person, now)
 
 
 def directory(conn: Connection, cw: Casework, staff_id: int, now: datetime

@@ -106,6 +106,18 @@ class UnmetNeedView:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgressView:
+    """How an activity of the plan is going, as the person answered at a check-in."""
+
+    at: datetime
+    plan_version: int
+    activity: str  # dimension:index
+    what: str | None  # the activity's words in the current plan, when it is still there
+    status: str  # well | slowly | stuck | not_started | note
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class MonitoringDates:
     """The plan's dates and what they anchor (domain.md §6)."""
 

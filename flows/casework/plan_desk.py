@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.casework.case_base import CaseError
-from flows.casework.case_views import PlanVersionView
+from flows.casework.case_views import PlanVersionView, ProgressView
 from flows.casework.plan import Plan, PlanChange, PlanError, parse_lines
 from flows.casework.plan_text import plan_message
 from flows.casework.sessions import Sessions
@@ -84,6 +84,17 @@ class PlanDesk(Sessions):
         person = self.person_in_scope(conn, staff, reference, "plan", now)
         self._audit(conn, staff, "plan.viewed", now, person.pseudonym)
         return [_version(person.pseudonym, r) for r in case_db.plan_versions(conn, person.id)]
+
+    def plan_progress(self, conn: Connection, staff: StaffView, reference: str,
+                      now: datetime) -> list[ProgressView]:
+        """What the person said of their activities at check-ins, oldest first."""
+        person = self.person_in_scope(conn, staff, reference, "plan", now)
+        row = case_db.current_plan(conn, person.id)
+        plan = Plan.from_json(row.content) if row is not None else Plan()
+        self._audit(conn, staff, "plan.progress_viewed", now, person.pseudonym)
+        return [ProgressView(p.at, p.plan_version, p.activity,
+                             step.what if (step := plan.activity(p.activity)) else None,
+                             p.status, p.note) for p in case_db.progress_of(conn, person.id)]
 
     # What the returnee answers (effects of the plan flow) --------------------------------
 

@@ -103,6 +103,13 @@ class Referrals(CaseBase):
         return UnmetNeedView(need_id, person.pseudonym, person.country, service,
                              (note or "").strip() or None, now)
 
+    def unmet_needs_of(self, conn: Connection, staff: StaffView, reference: str,
+                       now: datetime) -> list[UnmetNeedView]:
+        person = self.person_in_scope(conn, staff, reference, "unmet", now)
+        self._audit(conn, staff, "unmet_needs.viewed", now, person.pseudonym)
+        return [UnmetNeedView(r.id, person.pseudonym, r.country, r.service, r.note,
+                              r.created_at) for r in case_db.unmet_of(conn, person.id)]
+
     def referrals_of(self, conn: Connection, staff: StaffView, reference: str,
                      now: datetime) -> list[ReferralView]:
         person = self.person_in_scope(conn, staff, reference, "referrals", now)

@@ -16,6 +16,7 @@ from flows.casework.handoff import Handoff
 from flows.casework.staff import StaffView, invite_hash
 from flows.casework.vocabulary import CATEGORY_NAMES
 from flows.engine.events import Msg
+from flows.research.case_exports import EXPORTS as CASE_EXPORTS
 from flows.research.exports import rss_rows, wmodel_rows
 from storage import casework as db
 from storage import console as console_db
@@ -24,6 +25,7 @@ from storage.db import Connection
 WEEKS = 8  # weeks of alerts per category on the chart
 ACK_WINDOW = timedelta(days=30)  # acknowledgement times and check-ins over this window
 INVITE_DAYS = 7
+CONSOLE_CASE_EXPORTS = ("plans", "referrals", "sessions", "unmet-needs", "monitoring")
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -109,13 +111,15 @@ class Supervision(Handoff):
                now: datetime) -> list[dict[str, Any]] | None:
         """A research export downloaded from the console: supervisors and admins, in their
         scope; audited with who took it (the export writes its own audit row)."""
-        if not may_supervise(staff) or kind not in ("rss", "wmodel"):
+        if not may_supervise(staff) or kind not in ("rss", "wmodel", *CONSOLE_CASE_EXPORTS):
             self._audit(conn, staff, "staff.refused", now, attempt=f"export:{kind[:12]}")
             return None
         allowed, country = self._scope_country(conn, staff, country, "export", now)
         if not allowed:
             return None
         actor = f"staff:{staff.pseudonym}"
+        if kind in CONSOLE_CASE_EXPORTS:  # plans, referrals, sessions, needs, monitoring
+            return CASE_EXPORTS[kind][0](conn, country, None, now, actor=actor)
         if kind == "rss":
             return rss_rows(conn, self.weights, country, None, now, actor=actor)
         return wmodel_rows(conn, country, None, now, actor=actor)

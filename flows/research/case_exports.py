@@ -38,13 +38,14 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _audit(conn: Connection, now: datetime, what: str, rows: int, country: str | None) -> None:
-    repo.audit(conn, now, actor="cli", action=f"export.{what}",
+def _audit(conn: Connection, now: datetime, what: str, rows: int, country: str | None,
+           actor: str = "cli") -> None:
+    repo.audit(conn, now, actor=actor, action=f"export.{what}",
                details={"rows": rows, "country": country})
 
 
 def plan_rows(conn: Connection, country: str | None, since: date | None,
-              now: datetime) -> list[dict[str, Any]]:
+              now: datetime, actor: str = "cli") -> list[dict[str, Any]]:
     rows = []
     for row in db.plans_export(conn, country, since):
         plan = Plan.from_json(row.content)
@@ -64,12 +65,12 @@ def plan_rows(conn: Connection, country: str | None, since: date | None,
                 f"{name}_assistance": ",".join(d.assistance) or None, f"{name}_cost": d.cost,
                 f"{name}_referral_needed": d.referral_needed, f"{name}_baseline": d.baseline})
         rows.append(out)
-    _audit(conn, now, "plans", len(rows), country)
+    _audit(conn, now, "plans", len(rows), country, actor)
     return rows
 
 
 def referral_rows(conn: Connection, country: str | None, since: date | None,
-                  now: datetime) -> list[dict[str, Any]]:
+                  now: datetime, actor: str = "cli") -> list[dict[str, Any]]:
     rows = [{"referral_id": r.id, **_person(r), "created_at": _iso(r.created_at),
              "provider_ref": r.provider_ref, "provider": r.provider_name, "service": r.service,
              "shared": ",".join(r.shared or ()), "status": r.status,
@@ -77,31 +78,31 @@ def referral_rows(conn: Connection, country: str | None, since: date | None,
              "asked_after": _iso(r.ask_at), "reached": r.reached, "helped": r.helped,
              "answered_at": _iso(r.answered_at), "created_by": r.created_by}
             for r in db.referrals_export(conn, country, since)]
-    _audit(conn, now, "referrals", len(rows), country)
+    _audit(conn, now, "referrals", len(rows), country, actor)
     return rows
 
 
 def session_rows(conn: Connection, country: str | None, since: date | None,
-                 now: datetime) -> list[dict[str, Any]]:
+                 now: datetime, actor: str = "cli") -> list[dict[str, Any]]:
     rows = [{"session_id": r.id, **_person(r), "kind": r.kind, "mode": r.mode,
              "held_on": _iso(r.held_on), "note": r.note, "staff": r.staff_pseudonym}
             for r in db.sessions_export(conn, country, since)]
-    _audit(conn, now, "sessions", len(rows), country)
+    _audit(conn, now, "sessions", len(rows), country, actor)
     return rows
 
 
 def unmet_rows(conn: Connection, country: str | None, since: date | None,
-               now: datetime) -> list[dict[str, Any]]:
+               now: datetime, actor: str = "cli") -> list[dict[str, Any]]:
     """Not linked to the person: advocacy needs the need, not who had it."""
     rows = [{"recorded_at": _iso(r.created_at.date()), "country": r.country,
              "service": r.service, "note": r.note}
             for r in db.unmet_export(conn, country, since)]
-    _audit(conn, now, "unmet_needs", len(rows), country)
+    _audit(conn, now, "unmet_needs", len(rows), country, actor)
     return rows
 
 
 def monitoring_rows(conn: Connection, country: str | None, since: date | None,
-                    now: datetime) -> list[dict[str, Any]]:
+                    now: datetime, actor: str = "cli") -> list[dict[str, Any]]:
     """One row per returnee: the plan's dates and the sessions held (``since`` unused)."""
     held = db.session_counts(conn)
     rows = []
@@ -119,7 +120,7 @@ def monitoring_rows(conn: Connection, country: str | None, since: date | None,
                for k in ("plan", "wmodel", "survey", "midterm", "final", "other")},
             "last_midterm": _iso(sessions.get("midterm", (0, None))[1]),
             "last_final": _iso(sessions.get("final", (0, None))[1])})
-    _audit(conn, now, "monitoring", len(rows), country)
+    _audit(conn, now, "monitoring", len(rows), country, actor)
     return rows
 
 
