@@ -242,7 +242,8 @@ class Harness:
         await self.until_country(lang)
         await self.say("Senegal" if lang == "en" else "Sénégal")
         await self.press("yes")
-        return await self.say("14/03/2026")
+        await self.say("14/03/2026")
+        return await self.press("pick:2026-03-14")  # "you arrived on 14 March 2026": yes
 
 
 @pytest.fixture

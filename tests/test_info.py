@@ -3,6 +3,8 @@ the pre-departure checklist, and a country's own wording before the generic one.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -84,8 +86,10 @@ async def test_right_to_left_stays_intact(bot: Harness, lang: str, country: str,
     asked = await bot.say(country)  # the country in the person's language
     assert country in asked["text"]
     question = await bot.press("yes")
-    assert example_date(lang) in question["text"]  # with any direction marks
-    done = await bot.say(example_date(lang))  # typed as shown, marks and all
+    example = example_date(lang, "SN", date(2026, 10, 14))  # last month's 14th (Nov 2026)
+    assert example in question["text"]  # with any direction marks
+    await bot.say(example_date(lang))  # typed as shown, marks and all
+    done = await bot.press("pick:2026-03-14")
     assert long_date in done["text"]
     catalog_text = Catalogs().gettext(lang, "What would you like to do?")
     assert catalog_text != "What would you like to do?"

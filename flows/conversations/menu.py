@@ -97,9 +97,13 @@ class Language(Flow):
 
 class Privacy(Flow):
     name = "privacy"
-    states: list[dict[str, Any]] = [{"name": "overview"}, {"name": "confirm_delete"}]
+    states: list[dict[str, Any]] = [{"name": "overview"}, {"name": "confirm_delete"},
+                                    {"name": "details"}]
     transitions: list[dict[str, Any]] = [
         {"trigger": "show", "source": "overview", "dest": None, "after": "show_data"},
+        {"trigger": "details", "source": "overview", "dest": "details"},
+        {"trigger": "edit", "source": "details", "dest": None, "after": "edit_detail"},
+        {"trigger": "back", "source": "details", "dest": "overview"},
         {"trigger": "consents", "source": "overview", "dest": None, "after": "change_consents"},
         {"trigger": "delete", "source": "overview", "dest": "confirm_delete"},
         {"trigger": "back", "source": "overview", "dest": None, "after": "to_menu"},
@@ -117,6 +121,7 @@ class Privacy(Flow):
             ),
             (
                 Button("show", Msg(N_("What do you keep about me?"))),
+                Button("details", Msg(N_("Change my details"))),
                 Button("consents", Msg(N_("Change my choices"))),
                 Button("delete", Msg(N_("Delete my data"))),
                 BACK,
@@ -133,6 +138,24 @@ class Privacy(Flow):
             ),
             (Button("yes", Msg(N_("Yes, delete"))), Button("no", Msg(N_("No, keep it")))),
         )
+
+    def prompt_details(self) -> Prompt:
+        return Prompt(
+            Msg(N_("Which detail do you want to change? Your follow-up messages are planned "
+                   "again from what you tell me.")),
+            (Button("edit:country", Msg(N_("My country of return"))),
+             Button("edit:date", Msg(N_("My date of return"))),
+             BACK),
+        )
+
+    def edit_detail(self, what: str) -> None:
+        """Ask the onboarding question again; it comes back here when answered."""
+        if what == "country":
+            self.turn.carry["_edit"] = "country"
+            self.turn.switch("onboarding", "country")
+        elif what == "date":
+            self.turn.carry["_edit"] = "date"
+            self.turn.switch("onboarding", "returned")
 
     def show_data(self, _value: str = "") -> None:
         p = self.participant

@@ -8,12 +8,22 @@ from functools import lru_cache
 
 from babel import Locale
 
+# Arabic-script letters written more than one way: Persian yeh and kaf, alef maqsura,
+# teh marbuta, tatweel. (Hamza and madda on alef, and the short vowels, are combining marks
+# after NFKD and go with the accents.) Unicode has no folding for these: this is the usual
+# normalisation of Arabic search.
+_ARABIC_FORMS = str.maketrans({"ی": "ي", "ى": "ي", "ئ": "ي", "ک": "ك", "ة": "ه",
+                               "ٱ": "ا", "ۀ": "ه", "ـ": None})
+
 
 def fold(text: str) -> str:
-    """Case, width and Latin accents folded: "Sénégal" and "senegal" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-'’.]+", " ", stripped).strip()
+    """Case, width, accents, Arabic short vowels and letter forms folded, and symbols
+    (emoji) dropped: "Sénégal" and "senegal", "تخطَّ" and "تخط", "✅ Done" and "done"
+    compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_ARABIC_FORMS)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch)
+                   and unicodedata.category(ch) not in ("So", "Sk", "Cf"))
+    return re.sub(r"[\s\-'’.,:;!?؟،()]+", " ", kept).strip()
 
 
 @lru_cache(maxsize=32)

@@ -1,0 +1,114 @@
+"""What a returnee meets, driven as a person would: dates read as they are meant and said
+back, answers typed instead of pressed, the place kept, content that fits, the survey as the
+handbook asks it. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from storage.models import FollowUp, Participant
+from tests.conftest import Harness, labels, payloads
+
+
+async def participant(bot: Harness) -> Participant:
+    async with bot.sessions() as session:
+        row = await session.scalar(select(Participant).where(Participant.chat_id == bot.chat_id))
+        assert row is not None
+        return row
+
+
+async def planned(bot: Harness) -> list[FollowUp]:
+    async with bot.sessions() as session:
+        return list((await session.scalars(
+            select(FollowUp).where(FollowUp.status == "scheduled")
+            .order_by(FollowUp.due_at))).all())
+
+
+async def at_date(bot: Harness, lang: str, country: str) -> dict:  # type: ignore[type-arg]
+    """Onboarded up to "on what date did you arrive?"."""
+    await bot.until_country(lang)
+    await bot.say(country)
+    return await bot.press("yes")
+
+
+# 1. Dates.
+
+async def test_english_in_nigeria_reads_and_shows_day_first(bot: Harness) -> None:
+    question = await at_date(bot, "en", "Nigeria")
+    assert "14/10/2026" in question["text"]  # day first, and a day already past
+    check = await bot.say("5/3/2026")
+    assert "5 March 2026" in check["text"] and "Is that right?" in check["text"]
+    await bot.press("pick:2026-03-05")
+    assert (await participant(bot)).return_date == date(2026, 3, 5)
+
+
+async def test_the_planned_date_example_is_in_the_future(bot: Harness) -> None:
+    await bot.until_country("fr")
+    await bot.say("Sénégal")
+    question = await bot.press("no")
+    assert "14/02/2027" in question["text"]  # three months on from November 2026
+
+
+async def test_dates_in_words_in_four_languages(bot: Harness) -> None:
+    for lang, country, typed, said in [
+            ("en", "Ghana", "March 14, 2026", "14 March 2026"),
+            ("fr", "Sénégal", "14 mars 2026", "14 mars 2026"),
+            ("ar", "المغرب", "14 مارس 2026", "14 مارس 2026"),
+            ("am", "ኢትዮጵያ", "መጋቢት 5 2018", "መጋቢት 5 ቀን 2018 ዓ.ም.")]:
+        bot.chat_id = f"words-{lang}"
+        await at_date(bot, lang, country)
+        check = await bot.say(typed)
+        assert said in check["text"], lang
+        assert payloads(check) == ["pick:2026-03-14", "retype"]
+        await bot.press("pick:2026-03-14")
+        assert (await participant(bot)).return_date == date(2026, 3, 14)
+
+
+async def test_amharic_digits_are_asked_both_ways_and_follow_ups_follow(bot: Harness) -> None:
+    await at_date(bot, "am", "ኢትዮጵያ")
+    check = await bot.say("5/7/2018")
+    assert payloads(check) == ["pick:2026-03-14", "pick:2018-07-05", "retype"]
+    ethiopian, gregorian = labels(check)[:2]
+    assert ethiopian.startswith("መጋቢት 5 ቀን 2018 ዓ.ም.") and "2026" in ethiopian
+    assert "2018" in gregorian and "2010 ዓ.ም." in gregorian  # each in both calendars
+    await bot.say("1")  # the first reading, typed as its number
+    p = await participant(bot)
+    assert p.return_date == date(2026, 3, 14)
+    assert all(f.due_at.year >= 2026 for f in await planned(bot))
+
+
+async def test_a_date_said_back_can_be_typed_again(bot: Harness) -> None:
+    await at_date(bot, "en", "Senegal")
+    await bot.say("14/03/2026")
+    again = await bot.press("retype")
+    assert "On what date did you arrive?" in again["text"]
+    check = await bot.say("15 March 2026")  # or simply typed at the check
+    assert "15 March 2026" in check["text"]
+    check = await bot.say("16/03/2026")
+    assert "16 March 2026" in check["text"]
+    await bot.press("pick:2026-03-16")
+    assert (await participant(bot)).return_date == date(2026, 3, 16)
+
+
+async def test_details_are_corrected_from_privacy_and_follow_ups_replanned(
+        bot: Harness) -> None:
+    await bot.onboard()  # returned 14 March 2026, Senegal
+    before = [f.due_at for f in await planned(bot)]
+    await bot.say("/privacy")
+    choose = await bot.press("details")
+    assert payloads(choose) == ["edit:country", "edit:date", "back"]
+    await bot.press("edit:date")
+    await bot.press("yes")  # already back
+    await bot.say("1 September 2026")
+    done = await bot.press("pick:2026-09-01")
+    assert "planned again" in done["text"]
+    after = [f.due_at for f in await planned(bot)]
+    assert after and after != before and after[0].date() > date(2026, 11, 25)
+    await bot.press("details")
+    await bot.press("edit:country")
+    done = await bot.say("Ghana")
+    assert "I have changed it" in done["text"]
+    p = await participant(bot)
+    assert (p.country, p.return_date, p.returned) == ("GH", date(2026, 9, 1), True)
