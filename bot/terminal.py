@@ -72,11 +72,12 @@ class TerminalTransport:
 
     def event_for(self, chat_id: str, line: str, locale_hint: str | None,
                   country_hint: str | None = None) -> Event:
-        """A typed number that matches a shown button is a button press."""
+        """A typed number that matches a shown button is a button press: the numbers are
+        on screen, so "10" beside "[10] March 2026" is that month, also where the question
+        takes numbers too (any other number, or "4 months", is still an answer)."""
         text = line.strip()
         buttons = self.buttons.get(chat_id) or []
-        if (text.isdigit() and 1 <= int(text) <= len(buttons)
-                and not self.typed_numbers.get(chat_id)):
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
             return Event(CHANNEL, chat_id, EventKind.BUTTON, payload=buttons[int(text) - 1]["data"],
                          locale_hint=locale_hint, country_hint=country_hint)
         return Event.from_text(CHANNEL, chat_id, text, locale_hint=locale_hint,

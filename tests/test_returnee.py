@@ -112,3 +112,82 @@ async def test_details_are_corrected_from_privacy_and_follow_ups_replanned(
     assert "I have changed it" in done["text"]
     p = await participant(bot)
     assert (p.country, p.return_date, p.returned) == ("GH", date(2026, 9, 1), True)
+
+
+# 2. Buttons and typed answers.
+
+async def test_typed_labels_pick_buttons_in_part_and_without_marks(bot: Harness) -> None:
+    for lang, typed, low in [("en", "not good", False), ("en", "bad", True),
+                             ("fr", "PAS BIEN", False), ("fr", "tres mal", True),
+                             ("am", "በጣም መጥፎ", True), ("ar", "لست بخير", False)]:
+        bot.chat_id = f"mood-{lang}-{typed}"
+        await bot.onboard(lang)
+        await bot.say("/checkin")
+        after = await bot.say(typed)  # the label without its emoji, accents or case
+        # A very low mood asks about a person first; "not good" goes on to what happened.
+        expected = ["person", "continue"] if low else ["none"]
+        assert payloads(after) == expected, (lang, typed)
+
+
+async def test_arabic_skip_typed_without_short_vowels(bot: Harness) -> None:
+    import json
+
+    from storage.models import WModelEvent
+
+    await bot.onboard("ar")
+    await bot.press("wmodel")
+    await bot.press("add:down")
+    await bot.say("فقدت عملي")
+    await bot.press("when:2")
+    await bot.press("dim:economic")
+    await bot.press("strength:3")
+    await bot.press("overcome:no")
+    await bot.say("تخطي")  # who should have helped: skipped as typed, "تخطَّ" on the button
+    await bot.say("تخطى")  # what could have gone better: skipped too
+    async with bot.sessions() as session:
+        [point] = (await session.scalars(select(WModelEvent))).all()
+    assert json.loads(point.details or "{}") == {"overcome": "no"}  # no words kept as answers
+
+
+async def test_numbers_and_not_numbers(bot: Harness) -> None:
+    await bot.onboard()
+    menu = await bot.say("-1")
+    assert "Please choose one of the answers below." in menu["text"]
+    info = await bot.say("1")  # the first button: Information
+    assert "info" not in payloads(info) and payloads(info) != payloads(menu)
+    await bot.say("/menu")
+    await bot.press("wmodel")
+    await bot.press("add:up")
+    await bot.say("Opened a shop")
+    refused = await bot.say("-1")
+    assert refused["text"].startswith("Please choose a month")
+    dimension = await bot.say("4 months")  # said with its word
+    assert "Which part of life" in dimension["text"]
+
+
+async def test_a_ticked_item_is_unticked_by_its_plain_label(bot: Harness) -> None:
+    await bot.onboard("fr")
+    await bot.press("info")
+    listed = await bot.press("checklist")
+    first = listed["buttons"][0]["label"]
+    ticked = await bot.say(first)
+    assert ticked["buttons"][0]["label"].startswith("✓ ")
+    unticked = await bot.say(first)  # the label as it was, without the tick
+    assert unticked["buttons"][0]["label"] == first
+
+
+def test_the_terminal_reads_a_shown_number_as_that_button() -> None:
+    import asyncio
+    import io
+
+    from bot.terminal import TerminalTransport
+    from flows.engine.events import EventKind
+
+    transport = TerminalTransport(out=io.StringIO())
+    buttons = [{"data": f"when:{n}", "label": f"month {n}"} for n in range(12, 0, -1)]
+    asyncio.run(transport.send("c", "message", {"text": "When?", "buttons": buttons,
+                                                "typed_numbers": True}))
+    event = transport.event_for("c", "10", None)
+    assert (event.kind, event.payload) == (EventKind.BUTTON, "when:3")  # [10] on screen
+    assert transport.event_for("c", "14", None).kind is EventKind.TEXT  # months, typed
+    assert transport.event_for("c", "4 months", None).kind is EventKind.TEXT

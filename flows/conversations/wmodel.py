@@ -17,6 +17,7 @@ from flows.conversations.wmodel_questions import (
     DIMENSIONS,
     NOTE_LIMIT,
     WModelQuestions,
+    month_count,
     split_providers,
 )
 from flows.engine.events import (
@@ -135,7 +136,7 @@ class WModel(WModelQuestions, Flow):
         self.data["note"] = text.strip()[:NOTE_LIMIT]
 
     def set_when(self, value: str) -> None:
-        self.data["months"] = int(value.strip()) if value.strip().isdigit() else None
+        self.data["months"] = month_count(value)
 
     def set_dimension(self, value: str) -> None:
         self.data["dimension"] = value if value in dict(DIMENSIONS) else None
@@ -231,7 +232,7 @@ class WModel(WModelQuestions, Flow):
         self._update(note=text.strip()[:NOTE_LIMIT])
 
     def edit_when(self, value: str) -> None:
-        self._update(months_since_return=int(value.strip()))
+        self._update(months_since_return=month_count(value))
 
     def edit_dimension(self, value: str) -> None:
         if value in dict(DIMENSIONS):

@@ -27,6 +27,12 @@ STRENGTHS: list[tuple[int, Msg | str]] = [  # plain numbers need no translation
 MONTH_STEPS = (0, 1, 2, 3, 6, 9, 12, 18)
 MAX_MONTHS = 240
 NOTE_LIMIT = 500
+
+
+def month_count(text: str) -> int | None:
+    """The number of months in "4", "4 months", "4 mois", "٤ أشهر"; None otherwise ("-1")."""
+    found = re.fullmatch(r"\s*(\d+)(\s+[^\W\d_][^\d]*)?", text)
+    return int(found.group(1)) if found else None
 ANSWER_LIMIT = 1000
 LISTED = 20  # points offered for a change or a deletion (the most recent ones)
 SKIP = Button("skip", Msg(N_("Skip")))
@@ -197,8 +203,8 @@ class WModelQuestions:
         return value == "no"
 
     def typed_months(self, text: str = "") -> bool:
-        digits = text.strip()
-        if digits.isdigit() and 0 <= int(digits) <= MAX_MONTHS:
+        count = month_count(text)
+        if count is not None and 0 <= count <= MAX_MONTHS:
             return True
         return self.turn.reject(N_("Please choose a month, or type a number of months, for "
                                    "example 4."))

@@ -6,6 +6,8 @@ through its read-only interface) and returns the new place; what must be written
 
 from __future__ import annotations
 
+import re
+
 from flows.conversations.common import (
     ALERTED_CASE_MANAGER,
     ALERTED_URGENT,
@@ -22,6 +24,15 @@ from flows.engine.flow import RESUME, Flow, Prompt, Turn
 from flows.l10n.i18n import N_
 from flows.l10n.places import fold
 from storage import repository as repo
+
+_FINAL_YEH = re.compile("(?<=[\u0621-\u064a])\u064a(?= |$)")
+
+
+def _loose(folded: str) -> str:
+    """A folded label with the final yeh of Arabic words dropped: "تخطي", the form many
+    type, and "تخطَّ", the imperative on the button, are one answer."""
+    return _FINAL_YEH.sub("", folded)
+
 
 SIDE_TRIPS = {"language": "language", "privacy": "privacy", "stop": "pause"}
 
@@ -205,18 +216,39 @@ class Router:
                                                            "below."))))
 
     def match_button(self, locale: str, prompt: Prompt, text: str) -> str | None:
-        """A typed number or label counts as pressing that button."""
+        """A typed number or label counts as pressing that button.
+
+        A number is the button at that place (unless the question takes numbers as
+        answers); "-1" is no place. A label matches folded (case, accents, emoji, Arabic
+        short vowels and letter forms), in the person's language or English, and also in
+        part ("not good", "yes") when it fits only one button.
+        """
+        raw = text.strip()
         answer = fold(text)
         if not answer or not prompt.buttons:
             return None
-        if answer.isdigit() and prompt.numbers:
+        if raw.isdigit():
+            if prompt.numbers:
+                return None
+            if 1 <= int(raw) <= len(prompt.buttons):
+                return prompt.buttons[int(raw) - 1].payload
             return None
-        if answer.isdigit() and 1 <= int(answer) <= len(prompt.buttons):
-            return prompt.buttons[int(answer) - 1].payload
-        for button in prompt.buttons:
-            if answer in self._folded_labels(locale, button.label):
+        if answer.isdigit():  # "-1", "+2", "#3": not a place on the list
+            return None
+        labels = [(button, self._folded_labels(locale, button.label))
+                  for button in prompt.buttons]
+        for button, folded in labels:
+            if answer in folded:
                 return button.payload
-        return None
+        key = _loose(answer)
+        for button, folded in labels:
+            if key in (_loose(label) for label in folded):
+                return button.payload
+        if len(key) < 2 or len(key.split()) > 3:
+            return None
+        fits = {button.payload for button, folded in labels
+                if any(f" {key} " in f" {_loose(label)} " for label in folded)}
+        return fits.pop() if len(fits) == 1 else None
 
     def _folded_labels(self, locale: str, label: Msg | str) -> tuple[str, str]:
         """A button's label folded, in the person's language and in English. Labels that
