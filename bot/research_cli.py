@@ -90,16 +90,18 @@ def survey_score(
 @survey_app.command("items")
 def survey_items() -> None:
     """List every item with its answer codes (for `survey score` files)."""
-    from flows.research.rss import DONT_KNOW, HEALTH_BARRIERS, ITEMS, REFUSED, applies
+    from flows.research.rss import EXPLAIN_SUFFIX, HEALTH_BARRIERS, ITEMS, REFUSED, applies
 
     for number, item in ITEMS.items():
         if not applies(number, {"9": "yes", "30": "no"}):
             typer.echo(f"{number:>3} {item.dimension:<13} {item.question} (computed)")
             continue
-        extra = [DONT_KNOW] if item.dont_know else []
         kind = "any of (list)" if item.multiple else "one of"
-        codes = ", ".join([*(code for code, _ in item.options), *extra, REFUSED])
+        codes = ", ".join(item.codes)
         typer.echo(f"{number:>3} {item.dimension:<13} {item.question}\n      {kind}: {codes}")
+        if item.explain:
+            typer.echo(f"      {number}{EXPLAIN_SUFFIX}: words, after "
+                       f"{', '.join(sorted(item.explain))}")
     typer.echo(f"19a (when 19 is poor or very_poor): "
                f"{', '.join(code for code, _ in HEALTH_BARRIERS)}, {REFUSED}")
 

@@ -191,3 +191,69 @@ def test_the_terminal_reads_a_shown_number_as_that_button() -> None:
     assert (event.kind, event.payload) == (EventKind.BUTTON, "when:3")  # [10] on screen
     assert transport.event_for("c", "14", None).kind is EventKind.TEXT  # months, typed
     assert transport.event_for("c", "4 months", None).kind is EventKind.TEXT
+
+
+# 7. The survey as Annex 4 asks it.
+
+ANNEX_DONT_KNOW = {3, 6, 11, 13, 15, 16, 17, 18, 20, 23, 24, 29, 30}
+ANNEX_NO_DONT_WISH = {6, 10, 31, 32}
+
+
+def test_dont_know_and_dont_wish_only_where_annex_4_lists_them() -> None:
+    from flows.research.rss import ASKED, DONT_KNOW, ITEMS, REFUSED
+
+    assert {n for n in ASKED if DONT_KNOW in ITEMS[n].codes} == ANNEX_DONT_KNOW
+    assert {n for n in ASKED if REFUSED not in ITEMS[n].codes} == ANNEX_NO_DONT_WISH
+    assert ITEMS[10].multiple and [c for c, _ in ITEMS[31].options] == ["wish", "need"]
+
+
+async def to_item(bot: Harness, number: int, reply: dict, **choices: str) -> dict:  # type: ignore[type-arg]
+    """Answer with the first option (or ``choices["q<n>"]``) until item ``number``."""
+    import re
+
+    while (current := int(re.search(r"Question (\d+) of 32", reply["text"])[1])) != number:
+        payload = choices.get(f"q{current}") or next(
+            p for p in payloads(reply) if p.startswith(("a:", "m:")))
+        reply = await bot.press(payload)
+        if payload.startswith("m:"):
+            reply = await bot.press("done")
+    return reply
+
+
+async def test_the_survey_in_chat_follows_the_annex(bot: Harness) -> None:
+    import json
+
+    from storage.models import Escalation, Survey
+
+    await bot.onboard()
+    await bot.press("survey")
+    first = await bot.press("start")
+    assert first["text"].startswith("Question 1 of 32")
+    assert "a:dont_know" not in payloads(first) and "a:refused" in payloads(first)
+    explain = await bot.press("a:dissatisfied")  # → please explain
+    assert payloads(explain) == ["skip", "pause"]
+    second = await bot.say("Prices went up a lot")
+    assert payloads(second)[0] == "a:very_often"  # item 2
+    reply = await to_item(bot, 10, second, q9="a:yes")
+    assert [p for p in payloads(reply) if p.startswith("m:")] == [
+        "m:unemployed", "m:unhappy_work", "m:unhappy_conditions", "m:unhappy_salary", "m:other"]
+    assert "a:refused" not in payloads(reply)  # not offered on item 10 in the annex
+    await bot.press("m:unhappy_salary")
+    await bot.press("m:other")
+    explain = await bot.press("done")
+    assert payloads(explain) == ["skip", "pause"]
+    reply = await bot.press("skip")
+    reply = await to_item(bot, 16, reply)
+    assert "a:dont_know" in payloads(reply)  # item 16 has it in the annex
+    reply = await to_item(bot, 31, reply, q30="a:no")
+    assert payloads(reply) == ["a:wish", "a:need", "pause"]
+    await bot.press("a:need")  # also when they wish to: the need is the primary reason
+    async with bot.sessions() as session:
+        [row] = (await session.scalars(select(Survey))).all()
+        categories = [e.categories for e in (await session.scalars(select(Escalation))).all()]
+    answers = json.loads(row.answers)
+    assert answers["1"] == "dissatisfied"
+    assert answers["1_explain"] == "Prices went up a lot"
+    assert answers["10"] == ["unhappy_salary", "other"] and "10_explain" not in answers
+    assert answers["31"] == "need"
+    assert any("must_leave" in (c or "") for c in categories)
