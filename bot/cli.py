@@ -77,11 +77,15 @@ def chat(
     # and the "nobody to alert" error that matters in production would only confuse here.
     logging.getLogger("flows.casework").setLevel(logging.CRITICAL)
     transport = TerminalTransport()
-    clock = DemoClock()
+    database_url = settings.database_url
+    kept = (Path(database_url.split(":///", 1)[1] + ".demo-clock")
+            if database_url.startswith("sqlite") and ":///" in database_url
+            else settings.data_dir / "demo-clock")
+    clock = DemoClock(kept)
 
     async def main() -> None:
         runtime = await start(settings, {transport.channel: transport}, clock=clock,
-                              expect_staff=False)
+                              expect_staff=False, sender_chat=(transport.channel, user))
         try:
             await run_chat(runtime, transport, chat_id=user, locale_hint=lang, clock=clock,
                            country_hint=country.upper() if country else None)

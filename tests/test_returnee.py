@@ -5,6 +5,7 @@ handbook asks it. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -257,3 +258,68 @@ async def test_the_survey_in_chat_follows_the_annex(bot: Harness) -> None:
     assert answers["10"] == ["unhappy_salary", "other"] and "10_explain" not in answers
     assert answers["31"] == "need"
     assert any("must_leave" in (c or "") for c in categories)
+
+
+# 4. The person's place is kept.
+
+async def test_a_restart_continues_where_the_person_was(bot: Harness) -> None:
+    await bot.onboard("fr")
+    await bot.press("wmodel")
+    asked = await bot.press("add:down")
+    bot.restart()
+    again = await bot.say("/continue")  # what a restarted terminal chat sends
+    assert again["text"] == asked["text"] and payloads(again) == ["cancel"]
+
+
+async def test_global_commands_and_leaving_the_survey_return_to_the_question(
+        bot: Harness) -> None:
+    await bot.onboard()
+    await bot.press("wmodel")
+    await bot.press("add:down")
+    when = await bot.say("Lost my job")  # the month picker
+    for command in ("/help", "/resume"):
+        back = await bot.say(command)
+        assert back["text"].endswith(when["text"]), command
+    await bot.say("/stop")
+    back = await bot.say("/resume")  # instead of answering "pause all messages?"
+    assert "Messages are on again." in back["text"] and back["text"].endswith(when["text"])
+    await bot.say("/stop")
+    back = await bot.press("no")
+    assert back["text"].endswith(when["text"])
+    await bot.say("/survey")
+    await bot.press("start")
+    await bot.press("a:satisfied")
+    back = await bot.press("pause")
+    assert back["text"].endswith(when["text"]) and payloads(back) == payloads(when)
+
+
+def test_terminal_chats_keep_their_place_their_clock_and_their_own_messages(
+        tmp_path: Path) -> None:
+    from tests.test_cli import homecoming
+
+    db = tmp_path / "two.db"
+    first = homecoming("chat", "--db", str(db), "--user", "ama", stdin="\n".join([
+        "English", "1", "1", "1", "Ghana", "1", "14/03/2026", "1", "/advance 30d", "/quit"])
+        + "\n", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    import re
+
+    arrives = re.search(r"\(the next check-in arrives on (.+) at (\d{1,2}):(\d\d)", first.stdout)
+    assert arrives is not None and 9 <= int(arrives[2]) < 20  # in the allowed hours
+    assert (tmp_path / "two.db.demo-clock").exists()
+    other = homecoming("chat", "--db", str(db), "--user", "kofi",
+                       stdin="Français\n/quit\n", cwd=tmp_path)
+    assert "Which language" in other.stdout and "Ghana" not in other.stdout
+    assert "What would you like to do?" not in other.stdout  # not ama's menu
+    again = homecoming("chat", "--db", str(db), "--user", "ama", stdin="/wmodel\n1\n/quit\n",
+                       cwd=tmp_path)
+    assert "Which language" not in again.stdout and "Bonjour" not in again.stdout
+    last_question = first.stdout.rsplit("\nbot: ", 1)[1].split("\n(")[0]
+    assert "time for your check-in" in last_question  # the demo clock brought one
+    assert again.stdout.split("\nbot: ", 1)[1].startswith(last_question)  # where ama was
+    assert "good moment" in again.stdout
+    later = homecoming("chat", "--db", str(db), "--user", "ama", stdin="/advance 1h\n/quit\n",
+                       cwd=tmp_path)
+    from datetime import UTC, datetime, timedelta
+    shown = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d")
+    assert f"it is now {shown}" in later.stdout  # the demo clock survived the restarts

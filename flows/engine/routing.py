@@ -51,7 +51,7 @@ class Router:
             flow_name, state, turn.data = self._home(turn), "", {}
         expired = conversation.expires_at is not None and turn.now > conversation.expires_at
         event = turn.event
-        if expired and event.kind is not EventKind.COMMAND:
+        if expired and (event.kind is not EventKind.COMMAND or event.command == "continue"):
             # A wait that ran out: start from a known place instead of answering a question
             # the person has long forgotten.
             turn.data = {}
@@ -154,7 +154,9 @@ class Router:
     def _command(self, turn: Turn, flow: Flow) -> None:
         command = turn.event.command
         onboarded = turn.participant.onboarded
-        if command == "start":
+        if command == "continue":
+            pass  # the question the person was at, asked again (a terminal chat restarting)
+        elif command == "start":
             if onboarded and flow.name != "menu":
                 turn.switch("menu")
         elif command == "menu":
@@ -185,6 +187,8 @@ class Router:
         elif command == "resume":
             turn.emit(SetPaused(False))
             turn.say(N_("Messages are on again."))
+            if flow.name == "pause":  # asked while deciding to pause: back where they were
+                turn.back()
         else:
             turn.say(N_("I do not know that command. You can use /menu, /help, /language, "
                         "/privacy and /stop."))
