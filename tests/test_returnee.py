@@ -323,3 +323,54 @@ def test_terminal_chats_keep_their_place_their_clock_and_their_own_messages(
     from datetime import UTC, datetime, timedelta
     shown = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d")
     assert f"it is now {shown}" in later.stdout  # the demo clock survived the restarts
+
+
+# 3. Nothing is cut without a word.
+
+async def test_a_long_note_is_kept_whole(bot: Harness) -> None:
+    from storage.models import CheckIn, WModelEvent
+
+    await bot.onboard()
+    long_note = "We opened a small shop selling vegetables and bread. " * 60  # ~3200
+    await bot.press("wmodel")
+    await bot.press("add:up")
+    await bot.say(long_note)
+    await bot.press("when:2")
+    await bot.press("dim:social")
+    await bot.press("strength:3")
+    await bot.say("A friend")
+    await bot.say("My cousin")
+    async with bot.sessions() as session:
+        [point] = (await session.scalars(select(WModelEvent))).all()
+    assert point.note == long_note.strip()  # kept whole, not 500 characters
+    await bot.say("/checkin")
+    await bot.press("mood:3")
+    await bot.say(long_note)  # what happened
+    await bot.press("no")  # not as a W-model point
+    await bot.press("done")  # no needs
+    told = await bot.say(long_note + long_note)  # longer than any Telegram message
+    assert "I kept the first 4096 characters" in told["text"]
+    async with bot.sessions() as session:
+        [checkin] = (await session.scalars(select(CheckIn))).all()
+    assert checkin.events == long_note.strip() and len(checkin.note or "") == 4096
+
+
+async def test_this_was_useful_counts_once_per_page_view(bot: Harness) -> None:
+    from sqlalchemy import func
+
+    from storage.models import InfoFeedback
+
+    await bot.onboard("fr")
+    await bot.press("info")
+    await bot.press("topic:health")
+    await bot.press("useful:yes")
+    again = await bot.press("useful:yes")
+    assert "déjà" in again["text"] or "already" in again["text"]
+    await bot.press("useful:no")
+    await bot.press("topics")
+    await bot.press("topic:health")  # a new view of the page
+    await bot.press("useful:no")
+    async with bot.sessions() as session:
+        rows = (await session.execute(select(InfoFeedback.useful, func.count())
+                                      .group_by(InfoFeedback.useful))).all()
+    assert sorted(rows) == [(False, 1), (True, 1)]

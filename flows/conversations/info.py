@@ -110,12 +110,18 @@ class Information(Flow):
                       (*buttons, Button("done", Msg(N_("Done")))))
 
     def open_topic(self, key: str) -> None:
-        self.data.update(topic=key if key in PAGES else "arrival", page=0)
+        self.data.update(topic=key if key in PAGES else "arrival", page=0, rated=False)
 
     def next_page(self, _value: str = "") -> None:
-        self.data["page"] = int(self.data.get("page", 0)) + 1
+        self.data.update(page=int(self.data.get("page", 0)) + 1, rated=False)
 
     def feedback(self, value: str) -> None:
+        """Counted once per page view: pressing again (or the other button) is not a
+        second opinion."""
+        if self.data.get("rated"):
+            self.say(N_("Thank you, I have already noted your opinion of this page."))
+            return
+        self.data["rated"] = True
         self.turn.emit(RecordFeedback(self.data.get("topic", ""), value == "yes"))
         self.say(N_("Thank you, that helps us improve this information."))
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.conversations.common import ALERTED_UNSAFE, CONSENT_VERSION, emergency_lines
+from flows.conversations.common import (
+    ALERTED_UNSAFE,
+    CONSENT_VERSION,
+    emergency_lines,
+    kept_words,
+)
 from flows.conversations.survey_questions import SurveyQuestions
 from flows.engine.events import (
     CompleteSurvey,
@@ -28,7 +33,6 @@ from flows.l10n.i18n import N_
 from flows.research.rss import (
     ASKED,
     BARRIER_KEY,
-    EXPLAIN_LIMIT,
     EXPLAIN_SUFFIX,
     HEALTH_BARRIERS,
     ITEMS,
@@ -174,17 +178,12 @@ class Survey(SurveyQuestions, Flow):
         self._advance()
 
     def explained(self, text: str = "") -> None:
-        """Keep the person's words for the answer before (nothing when skipped); a longer
-        text is kept up to the limit, and the person is told."""
+        """Keep the person's words for the answer before (nothing when skipped), whole."""
         if not self._still_open():
             return
         key = self.data.pop("explaining", str(self.item))
-        words = text.strip()
-        if words and self.turn.event.kind is EventKind.TEXT:
-            if len(words) > EXPLAIN_LIMIT:
-                self.say(N_("That was long, so I kept the first {n} characters."),
-                         n=EXPLAIN_LIMIT)
-            self.answers[f"{key}{EXPLAIN_SUFFIX}"] = words[:EXPLAIN_LIMIT]
+        if text.strip() and self.turn.event.kind is EventKind.TEXT:
+            self.answers[f"{key}{EXPLAIN_SUFFIX}"] = kept_words(self.turn, text)
         self._advance()
 
     def _still_open(self) -> bool:

@@ -26,14 +26,12 @@ STRENGTHS: list[tuple[int, Msg | str]] = [  # plain numbers need no translation
 ]
 MONTH_STEPS = (0, 1, 2, 3, 6, 9, 12, 18)
 MAX_MONTHS = 240
-NOTE_LIMIT = 500
 
 
 def month_count(text: str) -> int | None:
     """The number of months in "4", "4 months", "4 mois", "٤ أشهر"; None otherwise ("-1")."""
     found = re.fullmatch(r"\s*(\d+)(\s+[^\W\d_][^\d]*)?", text)
     return int(found.group(1)) if found else None
-ANSWER_LIMIT = 1000
 LISTED = 20  # points offered for a change or a deletion (the most recent ones)
 SKIP = Button("skip", Msg(N_("Skip")))
 CANCEL = Button("cancel", Msg(N_("Cancel")))

@@ -30,13 +30,12 @@ from flows.engine.recovery import Apology, log_failure
 from flows.engine.registry import FLOWS
 from flows.engine.routing import Router
 from flows.followups.delivery import FollowUpDelivery
-from flows.followups.followups import REPLAN_FIELDS, FollowUpPlanner, Timing
+from flows.followups.followups import REPLAN_FIELDS, FollowUpPlanner, NextCheckIn, Timing
 from flows.l10n.countries import CountryPacks
 from flows.l10n.i18n import Catalogs
 from flows.research.scoring import Weights
 from flows.triage import Embedded, NeedsEmbedding, Triage
 from storage import casework as casework_db
-from storage import followups as followups_db
 from storage import repository as repo
 from storage.db import Connection, Database, is_transient
 
@@ -187,7 +186,6 @@ class Engine:
     async def _handle_once(self, event: Event, embedded: Embedded | None = None) -> Result:
         return await self.db.run(self._unit, event, self.clock(), embedded)
 
-
     def _unit(self, conn: Connection, event: Event, now: datetime,
               embedded: Embedded | None = None) -> Result:
         """The whole update as one unit of work: load, decide, write. Nothing is awaited."""
@@ -289,20 +287,9 @@ class Engine:
             self.on_commit()
         return alerted
 
-    async def next_checkin(self, channel: str, chat_id: str
-                           ) -> tuple[datetime, str, str | None] | None:
-        """When this chat's next check-in will arrive (moved into the allowed hours of the
-        person's country, as delivery does), with the country's time zone and the country;
-        None if none is planned."""
-        def work(conn: Connection) -> tuple[datetime, str, str | None] | None:
-            person = repo.load_participant(conn, channel, chat_id)
-            due = None if person is None else followups_db.next_checkin(conn, person.id)
-            if person is None or due is None:
-                return None
-            due = max(due if due.tzinfo else due.replace(tzinfo=UTC), self.clock())
-            return (self.ctx.planner.allowed_at(person.country, due),
-                    self.ctx.casework.packs.get(person.country).timezone, person.country)
-        return await self.db.run(work)
+    async def next_checkin(self, channel: str, chat_id: str) -> NextCheckIn:
+        """When this chat's next check-in arrives (``FollowUpPlanner.next_checkin``)."""
+        return await self.db.run(self.ctx.planner.next_checkin, channel, chat_id, self.clock())
 
     async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:
         """The language to address this chat in outside a turn (greetings, farewells)."""

@@ -184,7 +184,6 @@ HEALTH_BARRIERS: list[Option] = [
 BARRIER_KEY = "19a"
 BARRIER_EXPLAIN = frozenset({"other"})
 EXPLAIN_SUFFIX = "_explain"
-EXPLAIN_LIMIT = 2000  # characters of "please explain" kept (the person is told if cut)
 ASKED = [n for n in ITEMS if n != COMPUTED_ITEM]  # 31 questions in chat
 
 # The per-item answers that need a person even when the scores are fine (domain.md §8).
