@@ -245,6 +245,13 @@ class Harness:
         await self.say("14/03/2026")
         return await self.press("pick:2026-03-14")  # "you arrived on 14 March 2026": yes
 
+    async def onboard_abroad(self, lang: str = "en") -> dict[str, Any]:
+        """Onboarded before departure: returning to Senegal, no date planned yet."""
+        await self.until_country(lang)
+        await self.say("Senegal" if lang == "en" else "Sénégal")
+        await self.press("no")
+        return await self.press("unknown")
+
 
 @pytest.fixture
 def bot(database: db.Database, catalogs: Catalogs, clock: FakeClock) -> Harness:

@@ -167,7 +167,7 @@ async def test_numbers_and_not_numbers(bot: Harness) -> None:
 
 
 async def test_a_ticked_item_is_unticked_by_its_plain_label(bot: Harness) -> None:
-    await bot.onboard("fr")
+    await bot.onboard_abroad("fr")
     await bot.press("info")
     listed = await bot.press("checklist")
     first = listed["buttons"][0]["label"]
@@ -374,3 +374,77 @@ async def test_this_was_useful_counts_once_per_page_view(bot: Harness) -> None:
         rows = (await session.execute(select(InfoFeedback.useful, func.count())
                                       .group_by(InfoFeedback.useful))).all()
     assert sorted(rows) == [(False, 1), (True, 1)]
+
+
+# 5. Content fits where the person is.
+
+async def test_home_or_abroad_gets_the_pages_that_fit(bot: Harness) -> None:
+    await bot.onboard()  # already back
+    topics = await bot.press("info")
+    assert "checklist" not in payloads(topics)
+    page = await bot.press("topic:documents")
+    assert "Bring copies" not in page["text"] and "missing" in page["text"]
+    bot.chat_id = "abroad"
+    await bot.onboard_abroad()
+    topics = await bot.press("info")
+    assert "checklist" in payloads(topics)
+    page = await bot.press("topic:documents")
+    assert "Bring copies of your identity documents" in page["text"]
+
+
+async def test_services_in_the_persons_language_with_eligibility_and_hours(
+        bot: Harness) -> None:
+    await bot.onboard("fr")
+    await bot.press("info")
+    page = await bot.press("topic:work")
+    assert "Pour qui : personnes rentrées inscrites au programme" in page["text"]
+    assert "Ouvert : lun.-ven. 09:00-17:00" in page["text"]
+    await bot.press("topics")
+    page = await bot.press("topic:legal")  # SN lists no legal service
+    assert "Aucun service n'est encore indiqué" in page["text"]
+    bot.chat_id = "en-sn"
+    await bot.onboard("en")
+    await bot.press("info")
+    page = await bot.press("topic:work")
+    assert "Who can go: returnees registered with the programme" in page["text"]
+
+
+async def test_arabic_plurals_and_amharic_months(bot: Harness) -> None:
+    from flows.l10n.i18n import plural
+
+    render = bot.catalogs.render
+    assert render("ar", plural("After {n} month", "After {n} months", 1)) == "بعد شهر واحد"
+    assert render("ar", plural("After {n} month", "After {n} months", 2)) == "بعد شهرين"
+    assert render("ar", plural("After {n} month", "After {n} months", 3)) == "بعد 3 أشهر"
+    assert render("ar", plural("After {n} month", "After {n} months", 11)) == "بعد 11 شهرًا"
+    assert render("ar", plural("After {n} month", "After {n} months", 100)) == "بعد 100 شهر"
+    await bot.onboard("am")
+    await bot.press("wmodel")
+    await bot.press("add:up")
+    when = await bot.say("ሱቅ ከፈትኩ")
+    # Returned 14 March 2026 (5 Megabit 2018); today 25 November 2026 (16 Hidar 2019).
+    assert labels(when)[0] == "ኅዳር 2019 (ኖቬምበር 2026)" and payloads(when)[0] == "when:8"
+    assert labels(when)[8].startswith("መጋቢት 2018") and payloads(when)[8] == "when:0"
+
+
+async def test_another_language_is_offered(bot: Harness) -> None:
+    await bot.onboard()
+    offer = await bot.say("مرحبا كيف حالك")
+    assert "العربية" in offer["text"] and payloads(offer) == ["lang:ar", "keep"]
+    menu = await bot.press("lang:ar")
+    assert (await participant(bot)).locale == "ar"
+    assert payloads(menu)[0] == "info"  # back at the menu, now in Arabic
+    bot.chat_id = "fr-then-en"
+    await bot.onboard("fr")
+    offer = await bot.say("hello, how are you doing today")
+    kept = await bot.press("keep")
+    assert (await participant(bot)).locale == "fr" and payloads(kept)[0] == "info"
+
+
+async def test_country_names_across_scripts_and_with_a_typo(bot: Harness) -> None:
+    for lang, typed in [("en", "السنغال"), ("en", "senegl"), ("fa", "سنكال"),
+                        ("fr", "Senegel"), ("ar", "سنگال")]:
+        bot.chat_id = f"country-{lang}-{typed}"
+        await bot.until_country(lang)
+        await bot.say(typed)
+        assert (await participant(bot)).country == "SN", (lang, typed)

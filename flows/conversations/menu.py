@@ -95,6 +95,36 @@ class Language(Flow):
         self.turn.back()
 
 
+class OfferLanguage(Flow):
+    """Offered when someone writes in another language we speak than the session's."""
+
+    name = "offer_language"
+    states: list[dict[str, Any]] = [{"name": "ask"}]
+    transitions: list[dict[str, Any]] = [
+        {"trigger": "lang", "source": "ask", "dest": None, "after": "switch"},
+        {"trigger": "keep", "source": "ask", "dest": None, "after": "keep"},
+    ]
+
+    def prompt_ask(self) -> Prompt:
+        offered = str(self.data.get("offer", "en"))
+        return Prompt(
+            Msg(N_("It looks like you wrote in {language}. Shall I write to you in "
+                   "{language}?"), {"language": autonym(offered)}),
+            (Button(f"lang:{offered}", f"✓ {autonym(offered)}"),
+             Button("keep", Msg(N_("No, keep {language}"),
+                                {"language": autonym(self.participant.locale)}))),
+        )
+
+    def switch(self, code: str) -> None:
+        if code in self.turn.languages:
+            self.turn.emit(SetProfile({"locale": code}))
+            self.say(N_("Done. I will write to you in this language."))
+        self.turn.back()
+
+    def keep(self, _value: str = "") -> None:
+        self.turn.back()
+
+
 class Privacy(Flow):
     name = "privacy"
     states: list[dict[str, Any]] = [{"name": "overview"}, {"name": "confirm_delete"},

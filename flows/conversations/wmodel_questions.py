@@ -15,6 +15,7 @@ from flows.engine.events import (
 )
 from flows.engine.flow import Prompt
 from flows.engine.records import WPoint
+from flows.l10n.dates import ethiopian_months
 from flows.l10n.i18n import N_, plural
 
 DIMENSIONS = [
@@ -91,7 +92,13 @@ class WModelQuestions:
         person = self.participant
         today = self.turn.now.date()
         buttons: list[Button] = []
-        if person.returned and person.return_date is not None:
+        if (person.returned and person.return_date is not None
+                and person.locale.split("_")[0] == "am"):
+            # The Ethiopian months people count in, with the Gregorian month beside.
+            for months, name, middle in ethiopian_months(person.return_date, today):
+                gregorian = format_date(middle, "LLLL y", locale=Locale.parse(person.locale))
+                buttons.append(Button(f"when:{months}", f"{name} ({gregorian})"))
+        elif person.returned and person.return_date is not None:
             total = months_between(person.return_date, today)
             locale = Locale.parse(person.locale)
             for months in range(total, max(-1, total - 12), -1):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flows.conversations.checkin import CheckIn
 from flows.conversations.info import Information
-from flows.conversations.menu import Language, Menu, OfferPerson, Pause, Privacy
+from flows.conversations.menu import (
+    Language,
+    Menu,
+    OfferLanguage,
+    OfferPerson,
+    Pause,
+    Privacy,
+)
 from flows.conversations.onboarding import Onboarding
 from flows.conversations.safety import Safety
 from flows.conversations.survey import Survey
@@ -13,6 +20,6 @@ from flows.engine.flow import Flow
 
 FLOWS: dict[str, type[Flow]] = {
     flow.name: flow
-    for flow in (Onboarding, Menu, Language, Privacy, Pause, OfferPerson, CheckIn, Information,
-                 WModel, Survey, Safety)
+    for flow in (Onboarding, Menu, Language, OfferLanguage, Privacy, Pause, OfferPerson,
+                 CheckIn, Information, WModel, Survey, Safety)
 }

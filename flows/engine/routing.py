@@ -23,6 +23,7 @@ from flows.engine.events import EventKind, Msg, OpenEscalation, Reply, SetPaused
 from flows.engine.flow import RESUME, Flow, Prompt, Turn
 from flows.l10n.i18n import N_
 from flows.l10n.places import fold
+from flows.triage.language import detect
 from storage import repository as repo
 
 _FINAL_YEH = re.compile("(?<=[\u0621-\u064a])\u064a(?= |$)")
@@ -212,12 +213,26 @@ class Router:
             trigger, _, value = payload.partition(":")
         elif prompt.free_text:
             trigger, value = "text", event.text
+        elif self._offer_language(turn, flow):
+            return
         else:
             turn.say(N_("Please choose one of the answers below."))
             return
         if not flow.fire(trigger, value):
             turn.effects.append(Reply(turn.error or Msg(N_("Please choose one of the answers "
                                                            "below."))))
+
+    @staticmethod
+    def _offer_language(turn: Turn, flow: Flow) -> bool:
+        """Words in another language we speak, where a button was expected: offer it."""
+        if flow.name in ("onboarding", "language", "offer_language", "safety"):
+            return False
+        written = detect(turn.event.text, turn.languages)
+        if written is None or written == turn.participant.locale.split("_")[0]:
+            return False
+        turn.carry["offer"] = written
+        turn.switch("offer_language", come_back=True)
+        return True
 
     def match_button(self, locale: str, prompt: Prompt, text: str) -> str | None:
         """A typed number or label counts as pressing that button.

@@ -212,3 +212,22 @@ def long_date(value: date, locale: str, country: str | None = None) -> str:
     gregorian = format_date(value, format="long", locale=Locale.parse(regional(locale, country)))
     local = local_date(value, locale, country)
     return f"{local} ({gregorian})" if local else gregorian
+
+
+def ethiopian_months(start: date, end: date, limit: int = 12) -> list[tuple[int, str, date]]:
+    """The Ethiopian months from ``end``'s back to ``start``'s, newest first (at most
+    ``limit``): how many months after ``start``'s month each is, its name and year, and
+    the Gregorian date of its 15th (to show the Gregorian month beside). Pagume, the five or
+    six days after Nehase, counts with Nehase."""
+    def month_of(value: date) -> int:
+        year, month, _ = coptic.from_gregorian(value.year, value.month, value.day)
+        return year * 12 + min(month, 12) - 1
+
+    first, last = month_of(start), month_of(end)
+    months: list[tuple[int, str, date]] = []
+    for ordinal in range(last, max(first - 1, last - limit), -1):
+        year, month = divmod(ordinal, 12)
+        middle = date(*coptic.to_gregorian(year, month + 1, 15))
+        months.append((ordinal - first,
+                       f"{ETHIOPIAN_MONTHS[month]} {year + ETHIOPIAN_OFFSET}", middle))
+    return months
