@@ -448,3 +448,57 @@ async def test_country_names_across_scripts_and_with_a_typo(bot: Harness) -> Non
         await bot.until_country(lang)
         await bot.say(typed)
         assert (await participant(bot)).country == "SN", (lang, typed)
+
+
+# 6. Privacy screens say what is kept.
+
+async def test_privacy_says_what_kinds_of_things_are_kept_with_dates(bot: Harness) -> None:
+    await bot.staff_on_duty()
+    await bot.onboard("fr")
+    await bot.say("/checkin")
+    await bot.press("mood:4")
+    await bot.press("none")
+    await bot.press("done")
+    await bot.press("no")
+    bot.clock.advance(days=3)
+    await bot.say("Je me sens si triste et seul depuis mon retour")  # an alert, my words
+    await bot.say("/privacy")
+    shown = await bot.press("show")
+    text = shown["text"]
+    assert "Réponses aux suivis" in text and "le 25 novembre 2026" in text
+    assert "Vos propres mots, cités dans des alertes à l'équipe : 1, le 28 novembre 2026" \
+        in text
+    assert "Vos réponses aux questions de consentement : 2" in text
+    bot.chat_id = "en-privacy"
+    await bot.onboard()
+    await bot.say("/privacy")
+    shown = await bot.press("show")
+    assert "Your answers to the consent questions: 2, on 28 November 2026" in shown["text"]
+    assert "Check-in answers" not in shown["text"]
+
+
+async def test_change_my_choices_has_a_way_back(bot: Harness) -> None:
+    await bot.onboard()
+    await bot.say("/privacy")
+    asked = await bot.press("consents")
+    assert payloads(asked) == ["yes", "no", "more", "back"]
+    back = await bot.press("back")
+    assert "Nothing has changed." in back["text"] and "show" in payloads(back)
+    await bot.press("consents")
+    await bot.press("yes")
+    done = await bot.press("no")  # no longer share with a case manager
+    assert "I have changed it" in done["text"] and "show" in payloads(done)
+    assert (await participant(bot)).consent_state["case_manager_sharing"] is False
+
+
+async def test_the_unknown_command_reply_lists_what_can_be_used_now(bot: Harness) -> None:
+    before = await bot.say("/foo")
+    assert "/help, /language, /privacy" in before["text"] and "/survey" not in before["text"]
+    await bot.onboard()
+    after = await bot.say("/foo")
+    assert "/menu, /help, /language, /privacy, /stop, /checkin, /wmodel, /survey" \
+        in after["text"]
+    await bot.say("/stop")
+    await bot.press("yes")
+    paused = await bot.say("/foo")
+    assert "/resume" in paused["text"] and "/stop" not in paused["text"]

@@ -42,6 +42,10 @@ class Onboarding(OnboardingQuestions, Flow):
          "after": "refuse_follow_up"},
         {"trigger": "more", "source": "consent_follow_up", "dest": None,
          "after": "explain_follow_up"},
+        {"trigger": "back", "source": ["consent_follow_up", "consent_sharing", "country",
+                                        "returned", "return_date", "planned_date",
+                                        "date_check"],
+         "dest": None, "conditions": "editing", "after": "leave_unchanged"},
         {"trigger": "yes", "source": "consent_sharing", "dest": "country",
          "conditions": "needs_profile", "after": "grant_sharing"},
         {"trigger": "yes", "source": "consent_sharing", "dest": None,
@@ -87,6 +91,15 @@ class Onboarding(OnboardingQuestions, Flow):
     # Conditions.
     def needs_profile(self, _value: str = "") -> bool:
         return bool(self.data.get(FOLLOW_UP)) and self.participant.country is None
+
+    def editing(self, _value: str = "") -> bool:
+        """Asked again from /privacy (a choice or a detail), not for the first time."""
+        return bool(self.data.get("_edit"))
+
+    def leave_unchanged(self, _value: str = "") -> None:
+        if self.state == "consent_follow_up" or self.data.get("_edit") != "consents":
+            self.say(N_("Nothing has changed."))
+        self.turn.switch("privacy")
 
     def editing_country(self, _value: str = "") -> bool:
         return self.data.get("_edit") == "country"
@@ -230,12 +243,7 @@ class Onboarding(OnboardingQuestions, Flow):
         self.turn.emit(SetProfile({"returned": False, "return_date": None}))
 
     def finish(self, _value: str = "") -> None:
-        if self.data.get("_edit"):  # a detail changed from /privacy: back there
-            self.say(N_("Thank you, I have changed it."))
-            if self.participant.consents.get(FOLLOW_UP) is True:
-                self.say(N_("Your follow-up messages are planned again from your details."))
-            self.turn.switch("privacy")
-            return
+        edited = self.data.get("_edit")  # asked again from /privacy: back there after
         if self.data.get(FOLLOW_UP) is False:
             self.say(
                 N_(
@@ -245,8 +253,15 @@ class Onboarding(OnboardingQuestions, Flow):
                     "/privacy."
                 )
             )
+        elif edited:
+            self.say(N_("Thank you, I have changed it."))
+            if edited != "consents" and self.participant.consents.get(FOLLOW_UP) is True:
+                self.say(N_("Your follow-up messages are planned again from your details."))
         else:
             self.say(N_("Thank you, you are all set."))
+        if edited and self.participant.onboarded:
+            self.turn.switch("privacy")
+            return
         if not self.participant.onboarded:
             self.turn.emit(MarkOnboarded())
         self.turn.switch("menu")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.conversations.common import MORE, NO, YES
+from flows.conversations.common import BACK, MORE, NO, YES
 from flows.engine.events import Button, Msg
 from flows.engine.flow import Prompt
 from flows.l10n.dates import example_date, long_date
@@ -40,8 +40,12 @@ class OnboardingQuestions:
                     "are? You can stop them at any time."
                 )
             ),
-            (YES, NO, MORE),
+            (YES, NO, MORE, *self.way_back()),
         )
+
+    def way_back(self) -> tuple[Button, ...]:
+        """Back, when the question is asked again from /privacy."""
+        return (BACK,) if self.data.get("_edit") else ()
 
     def prompt_consent_sharing(self) -> Prompt:
         return Prompt(
@@ -51,13 +55,13 @@ class OnboardingQuestions:
                     "you? Only what your support needs is shared."
                 )
             ),
-            (YES, NO, MORE),
+            (YES, NO, MORE, *self.way_back()),
         )
 
     def prompt_country(self) -> Prompt:
         hint = self.turn.event.country_hint
         buttons = ((Button(f"country:{hint}", country_name(hint, self.participant.locale)),)
-                   if hint else ())
+                   if hint else ()) + self.way_back()
         return Prompt(
             Msg(N_("Which country are you returning to? Please write its name.")),
             buttons, free_text=True,
@@ -68,7 +72,8 @@ class OnboardingQuestions:
             Msg(N_("Have you already arrived back in {country}?"),
                 {"country": country_name(self.data.get("country") or self.participant.country or "",
                                      self.participant.locale)}),
-            (Button("yes", Msg(N_("Yes, I am back"))), Button("no", Msg(N_("Not yet")))),
+            (Button("yes", Msg(N_("Yes, I am back"))), Button("no", Msg(N_("Not yet"))),
+             *self.way_back()),
         )
 
     def example(self, past: bool) -> str:

@@ -1,6 +1,7 @@
 """What a flow may look up about the person beyond the snapshot it is given: their W-model
-points and an unfinished survey. Read through the engine's open unit of work, so a flow sees
-what this very turn wrote; outside a unit of work (screens, previews) there is nothing."""
+points, an unfinished survey, and what kinds of records are kept (counts and dates). Read
+through the engine's open unit of work, so a flow sees what this very turn wrote; outside a
+unit of work (screens, previews) there is nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, Protocol
 
 from storage import research as db
 from storage.db import Connection
+from storage.privacy import Kept, kept_about
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,8 @@ class Records(Protocol):
 
     def completed_surveys(self) -> int: ...
 
+    def kept(self) -> list[Kept]: ...
+
 
 class NoRecords:
     """Nobody's records: for screens rendered outside a unit of work."""
@@ -49,6 +53,9 @@ class NoRecords:
 
     def completed_surveys(self) -> int:
         return 0
+
+    def kept(self) -> list[Kept]:
+        return []
 
 
 class StoredRecords:
@@ -68,3 +75,6 @@ class StoredRecords:
 
     def completed_surveys(self) -> int:
         return db.count_completed(self.conn, self.participant_id)
+
+    def kept(self) -> list[Kept]:
+        return kept_about(self.conn, self.participant_id)

@@ -10,9 +10,9 @@ from flows.conversations.menu import (
     OfferLanguage,
     OfferPerson,
     Pause,
-    Privacy,
 )
 from flows.conversations.onboarding import Onboarding
+from flows.conversations.privacy import Privacy
 from flows.conversations.safety import Safety
 from flows.conversations.survey import Survey
 from flows.conversations.wmodel import WModel

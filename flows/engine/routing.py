@@ -38,6 +38,29 @@ def _loose(folded: str) -> str:
 SIDE_TRIPS = {"language": "language", "privacy": "privacy", "stop": "pause"}
 
 
+def commands_now(turn: Turn) -> list[str]:
+    """The commands this person can use now (the unknown-command reply lists them)."""
+    person = turn.participant
+    if not person.onboarded:
+        return ["/help", "/language", "/privacy"]
+    return ["/menu", "/help", "/language", "/privacy",
+            "/resume" if person.paused else "/stop",
+            *(["/checkin"] if person.consents.get(FOLLOW_UP) is True else []),
+            "/wmodel", "/survey"]
+
+
+def offer_language(turn: Turn, flow: Flow) -> bool:
+    """Words in another language we speak, where a button was expected: offer it."""
+    if flow.name in ("onboarding", "language", "offer_language", "safety"):
+        return False
+    written = detect(turn.event.text, turn.languages)
+    if written is None or written == turn.participant.locale.split("_")[0]:
+        return False
+    turn.carry["offer"] = written
+    turn.switch("offer_language", come_back=True)
+    return True
+
+
 class Router:
     """Decides each turn; keeps only the folded labels of fixed buttons in memory."""
 
@@ -191,8 +214,8 @@ class Router:
             if flow.name == "pause":  # asked while deciding to pause: back where they were
                 turn.back()
         else:
-            turn.say(N_("I do not know that command. You can use /menu, /help, /language, "
-                        "/privacy and /stop."))
+            turn.say(N_("I do not know that command. You can use: {commands}"),
+                     commands=", ".join(commands_now(turn)))
 
     def _answer(self, turn: Turn, flow: Flow, prompt: Prompt,
                 matched: str | None = None) -> None:
@@ -213,7 +236,7 @@ class Router:
             trigger, _, value = payload.partition(":")
         elif prompt.free_text:
             trigger, value = "text", event.text
-        elif self._offer_language(turn, flow):
+        elif offer_language(turn, flow):
             return
         else:
             turn.say(N_("Please choose one of the answers below."))
@@ -221,18 +244,6 @@ class Router:
         if not flow.fire(trigger, value):
             turn.effects.append(Reply(turn.error or Msg(N_("Please choose one of the answers "
                                                            "below."))))
-
-    @staticmethod
-    def _offer_language(turn: Turn, flow: Flow) -> bool:
-        """Words in another language we speak, where a button was expected: offer it."""
-        if flow.name in ("onboarding", "language", "offer_language", "safety"):
-            return False
-        written = detect(turn.event.text, turn.languages)
-        if written is None or written == turn.participant.locale.split("_")[0]:
-            return False
-        turn.carry["offer"] = written
-        turn.switch("offer_language", come_back=True)
-        return True
 
     def match_button(self, locale: str, prompt: Prompt, text: str) -> str | None:
         """A typed number or label counts as pressing that button.
