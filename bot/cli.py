@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,6 +17,22 @@ from bot.research_cli import export_app, survey_app
 from bot.settings import Settings, SettingsError, load_settings
 from bot.triage_cli import triage_app
 
+
+def _no_flag_placeholder() -> None:
+    """typer 0.29's help shows ``<bool>`` beside flags (``--help <bool>``), which reads as
+    a value to type after them. Flags take none, so their type column is left empty; typer
+    has no setting for this."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_no_flag_placeholder()
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Homecoming: a counselling companion bot for returning migrants.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -45,7 +61,9 @@ def _settings(**overrides: object) -> Settings:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # transitions logs every callback at INFO; that is noise, and not ours to show. httpx
     # (under python-telegram-bot) logs each request URL at INFO, and the URL holds the token.
-    for noisy in ("transitions", "httpx", "httpcore"):
+    # Alembic says each migration step at INFO: not for a person's screen (db upgrade says
+    # where the schema is once done).
+    for noisy in ("transitions", "httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
 

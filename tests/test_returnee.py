@@ -502,3 +502,27 @@ async def test_the_unknown_command_reply_lists_what_can_be_used_now(bot: Harness
     await bot.press("yes")
     paused = await bot.say("/foo")
     assert "/resume" in paused["text"] and "/stop" not in paused["text"]
+
+
+# 9. The CLI is quiet and clear.
+
+def test_the_cli_is_quiet_takes_db_on_exports_and_shows_no_bool(tmp_path: Path) -> None:
+    from tests.test_cli import homecoming
+
+    upgraded = homecoming("db", "upgrade", cwd=tmp_path)
+    assert upgraded.returncode == 0 and "INFO" not in upgraded.stderr + upgraded.stdout
+    assert "alembic" not in upgraded.stderr
+    db = tmp_path / "mine.db"
+    chat = homecoming("chat", "--db", str(db), stdin="\n".join([
+        "English", "1", "1", "1", "Ghana", "1", "14/03/2026", "1", "/wmodel", "1",
+        "Opened a small shop", "1", "1", "3", "A loan", "My cousin", "/quit"]) + "\n",
+        cwd=tmp_path)
+    assert chat.returncode == 0 and "INFO" not in chat.stderr
+    exported = homecoming("export", "wmodel", "--db", str(db), "--format", "json",
+                          cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert "Opened a small shop" in exported.stdout and "INFO" not in exported.stderr
+    for args in (["--help"], ["export", "rss", "--help"], ["chat", "--help"]):
+        shown = homecoming(*args, cwd=tmp_path).stdout
+        assert "<bool>" not in shown and "--help" in shown, args
+    assert "--db" in homecoming("export", "rss", "--help", cwd=tmp_path).stdout
