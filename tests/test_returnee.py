@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from storage.models import FollowUp, Participant
 from tests.conftest import Harness, labels, payloads
+from tests.desk import Desk
 
 
 async def participant(bot: Harness) -> Participant:
@@ -526,3 +527,31 @@ def test_the_cli_is_quiet_takes_db_on_exports_and_shows_no_bool(tmp_path: Path) 
         shown = homecoming(*args, cwd=tmp_path).stdout
         assert "<bool>" not in shown and "--help" in shown, args
     assert "--db" in homecoming("export", "rss", "--help", cwd=tmp_path).stdout
+
+
+# 8. Schedules as the handbook asks.
+
+async def test_trafficking_gets_more_contact_and_a_case_manager_extends_follow_up(
+        desk: Desk) -> None:
+    from tests.desk import CM2 as CM  # an English-speaking case manager of Senegal
+    from tests.desk import RETURNEE
+    from tests.test_followups import followups, participant_pseudonym
+
+    # The person is onboarded: standard profile, returned 14 March 2026.
+    standard = await followups(desk, kind="checkin", status="scheduled")
+    who = await participant_pseudonym(desk)
+    [told] = await desk.say(CM, f"/profile {who} trafficking")
+    assert "trafficking schedule" in told["text"]
+    checkins = await followups(desk, kind="checkin", status="scheduled")
+    sessions = await followups(desk, kind="assessment", status="scheduled")
+    assert len(checkins) > len(standard)  # never less contact than the standard profile
+    assert len(sessions) >= 1  # the handbook's assessments, for the case manager
+    [recorded] = await desk.say(CM, f"/profile {who} until=24m")
+    assert "Recorded for" in recorded["text"]
+    extended = await followups(desk, kind="checkin", status="scheduled")
+    assert extended[-1].due_at.date() >= date(2028, 3, 1)  # month 24 after March 2026
+    [final] = await followups(desk, kind="final", status="scheduled")
+    assert final.due_at.date() >= date(2028, 4, 1)
+    [refused] = await desk.say(CM, f"/profile {who} until=60m")
+    assert "until=18m" in refused["text"]
+    desk.new_for(RETURNEE)

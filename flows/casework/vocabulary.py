@@ -45,6 +45,6 @@ SUGGESTIONS: dict[str, str] = {
 SESSION_NAMES: dict[str, str] = {
     "plan": N_("reintegration plan"), "survey": N_("Reintegration Sustainability Survey"),
     "wmodel": N_("W model session"), "midterm": N_("mid-term monitoring"),
-    "final": N_("final monitoring"),
+    "final": N_("final monitoring"), "assessment": N_("case-manager assessment"),
 }
 

@@ -15,7 +15,7 @@ from storage.db import Connection
 # When the next check-in arrives, the country's time zone, the country (or none planned).
 NextCheckIn = tuple[datetime, str, str | None] | None
 REPLAN_FIELDS = frozenset({"return_date", "returned", "profile", "consent_state",
-                           "onboarded_at", "country"})
+                           "onboarded_at", "country", "followup_until_months"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,8 @@ class FollowUpPlanner:
         pack = self.packs.get(person.country)
         rows = [(item.kind.value, item.seq,
                  at_local(item.day, pack.checkin_local_time, pack.timezone))
-                for item in plan(person.return_date, person.profile, pack.schedule_overrides)]
+                for item in plan(person.return_date, person.profile, pack.schedule_overrides,
+                                 person.followup_until_months)]
         return db.replace_schedule(conn, person.id, rows, now)
 
     def next_checkin(self, conn: Connection, channel: str, chat_id: str,
