@@ -100,7 +100,8 @@ async def test_arrived_today(bot: Harness) -> None:
     await bot.until_country("en")
     await bot.say("NG")
     await bot.press("yes")
-    await bot.press("today")
+    said = await bot.press("today")
+    assert "You arrived on 25 November 2026" in said["text"]  # said back, as every date
     p = await participant(bot)
     assert (p.country, p.returned, p.return_date) == ("NG", True, bot.clock.now.date())
 

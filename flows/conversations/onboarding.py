@@ -237,7 +237,10 @@ class Onboarding(OnboardingQuestions, Flow):
             self.say(N_("Thank you. You plan to return on {date}."), date=when)
 
     def set_returned_today(self, _value: str = "") -> None:
-        self.turn.emit(SetProfile({"returned": True, "return_date": self.turn.now.date()}))
+        today = self.turn.now.date()
+        self.turn.emit(SetProfile({"returned": True, "return_date": today}))
+        self.say(N_("Thank you. You arrived on {date}."),
+                 date=long_date(today, self.participant.locale, self.participant.country))
 
     def set_no_planned_date(self, _value: str = "") -> None:
         self.turn.emit(SetProfile({"returned": False, "return_date": None}))
