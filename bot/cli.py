@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,6 +17,22 @@ from bot.research_cli import export_app, survey_app
 from bot.settings import Settings, SettingsError, load_settings
 from bot.triage_cli import triage_app
 
+
+def _no_flag_placeholder() -> None:
+    """typer 0.29's help shows ``<bool>`` beside flags (``--help <bool>``), which reads as
+    a value to type after them. Flags take none, so their type column is left empty; typer
+    has no setting for this."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_no_flag_placeholder()
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Homecoming: a counselling companion bot for returning migrants.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -45,7 +61,9 @@ def _settings(**overrides: object) -> Settings:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # transitions logs every callback at INFO; that is noise, and not ours to show. httpx
     # (under python-telegram-bot) logs each request URL at INFO, and the URL holds the token.
-    for noisy in ("transitions", "httpx", "httpcore"):
+    # Alembic says each migration step at INFO: not for a person's screen (db upgrade says
+    # where the schema is once done).
+    for noisy in ("transitions", "httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
 
@@ -77,11 +95,15 @@ def chat(
     # and the "nobody to alert" error that matters in production would only confuse here.
     logging.getLogger("flows.casework").setLevel(logging.CRITICAL)
     transport = TerminalTransport()
-    clock = DemoClock()
+    database_url = settings.database_url
+    kept = (Path(database_url.split(":///", 1)[1] + ".demo-clock")
+            if database_url.startswith("sqlite") and ":///" in database_url
+            else settings.data_dir / "demo-clock")
+    clock = DemoClock(kept)
 
     async def main() -> None:
         runtime = await start(settings, {transport.channel: transport}, clock=clock,
-                              expect_staff=False)
+                              expect_staff=False, sender_chat=(transport.channel, user))
         try:
             await run_chat(runtime, transport, chat_id=user, locale_hint=lang, clock=clock,
                            country_hint=country.upper() if country else None)

@@ -24,6 +24,8 @@ WeightsOption = Annotated[Path | None, typer.Option(
     help="Weights file (default: HOMECOMING_RSS_WEIGHTS or the shipped provisional one)")]
 CountryOption = Annotated[str | None, typer.Option(help="Only this country, e.g. SN")]
 SinceOption = Annotated[str | None, typer.Option(help="Only from this date, YYYY-MM-DD")]
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="SQLite file to read, as for chat (default: the configured database)")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -90,16 +92,18 @@ def survey_score(
 @survey_app.command("items")
 def survey_items() -> None:
     """List every item with its answer codes (for `survey score` files)."""
-    from flows.research.rss import DONT_KNOW, HEALTH_BARRIERS, ITEMS, REFUSED, applies
+    from flows.research.rss import EXPLAIN_SUFFIX, HEALTH_BARRIERS, ITEMS, REFUSED, applies
 
     for number, item in ITEMS.items():
         if not applies(number, {"9": "yes", "30": "no"}):
             typer.echo(f"{number:>3} {item.dimension:<13} {item.question} (computed)")
             continue
-        extra = [DONT_KNOW] if item.dont_know else []
         kind = "any of (list)" if item.multiple else "one of"
-        codes = ", ".join([*(code for code, _ in item.options), *extra, REFUSED])
+        codes = ", ".join(item.codes)
         typer.echo(f"{number:>3} {item.dimension:<13} {item.question}\n      {kind}: {codes}")
+        if item.explain:
+            typer.echo(f"      {number}{EXPLAIN_SUFFIX}: words, after "
+                       f"{', '.join(sorted(item.explain))}")
     typer.echo(f"19a (when 19 is poor or very_poor): "
                f"{', '.join(code for code, _ in HEALTH_BARRIERS)}, {REFUSED}")
 
@@ -119,14 +123,15 @@ def _country(value: str | None) -> str | None:
     return value.upper() if value else None
 
 
-def _in_database(work: Callable[..., Any], *args: Any) -> Any:
-    """Run ``work(conn, *args, now)`` in one unit of work on the configured database."""
+def _in_database(work: Callable[..., Any], *args: Any, db_file: Path | None = None) -> Any:
+    """Run ``work(conn, *args, now)`` in one unit of work on the configured database, or on
+    the SQLite file ``db_file`` (``--db``, as for chat)."""
     from bot.cli import _settings
     from flows.engine.engine import utcnow
     from storage import db
     from storage.crypto import DataKeyError, use_key
 
-    settings = _settings()
+    settings = _settings(database_url=f"sqlite+aiosqlite:///{db_file}" if db_file else None)
     use_key(settings.data_key_value())
 
     async def main() -> Any:
@@ -167,26 +172,27 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="File (default: st
 @export_app.command("rss")
 def export_rss(fmt: FormatOption = "csv", country: CountryOption = None,
                since: SinceOption = None, weights: WeightsOption = None,
-               out: OutOption = None) -> None:
+               out: OutOption = None, db: DbOption = None) -> None:
     """Complete surveys: scores, weights version, mode, answers, analysis variables."""
     from flows.research.exports import RSS_COLUMNS, rss_rows
 
     if fmt not in ("csv", "json"):
         raise _fail("--format must be csv or json")
     rules = _weights(weights)
-    rows = _in_database(rss_rows, rules, _country(country), _since(since))
+    rows = _in_database(rss_rows, rules, _country(country), _since(since), db_file=db)
     _write(rows, RSS_COLUMNS, fmt, out)
 
 
 @export_app.command("wmodel")
 def export_wmodel(fmt: FormatOption = "csv", country: CountryOption = None,
-                  since: SinceOption = None, out: OutOption = None) -> None:
+                  since: SinceOption = None, out: OutOption = None,
+                  db: DbOption = None) -> None:
     """W-model points with their follow-up answers and the analysis variables."""
     from flows.research.exports import WMODEL_COLUMNS, wmodel_rows
 
     if fmt not in ("csv", "json"):
         raise _fail("--format must be csv or json")
-    rows = _in_database(wmodel_rows, _country(country), _since(since))
+    rows = _in_database(wmodel_rows, _country(country), _since(since), db_file=db)
     _write(rows, WMODEL_COLUMNS, fmt, out)
 
 
@@ -196,6 +202,7 @@ def export_wmodel_chart(
     since: SinceOption = None,
     lang: Annotated[str, typer.Option(help="Language of the labels")] = "en",
     out: Annotated[Path | None, typer.Option(help="PNG file (default wmodel-CC.png)")] = None,
+    db: DbOption = None,
 ) -> None:
     """Every returnee's W model of a country in one PNG, one colour each."""
     from bot.charts import render
@@ -209,7 +216,7 @@ def export_wmodel_chart(
     def build(conn: Any, now: Any) -> dict[str, Any]:
         return programme_chart(conn, catalogs, locale, code, _since(since))
 
-    payload = _in_database(build)
+    payload = _in_database(build, db_file=db)
     target = out or Path(f"wmodel-{code}.png")
     write_private_bytes(target, render(payload))
     typer.echo(f"{len(payload['people'])} returnees, {count_points(payload)} points → {target}")
@@ -217,13 +224,13 @@ def export_wmodel_chart(
 
 @export_app.command("providers")
 def export_providers(fmt: FormatOption = "csv", country: CountryOption = None,
-                     out: OutOption = None) -> None:
+                     out: OutOption = None, db: DbOption = None) -> None:
     """Providers returnees named in the W model: suggestions for the referral directory."""
     from flows.research.exports import PROVIDER_COLUMNS, provider_rows
 
     if fmt not in ("csv", "json"):
         raise _fail("--format must be csv or json")
-    rows = _in_database(provider_rows, _country(country))
+    rows = _in_database(provider_rows, _country(country), db_file=db)
     _write(rows, PROVIDER_COLUMNS, fmt, out)
 
 

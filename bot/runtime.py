@@ -49,6 +49,7 @@ async def start(
     upgrade: bool = True,
     limiter: RateLimiter | None = None,
     expect_staff: bool = True,
+    sender_chat: tuple[str, str] | None = None,
 ) -> Runtime:
     """Open the database (upgrading its schema), load catalogs, build engine and sender."""
     use_key(settings.data_key_value())
@@ -63,7 +64,7 @@ async def start(
         log.error(NO_STAFF)
     try:
         catalogs = Catalogs(settings.locales_dir)
-        sender = Sender(database, transports, clock=clock, limiter=limiter)
+        sender = Sender(database, transports, clock=clock, limiter=limiter, chat=sender_chat)
         engine = Engine(
             database,
             catalogs,

@@ -53,8 +53,10 @@ class Sender:
         limiter: RateLimiter | None = None,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
+        chat: tuple[str, str] | None = None,  # only this (channel, chat id): a terminal chat
     ) -> None:
         self.db = database
+        self.chat = chat
         self.transports = transports
         self.clock = clock
         self.limiter: RateLimiter = limiter or LocalRateLimiter(per_second=1000,
@@ -72,7 +74,7 @@ class Sender:
         delivered = 0
         while True:
             items = await self.db.run(repo.claim_outbox, self.clock(), limit=self.batch,
-                                      lease=self.lease)
+                                      lease=self.lease, chat=self.chat)
             if not items:
                 return delivered
             # Each message is marked sent right after it is sent; marks that land together

@@ -26,10 +26,20 @@ ADVANCE = re.compile(r"/advance\s+(\d+)\s*([hdw])", re.IGNORECASE)
 
 
 class DemoClock:
-    """The chat's own time, which ``/advance 14d`` moves forward to show follow-ups."""
+    """The chat's own time, which ``/advance 14d`` moves forward to show follow-ups.
 
-    def __init__(self) -> None:
+    With a ``path`` the offset is kept in that file (beside the chat's database), so that a
+    restarted chat is still at the time it had reached: its planned follow-ups stay ahead.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
         self.offset = timedelta()
+        if path is not None and path.exists():
+            try:
+                self.offset = timedelta(seconds=float(path.read_text().strip() or 0))
+            except ValueError:
+                self.offset = timedelta()
 
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset
@@ -37,6 +47,9 @@ class DemoClock:
     def advance(self, amount: int, unit: str) -> None:
         self.offset += {"h": timedelta(hours=amount), "d": timedelta(days=amount),
                         "w": timedelta(weeks=amount)}[unit.lower()]
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(f"{self.offset.total_seconds():.0f}\n")
 
 
 class TerminalTransport:
@@ -72,11 +85,12 @@ class TerminalTransport:
 
     def event_for(self, chat_id: str, line: str, locale_hint: str | None,
                   country_hint: str | None = None) -> Event:
-        """A typed number that matches a shown button is a button press."""
+        """A typed number that matches a shown button is a button press: the numbers are
+        on screen, so "10" beside "[10] March 2026" is that month, also where the question
+        takes numbers too (any other number, or "4 months", is still an answer)."""
         text = line.strip()
         buttons = self.buttons.get(chat_id) or []
-        if (text.isdigit() and 1 <= int(text) <= len(buttons)
-                and not self.typed_numbers.get(chat_id)):
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
             return Event(CHANNEL, chat_id, EventKind.BUTTON, payload=buttons[int(text) - 1]["data"],
                          locale_hint=locale_hint, country_hint=country_hint)
         return Event.from_text(CHANNEL, chat_id, text, locale_hint=locale_hint,
@@ -99,7 +113,9 @@ async def chat(
     transport.out.write(
         catalogs.render(locale, Msg(N_("Homecoming, local chat. Type /quit to leave."))) + "\n"
     )
-    await runtime.engine.handle(Event.from_text(CHANNEL, chat_id, "/start",
+    # "/continue" asks again the question the person was at (the first one, for someone
+    # new): running the command again continues where they left off.
+    await runtime.engine.handle(Event.from_text(CHANNEL, chat_id, "/continue",
                                                 locale_hint=locale_hint,
                                                 country_hint=country_hint))
     await runtime.sender.drain()
@@ -123,6 +139,7 @@ async def chat(
             await runtime.engine.sweep()
             await runtime.engine.expire_surveys()
             await runtime.sender.drain()
+            await _say_next_checkin(runtime, transport, chat_id, locale)
             continue
         await runtime.engine.handle(transport.event_for(chat_id, line, locale_hint,
                                                         country_hint))
@@ -134,6 +151,29 @@ async def chat(
                                          "you left off.")))
         + "\n"
     )
+
+
+async def _say_next_checkin(runtime: Runtime, transport: TerminalTransport, chat_id: str,
+                            locale: str) -> None:
+    """When the next check-in will arrive, in the person's language and country's time."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_time
+
+    from flows.l10n.dates import long_date, regional
+
+    catalogs = runtime.engine.catalogs
+    upcoming = await runtime.engine.next_checkin(CHANNEL, chat_id)
+    if upcoming is None:
+        text = catalogs.render(locale, Msg(N_("(no check-in is planned)")))
+    else:
+        when, zone, country = upcoming
+        local = when.astimezone(ZoneInfo(zone))
+        text = catalogs.render(locale, Msg(N_("(the next check-in arrives on {date} at "
+                                              "{time})"), {
+            "date": long_date(local.date(), locale, country),
+            "time": format_time(local, "short", locale=regional(locale, country))}))
+    transport.out.write(text + "\n")
 
 
 def _prompt(read_line: Callable[[], str], out: TextIO) -> str:

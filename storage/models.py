@@ -104,6 +104,9 @@ class Participant(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     host_country: Mapped[str | None] = mapped_column(String(2))
     departed_on: Mapped[date | None] = mapped_column(Date)
+    # Follow-up extended by a case manager past the profile's end, to this month after
+    # return (/profile PERSON until=18m); None: the profile's own length.
+    followup_until_months: Mapped[int | None] = mapped_column(Integer)
 
 
 class Consent(Base):

@@ -105,7 +105,7 @@ class OutboxItem:
     attempts: int
 
 
-def _claim_outbox_statements() -> dict[str, Prepared]:
+def _claim_outbox_statements(one_chat: bool = False) -> dict[str, Prepared]:
     earlier = _outbox.alias("earlier")
     waiting_behind = (
         select(earlier.c.id)
@@ -128,6 +128,8 @@ def _claim_outbox_statements() -> dict[str, Prepared]:
             text("outbox.status IN ('pending', 'sending')"),
             _outbox.c.not_before <= bindparam("now"),
             ~waiting_behind,
+            *((_outbox.c.channel == bindparam("channel"),
+               _outbox.c.chat_id == bindparam("chat")) if one_chat else ()),
         )
         .order_by(_outbox.c.priority.desc(), _outbox.c.id)
         .limit(bindparam("limit"))
@@ -137,6 +139,7 @@ def _claim_outbox_statements() -> dict[str, Prepared]:
 
 
 _CLAIM_OUTBOX = _claim_outbox_statements()
+_CLAIM_CHAT_OUTBOX = _claim_outbox_statements(one_chat=True)
 _LEASE_OUTBOX = Prepared(
     update(_outbox)
     .where(_outbox.c.id == bindparam("oid"))
@@ -149,7 +152,8 @@ _MARK_SENT = Prepared(
 
 
 def claim_outbox(
-    conn: Connection, now: datetime, *, limit: int = 100, lease: timedelta
+    conn: Connection, now: datetime, *, limit: int = 100, lease: timedelta,
+    chat: tuple[str, str] | None = None,
 ) -> list[OutboxItem]:
     """Take due rows for sending. Each is leased: if the sender dies it is due again later.
 
@@ -157,8 +161,15 @@ def claim_outbox(
     arrive in order even when one of them waits for a retry, and an urgent one is never
     queued behind less urgent ones. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
     senders share the queue without taking the same row; SQLite has one writer at a time.
+    With ``chat`` (channel, chat id) only that chat's rows are taken: a terminal chat sends
+    its own messages and leaves another terminal's on the same database alone.
     """
-    rows = _CLAIM_OUTBOX[conn.dialect.name].execute(conn, {"now": now, "limit": limit}).all()
+    if chat is None:
+        rows = _CLAIM_OUTBOX[conn.dialect.name].execute(
+            conn, {"now": now, "limit": limit}).all()
+    else:
+        rows = _CLAIM_CHAT_OUTBOX[conn.dialect.name].execute(
+            conn, {"now": now, "limit": limit, "channel": chat[0], "chat": chat[1]}).all()
     if not rows:
         return []
     if is_postgres(conn):  # one statement, one round trip

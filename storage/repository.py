@@ -97,7 +97,7 @@ _LOAD_PARTICIPANT = Prepared(with_person(
 _INSERT_PARTICIPANT = Prepared(insert(_participants).returning(_participants.c.id))
 _MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
             "reachable", "profile", "last_mood", "checklist", "consent_state", "sex",
-            "birth_year", "host_country", "departed_on")
+            "birth_year", "host_country", "departed_on", "followup_until_months")
 _UPDATE_PARTICIPANT = Prepared(
     update(_participants)
     .where(_participants.c.id == bindparam("pid"))
@@ -160,6 +160,7 @@ class ParticipantRecord:
     birth_year: int | None = None
     host_country: str | None = None
     departed_on: date | None = None
+    followup_until_months: int | None = None
     conversation: ConversationRecord | None = None
     # A case manager talking with the person through the bot (their chat), if any.
     handoff_id: int | None = None
@@ -200,7 +201,7 @@ def create_participant(
         "onboarded_at": None, "paused": False, "reachable": True, "profile": "standard",
         "last_mood": None, "checklist": {}, "consent_state": {},
         "created_at": now, "sex": None, "birth_year": None, "host_country": None,
-        "departed_on": None,
+        "departed_on": None, "followup_until_months": None,
     }
     row = _INSERT_PARTICIPANT.execute(conn, fields).first()
     assert row is not None

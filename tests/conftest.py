@@ -243,7 +243,15 @@ class Harness:
         await self.until_country(lang)
         await self.say("Senegal" if lang == "en" else "Sénégal")
         await self.press("yes")
-        return await self.say("14/03/2026")
+        await self.say("14/03/2026")
+        return await self.press("pick:2026-03-14")  # "you arrived on 14 March 2026": yes
+
+    async def onboard_abroad(self, lang: str = "en") -> dict[str, Any]:
+        """Onboarded before departure: returning to Senegal, no date planned yet."""
+        await self.until_country(lang)
+        await self.say("Senegal" if lang == "en" else "Sénégal")
+        await self.press("no")
+        return await self.press("unknown")
 
 
 @pytest.fixture

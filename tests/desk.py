@@ -82,6 +82,7 @@ class Desk:
         await self.say(chat, "Senegal")
         await self.press(chat, "yes")
         await self.say(chat, "14/03/2026")
+        await self.press(chat, "pick:2026-03-14")  # the date said back: that is right
         self.new_for(chat)
 
     async def count(self, model: Any) -> int:

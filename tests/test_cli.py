@@ -32,6 +32,7 @@ def test_chat_onboarding_in_french_then_continue_at_the_menu(tmp_path: Path) -> 
         "1",            # Oui, je suis rentré(e)
         "31/02/2026",   # impossible
         "14/03/2026",
+        "1",            # the date said back: yes, that is right
         "/quit",
     ])
     first = homecoming("chat", "--db", str(db), stdin=answers + "\n", cwd=tmp_path)
@@ -98,7 +99,7 @@ def test_flows_graph_unknown_name(tmp_path: Path) -> None:
 
 def test_chat_demo_clock_brings_a_checkin(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    answers = "\n".join(["Français", "1", "1", "1", "Sénégal", "1", "14/03/2026",
+    answers = "\n".join(["Français", "1", "1", "1", "Sénégal", "1", "14/03/2026", "1",
                          # Three moves 8 hours apart: one lands in the allowed hours (9-20).
                          "/advance 30d", "/advance 8h", "/advance 8h", "/quit"])
     result = homecoming("chat", "--db", str(db), stdin=answers + "\n", cwd=tmp_path)

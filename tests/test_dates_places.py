@@ -34,7 +34,9 @@ def test_parse_date(text: str, locale: str, expected: date) -> None:
         ("31/02/2026", DateProblem.IMPOSSIBLE),
         ("2026-13-01", DateProblem.IMPOSSIBLE),
         ("last spring", DateProblem.UNREADABLE),
-        ("14 mars 2026", DateProblem.UNREADABLE),
+        ("14 printemps 2026", DateProblem.UNREADABLE),
+        ("mars 2026", DateProblem.UNREADABLE),  # no day
+        ("31 février 2026", DateProblem.IMPOSSIBLE),
         ("2026", DateProblem.UNREADABLE),
         ("1/2/345", DateProblem.UNREADABLE),
     ],
@@ -76,7 +78,7 @@ def test_dates_in_the_readers_calendar_with_the_gregorian_beside() -> None:
     from flows.l10n.dates import long_date
 
     day = date(2026, 3, 14)
-    assert long_date(day, "fa", "AF") == "23 حوت 1404 (14 مارس 2026)"  # Dari month names
+    assert long_date(day, "fa", "AF") == "23 حوت 1404 (14 مارچ 2026)"  # Dari month names
     assert long_date(day, "fa") == "23 اسفند 1404 (14 مارس 2026)"
     assert long_date(date(2026, 3, 21), "fa", "AF").startswith("1 حمل 1405")  # Nowruz
     assert long_date(day, "am").startswith("መጋቢት 5 ቀን 2018 ዓ.ም. (")
@@ -93,3 +95,46 @@ def test_a_solar_hijri_date_can_be_typed_in_persian() -> None:
         parse_date("1404/12/30", "fa")  # Esfand 1404 has 29 days
     assert info.value.problem is DateProblem.IMPOSSIBLE
     assert parse_date("1403/12/30", "fa") == date(2025, 3, 20)  # 1403 was a leap year
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "country"),
+    [
+        ("14 March 2026", "en", "NG"),
+        ("March 14, 2026", "en", None),
+        ("14th of March 2026", "en", "GH"),
+        ("14 mars 2026", "fr", "SN"),
+        ("le 14 mars 2026", "fr", None),
+        ("14 de marzo de 2026", "es", None),
+        ("14 مارس 2026", "ar", None),
+        ("١٤ آذار ٢٠٢٦", "ar", "SY"),  # the Levantine month, Arabic-Indic digits
+        ("14 مارس 2026", "ar", "MA"),
+        ("መጋቢት 5 ቀን 2018 ዓ.ም.", "am", "ET"),  # the Ethiopian month: Ethiopian calendar
+        ("14 ማርች 2026", "am", "ET"),  # the Gregorian month in Amharic
+        ("23 اسفند 1404", "fa", None),
+        ("14 مارچ 2026", "fa", "AF"),
+    ],
+)
+def test_dates_in_words(text: str, locale: str, country: str | None) -> None:
+    assert parse_date(text, locale, country) == date(2026, 3, 14)
+
+
+def test_english_in_nigeria_and_ghana_is_day_first() -> None:
+    assert parse_date("5/3/2026", "en", "NG") == date(2026, 3, 5)
+    assert parse_date("5/3/2026", "en", "GH") == date(2026, 3, 5)
+    assert parse_date("5/3/2026", "en", "SN") == date(2026, 3, 5)  # no en_SN: international
+    assert parse_date("5/3/2026", "en", "US") == date(2026, 5, 3)
+    assert example_date("en", "NG") == "14/03/2026"
+
+
+def test_amharic_digits_have_both_readings_ethiopian_first() -> None:
+    from flows.l10n.dates import read_dates
+
+    assert read_dates("5/7/2018", "am", "ET") == [date(2026, 3, 14), date(2018, 7, 5)]
+    assert read_dates("5/13/2018", "am") == [date(2026, 9, 10), date(2018, 5, 13)]  # Pagume
+    assert read_dates("6/13/2018", "am") == [date(2018, 6, 13)]  # no Pagume 6 in 2018
+    # Both exist; the question keeps the readings that fit it (2033 is no return date).
+    assert read_dates("14/03/2026", "am") == [date(2033, 11, 23), date(2026, 3, 14)]
+    with pytest.raises(DateInputError):
+        read_dates("31/14/2018", "am")
+    assert example_date("am", "ET", date(2026, 3, 14)) == "5/7/2018"

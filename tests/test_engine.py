@@ -219,7 +219,7 @@ async def test_privacy_shows_data_and_back_returns(bot: Harness) -> None:
     await bot.press("privacy")
     reply = await bot.press("show")
     assert "Country of return: Senegal" in reply["text"]
-    assert "Date of return: March 14, 2026" in reply["text"]
+    assert "Date of return: 14 March 2026" in reply["text"]  # English in Senegal: day first
     assert "Follow-up messages: yes" in reply["text"]
     reply = await bot.press("back")
     assert reply["text"] == "What would you like to do?"

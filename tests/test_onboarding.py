@@ -53,8 +53,11 @@ async def test_full_onboarding_in_french(bot: Harness) -> None:
     reply = await bot.say("Sénégal")
     assert "Sénégal" in reply["text"]
     reply = await bot.press("yes")
-    assert "14/03/2026" in reply["text"]  # the example is in the French format
+    assert "14/10/2026" in reply["text"]  # French format, a day already past (Nov 2026)
     reply = await bot.say("14/03/2026")
+    assert "14 mars 2026" in reply["text"]  # said back, to confirm
+    assert payloads(reply) == ["pick:2026-03-14", "retype"]
+    reply = await bot.press("pick:2026-03-14")
     assert "14 mars 2026" in reply["text"]
     assert "Que voulez-vous faire" in reply["text"]
     p = await participant(bot)
@@ -75,7 +78,8 @@ async def test_not_returned_yet_with_planned_date(bot: Harness) -> None:
     reply = await bot.press("no")
     assert "plan to return" in reply["text"]
     reply = await bot.say("2027-01-20")
-    assert "January 20, 2027" in reply["text"]
+    assert "20 January 2027" in reply["text"]  # English outside the US: day first
+    await bot.press("pick:2027-01-20")
     p = await participant(bot)
     assert (p.country, p.returned, p.return_date) == ("AF", False, date(2027, 1, 20))
     assert await consents(bot) == [("follow_up", True, "2026-11"),
@@ -96,7 +100,8 @@ async def test_arrived_today(bot: Harness) -> None:
     await bot.until_country("en")
     await bot.say("NG")
     await bot.press("yes")
-    await bot.press("today")
+    said = await bot.press("today")
+    assert "You arrived on 25 November 2026" in said["text"]  # said back, as every date
     p = await participant(bot)
     assert (p.country, p.returned, p.return_date) == ("NG", True, bot.clock.now.date())
 

@@ -109,6 +109,7 @@ async def test_help_shows_the_safe_numbers_and_not_as_local_before_return(desk: 
     await desk.say("r2", "Senegal")
     await desk.press("r2", "no")  # not returned yet
     await desk.say("r2", "14/03/2027")  # the planned date
+    await desk.press("r2", "pick:2027-03-14")  # said back: that is right
     desk.new_for("r2")
     messages = await desk.say("r2", "/help")
     text = "\n".join(m["text"] for m in messages)

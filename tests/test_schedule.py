@@ -42,11 +42,32 @@ def test_vulnerable_weekly_in_the_first_month_and_longer() -> None:
     assert months_after(days[-1]) == pytest.approx(18, abs=0.1)
 
 
-def test_trafficking_months_1_2_3_twice_between_3_and_9_and_12() -> None:
-    months = [round(months_after(d)) for d in checkins(Profile.TRAFFICKING)]
-    assert months[:3] == [1, 2, 3]
-    assert len([m for m in months if 3 < m <= 9]) == 2
-    assert months[-1] == 12 and len(months) == 6
+def test_trafficking_more_contact_than_standard_and_assessments_1_2_3_twice_and_12() -> None:
+    # Survivors of trafficking get more contact than the standard profile, never less.
+    days = checkins(Profile.TRAFFICKING)
+    assert len(days) > len(checkins(Profile.STANDARD))
+    assert days == checkins(Profile.VULNERABLE)
+    standard = [months_after(d) for d in checkins(Profile.STANDARD)]
+    for month in range(1, 13):  # in every month at least as many as the standard profile
+        assert (sum(month - 1 < months_after(d) <= month for d in days)
+                >= sum(month - 1 < m <= month for m in standard)), month
+    # The handbook's assessments, as case-manager sessions.
+    sessions = [round(months_after(p.day)) for p in plan(RETURN, Profile.TRAFFICKING)
+                if p.kind is Kind.ASSESSMENT]
+    assert sessions[:3] == [1, 2, 3]
+    assert len([m for m in sessions if 3 < m <= 9]) == 2
+    assert sessions[-1] == 12 and len(sessions) == 6
+    assert not [p for p in plan(RETURN, Profile.STANDARD) if p.kind is Kind.ASSESSMENT]
+
+
+def test_a_case_manager_extends_one_persons_follow_up_past_12_months() -> None:
+    extended = plan(RETURN, Profile.STANDARD, until_months=18)
+    days = [p.day for p in extended if p.kind is Kind.CHECKIN]
+    assert months_after(days[-1]) == pytest.approx(18, abs=0.1)
+    assert len(days) == len(checkins(Profile.STANDARD)) + 6  # months 13 … 18
+    [final] = [p for p in extended if p.kind is Kind.FINAL]
+    assert final.offset == "19m"
+    assert plan(RETURN, Profile.VULNERABLE, until_months=12) == plan(RETURN, Profile.VULNERABLE)
 
 
 def test_minor_more_often_than_standard_and_past_closure() -> None:
@@ -107,7 +128,8 @@ def test_schedule_preview_cli(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "trafficking profile, returned 2026-03-14, Afghanistan (Asia/Kabul)"
-    assert "2026-04-14  10:00   1m      checkin" in lines
+    assert "2026-03-21  10:00   1w      checkin" in lines  # weekly at first, as vulnerable
+    assert "2026-04-14  10:00   1m      assessment" in lines
     bad = subprocess.run(
         [sys.executable, "-m", "bot", "schedule", "preview", "--profile", "x",
          "--return-date", "2026-02-30"], capture_output=True, text=True, env=env, cwd=tmp_path,

@@ -78,4 +78,4 @@ def test_every_survey_question_renders(lang: str) -> None:
         missing = [m for t in texts for m in msgids(t) if m not in translated(lang)]
         assert missing == [], f"survey item {number} in {lang}: untranslated {missing}"
         rendered = CATALOGS.render(lang, prompt.text)
-        assert f"{ASKED.index(number) + 1}" in rendered or lang in ("fa", "ar")
+        assert f"{number} " in rendered or lang in ("fa", "ar")  # the item number itself

@@ -22,11 +22,11 @@ from tests.test_cli import homecoming
 # A complete answer set whose scores are computed by hand below.
 EXAMPLE: dict[str, Any] = {
     "1": "satisfied", "2": "sometimes", "3": "no", "4": "never", "5": "debt_larger",
-    "6": "dont_know", "7": "no", "8": ["land", "animals"], "9": "yes", "10": "unemployed",
+    "6": "dont_know", "7": "no", "8": ["land", "animals"], "9": "yes", "10": ["unemployed"],
     "11": "good", "12": "average", "13": "poor", "14": "some", "15": "fair", "16": "yes",
     "17": "very_good", "18": "good", "19": "very_poor", "19a": "expensive", "20": "bad",
     "22": "rarely", "23": "weak", "24": "agree", "25": "unsafe", "26": "often",
-    "27": "sometimes", "28": "very_often", "29": "yes", "30": "no", "31": "need_jobs",
+    "27": "sometimes", "28": "very_often", "29": "yes", "30": "no", "31": "need",
     "32": ["no_one"],
 }
 
@@ -47,10 +47,10 @@ def first_answers(**overrides: Any) -> dict[str, Any]:
 
 def test_skip_logic_and_item_21_never_asked() -> None:
     assert 21 not in ASKED and len(ASKED) == 31
-    assert position(22) == 21 and position(32) == 31
+    assert position(22) == 22 and position(32) == 32  # the item numbers exports use
     assert next_item({"9": "no"}, after=9) == 11
     assert next_item({"9": "yes"}, after=9) == 10
-    assert next_item({"9": "dont_know"}, after=9) == 11
+    assert next_item({"9": "refused"}, after=9) == 11
     assert next_item({"30": "no"}, after=30) == 31
     for answer in ("yes", "dont_know", "refused"):
         assert next_item({"30": answer}, after=30) == 32
@@ -103,10 +103,10 @@ def test_scores_match_a_hand_computation() -> None:
 
 
 def test_more_than_seven_dont_know_is_flagged() -> None:
-    seven = first_answers(**{str(n): "dont_know" for n in (1, 2, 3, 4, 6, 11, 12)})
+    seven = first_answers(**{str(n): "dont_know" for n in (3, 6, 11, 13, 15, 16, 17)})
     assert Weights.load().score(seven).abstentions == 7
     assert not Weights.load().score(seven).flagged
-    eight = dict(seven, **{"13": "refused"})
+    eight = dict(seven, **{"12": "refused"})
     assert Weights.load().score(eight).flagged
 
 
@@ -168,14 +168,16 @@ async def surveys(bot: Harness) -> list[Any]:
 
 async def test_a_whole_survey_in_chat_is_scored_with_progress(bot: Harness) -> None:
     reply = await start_survey(bot)
-    assert reply["text"].startswith("Question 1 of 31")
+    assert reply["text"].startswith("Question 1 of 32")
     seen = []
     while reply["text"].startswith("Question"):
         seen.append(reply["text"].split("\n")[0])
         reply = await answer(bot, reply)
     # first options: 9 "yes" → 10 asked; 30 "yes" → 31 skipped; 19 "very good" → no 19a
-    assert seen[0] == "Question 1 of 31" and seen[-1] == "Question 31 of 31"
-    assert "Question 10 of 31" in seen and "Question 21 of 31" in seen
+    # The counter shows the item numbers the exports use: 21 is computed, never asked.
+    assert seen[0] == "Question 1 of 32" and seen[-1] == "Question 32 of 32"
+    assert "Question 10 of 32" in seen and "Question 22 of 32" in seen
+    assert "Question 21 of 32" not in seen and "Question 31 of 32" not in seen
     assert len(seen) == 30  # 31 questions minus 31 (skipped)
     assert "the survey is complete" in reply["text"]
     [row] = await surveys(bot)
@@ -188,9 +190,9 @@ async def test_skip_logic_in_chat(bot: Harness) -> None:
     reply = await start_survey(bot)
     for _ in range(8):
         reply = await answer(bot, reply)
-    assert reply["text"].startswith("Question 9 of 31")
+    assert reply["text"].startswith("Question 9 of 32")
     reply = await bot.press("a:no")
-    assert reply["text"].startswith("Question 11 of 31")  # 10 skipped
+    assert reply["text"].startswith("Question 11 of 32")  # 10 skipped
 
 
 async def test_poor_health_access_asks_what_makes_it_hard(bot: Harness) -> None:
@@ -200,7 +202,7 @@ async def test_poor_health_access_asks_what_makes_it_hard(bot: Harness) -> None:
     reply = await bot.press("a:poor")
     assert "What makes it hard to get health care?" in reply["text"]
     reply = await bot.press("b:far")
-    assert reply["text"].startswith("Question 20 of 31")
+    assert reply["text"].startswith("Question 20 of 32")
     [row] = await surveys(bot)
     assert json.loads(row.answers)["19a"] == "far"
 
@@ -218,7 +220,7 @@ async def test_a_partial_survey_is_kept_never_scored_and_resumed(bot: Harness) -
     intro = await bot.say("/survey")
     assert "answered 3 of 31" in intro["text"] and "continue" in payloads(intro)
     reply = await bot.press("continue")
-    assert reply["text"].startswith("Question 4 of 31")
+    assert reply["text"].startswith("Question 4 of 32")
 
 
 async def test_after_the_window_the_answers_are_discarded_and_the_person_told(
@@ -252,7 +254,7 @@ async def test_answers_after_the_window_do_not_bring_the_survey_back(bot: Harnes
 
 async def test_answers_that_need_a_person_raise_a_signal(bot: Harness) -> None:
     reply = await start_survey(bot)
-    while not reply["text"].startswith("Question 28 of"):  # item 29
+    while not reply["text"].startswith("Question 29 of"):
         reply = await answer(bot, reply)
     await bot.press("a:yes")  # wishes specialised psychological support
     async with bot.sessions() as s:
@@ -347,7 +349,7 @@ async def test_unsafe_most_of_the_time_is_as_urgent_as_typing_it(bot: Harness) -
     here" typed would, and the person is told and given the numbers."""
     await bot.staff_on_duty()
     reply = await start_survey(bot)
-    while not reply["text"].startswith("Question 24 of"):  # item 25
+    while not reply["text"].startswith("Question 25 of"):
         reply = await answer(bot, reply)
     await bot.press("a:unsafe")
     texts = [m["text"] for _, m in bot.transport.sent[-2:]]

@@ -117,10 +117,12 @@ async def test_onboarding_over_http_with_inline_buttons(bot: Bot, fake: FakeTele
     fake.press(CHAT, "yes", lang="fr")
     await bot.replies(CHAT, 7)
     fake.send_text(CHAT, "14/03/2026", lang="fr")
-    assert "Que voulez-vous faire ?" in (await bot.replies(CHAT, 8))[-1]
+    assert "14 mars 2026" in (await bot.replies(CHAT, 8))[-1]
+    fake.press(CHAT, "pick:2026-03-14", lang="fr")
+    assert "Que voulez-vous faire ?" in (await bot.replies(CHAT, 9))[-1]
     # Every press was answered and its keyboard closed.
-    await fake.wait_for(lambda: len(fake.sent(method="answerCallbackQuery")) == 5)
-    await fake.wait_for(lambda: len(fake.sent(method="editMessageReplyMarkup")) == 5)
+    await fake.wait_for(lambda: len(fake.sent(method="answerCallbackQuery")) == 6)
+    await fake.wait_for(lambda: len(fake.sent(method="editMessageReplyMarkup")) == 6)
     commands = {c.params.get("language_code"): c.params["commands"]
                 for c in fake.sent(method="setMyCommands")}
     assert set(commands) == {None, "en", "am", "ar", "es", "fa", "fr"}
@@ -379,7 +381,7 @@ async def test_distress_to_case_manager_and_back_over_http(bot: Bot, fake: FakeT
     fake.send_text(CHAT, "/start")
     steps: list[tuple[str, str]] = [("press", "lang:en"), ("press", "next"), ("press", "yes"),
                                     ("press", "yes"), ("text", "Senegal"), ("press", "yes"),
-                                    ("text", "14/03/2026")]
+                                    ("text", "14/03/2026"), ("press", "pick:2026-03-14")]
     for n, (how, value) in enumerate(steps, start=2):
         if how == "press":
             fake.press(CHAT, value)
@@ -387,17 +389,17 @@ async def test_distress_to_case_manager_and_back_over_http(bot: Bot, fake: FakeT
             fake.send_text(CHAT, value)
         await bot.replies(CHAT, n)
     fake.send_text(CHAT, "I want to kill myself")
-    texts = await bot.replies(CHAT, 9)
+    texts = await bot.replies(CHAT, 10)
     assert "I have alerted the reintegration team" in texts[-1]
     alert = await bot.replies(cm_chat, 2)
     assert "Tier 1: suicide risk" in alert[-1]
     [alert_call] = [c for c in fake.sent(cm_chat) if c.params.get("reply_markup")]
     ack, _claim, _chat, resolve = buttons(alert_call.params)
     fake.press(CHAT, ack)  # forged: the returnee sends the case manager's button
-    assert (await bot.replies(CHAT, 10))[-1] == "Sorry, that is not allowed."
+    assert (await bot.replies(CHAT, 11))[-1] == "Sorry, that is not allowed."
     fake.press(cm_chat, ack)
     assert "acknowledged" in (await bot.replies(cm_chat, 3))[-1]
-    assert "has seen your message" in (await bot.replies(CHAT, 11))[-1]
+    assert "has seen your message" in (await bot.replies(CHAT, 12))[-1]
     fake.press(cm_chat, resolve)
     await bot.replies(cm_chat, 4)
     fake.send_text(cm_chat, "Spoke with them; referred to the clinic.")

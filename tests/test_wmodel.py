@@ -294,4 +294,5 @@ async def test_my_data_counts_the_w_model_and_surveys(bot: Harness) -> None:
     await bot.say("/privacy")
     said = (await bot.press("show"))["text"]
     assert "This is what I keep about you" in said
-    assert "Your ups and downs (W model): 1. Completed surveys: 0." in said
+    assert "Good and hard moments in your own words (W model): 1, on 25 November 2026" in said
+    assert "Completed surveys" not in said  # none kept

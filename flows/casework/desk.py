@@ -151,8 +151,9 @@ class StaffDesk(CaseworkBase):
                                          "/case NUMBER for details."), lines="\n".join(lines))
 
     def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
-        """/profile R-7KQ2MX9P vulnerable sex=female born=1994 host=LY left=2019-05:
-        the follow-up schedule's profile, and the analysis variables when known."""
+        """/profile R-7KQ2MX9P vulnerable sex=female born=1994 host=LY left=2019-05 until=18m:
+        the follow-up schedule's profile (and its length, past 12 months), and the analysis
+        variables when known."""
         parts = args.split()
         person = db.participant_by_pseudonym(conn, parts[0]) if len(parts) >= 2 else None
         fields = parse_profile(parts[1:], now.date()) if person is not None else None
@@ -160,13 +161,14 @@ class StaffDesk(CaseworkBase):
             self._audit(conn, staff, "staff.refused", now, attempt=f"profile:{args[:40]}")
             self._reply(conn, staff, now, N_(
                 "Use /profile PERSON, then a profile among {profiles} and/or sex=female, male "
-                "or other, born=YEAR, host=COUNTRY CODE, left=YYYY-MM-DD (when they left)."),
+                "or other, born=YEAR, host=COUNTRY CODE, left=YYYY-MM-DD (when they left), "
+                "until=18m (follow-up to month 18, from 12 to 36)."),
                 profiles=", ".join(PROFILES))
             return
         record = repo.load_participant(conn, person.channel, person.chat_id)
         assert record is not None
         record.set(**fields)
-        if "profile" in fields:
+        if {"profile", "followup_until_months"} & fields.keys():
             self.replan(conn, record, now)
         repo.save_participant(conn, record)
         self._audit(conn, staff, "participant.profile_set", now, person.pseudonym,

@@ -5,6 +5,7 @@ one-time invite codes they join with, and the profile fields a case manager reco
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,6 +45,9 @@ def parse_profile(tokens: list[str], today: date) -> dict[str, Any] | None:
             fields["host_country"] = value.upper()
         elif key == "left" and (left := _month_or_day(value)) is not None and left <= today:
             fields["departed_on"] = left
+        elif key == "until" and re.fullmatch(r"\d{1,2}m?", value) and 12 <= int(
+                value.rstrip("m")) <= 36:
+            fields["followup_until_months"] = int(value.rstrip("m"))  # follow-up extended
         else:
             return None
     return fields or None

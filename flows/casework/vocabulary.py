@@ -46,6 +46,7 @@ SESSION_NAMES: dict[str, str] = {
     "plan": N_("reintegration plan"), "survey": N_("Reintegration Sustainability Survey"),
     "wmodel": N_("W model session"), "midterm": N_("mid-term monitoring"),
     "final": N_("final monitoring"), "other": N_("other session"),
+    "assessment": N_("case-manager assessment"),
 }
 
 

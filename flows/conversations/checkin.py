@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.conversations.common import ALERTED_SAFETY_NEED, SHARING, emergency_lines, request_person
+from flows.conversations.common import (
+    ALERTED_SAFETY_NEED,
+    SHARING,
+    emergency_lines,
+    kept_words,
+    request_person,
+)
 from flows.conversations.plan import ask_about_activity
 from flows.engine.events import (
     AddWModelPoint,
@@ -125,7 +131,7 @@ class CheckIn(Flow):
         request_person(self.turn)
 
     def set_events(self, text: str) -> None:
-        self.data["events"] = text[:2000]
+        self.data["events"] = kept_words(self.turn, text)
 
     def add_point(self, _value: str = "") -> None:
         kind = self.turn.event.payload or self.turn.event.text
@@ -139,7 +145,7 @@ class CheckIn(Flow):
         self.data["needs"] = [k for k in chosen if k != key] if key in chosen else [*chosen, key]
 
     def set_note(self, text: str) -> None:
-        self.data["note"] = text[:2000]
+        self.data["note"] = kept_words(self.turn, text)
 
     def finish(self, _value: str = "") -> None:
         needs = tuple(self.data.get("needs", []))

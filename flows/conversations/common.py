@@ -35,8 +35,21 @@ ALERTED = frozenset({ALERTED_URGENT, ALERTED_CONFIRMED, ALERTED_UNSAFE, ALERTED_
 NOBODY_REACHED = N_("I could not reach anyone from the reintegration team just now. Your "
                     "message is kept, and a person will see it. If you are in danger, please "
                     "use the emergency numbers.")
+# The words a person writes are kept whole, encrypted: a Telegram message holds at most
+# 4096 characters, so one message is never cut. Only a longer text (from the terminal) is,
+# and the person is told what was kept.
+WORDS_LIMIT = 4096
+KEPT_PART = N_("That was long, so I kept the first {n} characters.")
 FOLLOW_UP = "follow_up"
 SHARING = "case_manager_sharing"
+
+
+def kept_words(turn: Turn, text: str) -> str:
+    """The person's words as kept: whole, or the first WORDS_LIMIT characters, said."""
+    words = text.strip()
+    if len(words) > WORDS_LIMIT:
+        turn.say(KEPT_PART, n=WORDS_LIMIT)
+    return words[:WORDS_LIMIT]
 
 
 def request_person(turn: Turn) -> None:

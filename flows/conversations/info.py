@@ -49,6 +49,23 @@ PAGES: dict[str, list[str]] = {
     "feelings": [N_("Ups and downs after return are normal: change takes time. Set small "
                     "goals, and ask for a person if it becomes too much.")],
 }
+# For someone already back: the pages that would tell them what to pack say what to do now.
+PAGES_AT_HOME: dict[str, list[str]] = {
+    "arrival": [N_("Now that you are back, your case manager is your first contact for "
+                   "assistance. Keep this chat at hand: you can ask for a person at any time "
+                   "with /help.")],
+    "documents": [N_("If some of your documents are missing, your case manager can tell you "
+                     "where to replace them and what it costs. Keep copies of what you have "
+                     "in a safe place.")],
+    "health": [N_("If you take medication, ask your case manager or a health centre where to "
+                  "continue your treatment, and show them any medical papers you have."),
+               PAGES["health"][1]],
+}
+NO_SERVICE = N_("{page}\n\nNo service is listed here for this yet. Your case manager knows "
+                "where to go: choose \"Ask a person\" or send /help.")
+SERVICE_LINE = N_("• {name}: {offers}\n  Where: {where}. Open: {hours}.\n  Who can go: "
+                  "{eligibility}. Cost: {cost}. Contact: {contact}.")
+NOT_GIVEN = N_("ask your case manager")
 CHECKLIST: dict[str, str] = {
     "id": N_("Identity documents and copies"),
     "medicine": N_("Medication and a medical certificate"),
@@ -76,13 +93,28 @@ class Information(Flow):
 
     def prompt_topics(self) -> Prompt:
         buttons = [Button(f"topic:{key}", Msg(label)) for key, label in TOPIC_LABELS.items()]
-        return Prompt(Msg(N_("What would you like to know about?")),
-                      (*buttons, Button("checklist", Msg(N_("Checklist before departure"))),
-                       BACK))
+        if self.participant.returned is not True:  # what to pack: before departure only
+            buttons.append(Button("checklist", Msg(N_("Checklist before departure"))))
+        return Prompt(Msg(N_("What would you like to know about?")), (*buttons, BACK))
+
+    def _pages(self, topic: str) -> list[str]:
+        if self.participant.returned is True and topic in PAGES_AT_HOME:
+            return PAGES_AT_HOME[topic]
+        return PAGES.get(topic, PAGES["arrival"])
+
+    def _service(self, service: Any) -> Msg:
+        locale = self.participant.locale
+
+        def given(name: str) -> Msg | str:
+            return service.field(name, locale) or Msg(NOT_GIVEN)
+        return Msg(SERVICE_LINE, {"name": given("name"), "offers": given("offers"),
+                                  "where": given("where"), "hours": given("hours"),
+                                  "eligibility": given("eligibility"), "cost": given("cost"),
+                                  "contact": service.contact or Msg(NOT_GIVEN)})
 
     def prompt_page(self) -> Prompt:
         topic = self.data.get("topic", "arrival")
-        pages = PAGES.get(topic, PAGES["arrival"])
+        pages = self._pages(topic)
         index = min(int(self.data.get("page", 0)), len(pages) - 1)
         buttons = [Button("next", Msg(N_("Next")))] if index + 1 < len(pages) else []
         buttons += [Button("useful:yes", Msg(N_("This was useful"))),
@@ -92,13 +124,15 @@ class Information(Flow):
         text = Msg(pages[index])
         services = self.turn.pack.services_for(topic) if self.turn.pack is not None else []
         if services and index + 1 == len(pages):
-            lines = "\n".join(
-                f"• {s.name}: {s.offers}. {s.where}"
-                + (f", {s.hours}" if s.hours else "") + (f", {s.contact}" if s.contact else "")
-                + (f" ({s.cost})" if s.cost else "") for s in services)
+            listed = self._service(services[-1])
+            for service in reversed(services[:-1]):
+                listed = Msg(N_("{first}\n{rest}"), {"first": self._service(service),
+                                                     "rest": listed})
             text = Msg(N_("{page}\n\nWhere to go in {country} (checked {date}):\n{services}"),
-                       {"page": text, "country": self.turn.pack.name, "services": lines,
+                       {"page": text, "country": self.turn.pack.name, "services": listed,
                         "date": max(s.verified for s in services).isoformat()})
+        elif index + 1 == len(pages):
+            text = Msg(NO_SERVICE, {"page": text})
         return Prompt(text, tuple(buttons))
 
     def prompt_checklist(self) -> Prompt:
@@ -110,12 +144,18 @@ class Information(Flow):
                       (*buttons, Button("done", Msg(N_("Done")))))
 
     def open_topic(self, key: str) -> None:
-        self.data.update(topic=key if key in PAGES else "arrival", page=0)
+        self.data.update(topic=key if key in PAGES else "arrival", page=0, rated=False)
 
     def next_page(self, _value: str = "") -> None:
-        self.data["page"] = int(self.data.get("page", 0)) + 1
+        self.data.update(page=int(self.data.get("page", 0)) + 1, rated=False)
 
     def feedback(self, value: str) -> None:
+        """Counted once per page view: pressing again (or the other button) is not a
+        second opinion."""
+        if self.data.get("rated"):
+            self.say(N_("Thank you, I have already noted your opinion of this page."))
+            return
+        self.data["rated"] = True
         self.turn.emit(RecordFeedback(self.data.get("topic", ""), value == "yes"))
         self.say(N_("Thank you, that helps us improve this information."))
 

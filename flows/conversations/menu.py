@@ -1,16 +1,15 @@
-"""The main menu, and the small flows it opens: language, privacy, pausing messages."""
+"""The main menu, and the small flows it opens: language, pausing messages, a person, another
+language; privacy is in privacy.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flows.conversations.common import BACK, FOLLOW_UP, NO, SHARING, YES, request_person
+from flows.conversations.common import BACK, NO, YES, request_person
 from flows.conversations.survey import expire_if_stale
-from flows.engine.events import Button, DeleteMyData, Msg, SetPaused, SetProfile
+from flows.engine.events import Button, Msg, SetPaused, SetProfile
 from flows.engine.flow import Flow, Prompt
-from flows.l10n.dates import long_date
 from flows.l10n.i18n import N_, autonym
-from flows.l10n.places import country_name
 
 
 class Menu(Flow):
@@ -100,97 +99,33 @@ class Language(Flow):
         self.turn.back()
 
 
-class Privacy(Flow):
-    name = "privacy"
-    states: list[dict[str, Any]] = [{"name": "overview"}, {"name": "confirm_delete"}]
+class OfferLanguage(Flow):
+    """Offered when someone writes in another language we speak than the session's."""
+
+    name = "offer_language"
+    states: list[dict[str, Any]] = [{"name": "ask"}]
     transitions: list[dict[str, Any]] = [
-        {"trigger": "show", "source": "overview", "dest": None, "after": "show_data"},
-        {"trigger": "consents", "source": "overview", "dest": None, "after": "change_consents"},
-        {"trigger": "delete", "source": "overview", "dest": "confirm_delete"},
-        {"trigger": "back", "source": "overview", "dest": None, "after": "to_menu"},
-        {"trigger": "yes", "source": "confirm_delete", "dest": None, "after": "delete"},
-        {"trigger": "no", "source": "confirm_delete", "dest": "overview", "after": "kept"},
+        {"trigger": "lang", "source": "ask", "dest": None, "after": "switch"},
+        {"trigger": "keep", "source": "ask", "dest": None, "after": "keep"},
     ]
 
-    def prompt_overview(self) -> Prompt:
+    def prompt_ask(self) -> Prompt:
+        offered = str(self.data.get("offer", "en"))
         return Prompt(
-            Msg(
-                N_(
-                    "You decide about your data. You can see what I keep, change your "
-                    "choices, or delete everything. Your assistance does not depend on it."
-                )
-            ),
-            (
-                Button("show", Msg(N_("What do you keep about me?"))),
-                Button("consents", Msg(N_("Change my choices"))),
-                Button("delete", Msg(N_("Delete my data"))),
-                BACK,
-            ),
+            Msg(N_("It looks like you wrote in {language}. Shall I write to you in "
+                   "{language}?"), {"language": autonym(offered)}),
+            (Button(f"lang:{offered}", f"✓ {autonym(offered)}"),
+             Button("keep", Msg(N_("No, keep {language}"),
+                                {"language": autonym(self.participant.locale)}))),
         )
 
-    def prompt_confirm_delete(self) -> Prompt:
-        return Prompt(
-            Msg(
-                N_(
-                    "Delete everything I keep about you? This cannot be undone. If you write "
-                    "again later, we start from the beginning."
-                )
-            ),
-            (Button("yes", Msg(N_("Yes, delete"))), Button("no", Msg(N_("No, keep it")))),
-        )
+    def switch(self, code: str) -> None:
+        if code in self.turn.languages:
+            self.turn.emit(SetProfile({"locale": code}))
+            self.say(N_("Done. I will write to you in this language."))
+        self.turn.back()
 
-    def show_data(self, _value: str = "") -> None:
-        p = self.participant
-        unknown = Msg(N_("not given"))
-        consent_words = {True: Msg(N_("yes")), False: Msg(N_("no")), None: unknown}
-        when: Msg | str = unknown
-        if p.return_date is not None:
-            when = long_date(p.return_date, p.locale, p.country)
-        self.say(
-            N_(
-                "This is what I keep about you:\n"
-                "Language: {language}\n"
-                "Country of return: {country}\n"
-                "Date of return: {date}\n"
-                "Follow-up messages: {follow_up}\n"
-                "Sharing with a case manager: {sharing}\n"
-                "Your reference: {pseudonym}"
-            ),
-            language=autonym(p.locale),
-            country=country_name(p.country, p.locale) if p.country else unknown,
-            date=when,
-            follow_up=consent_words[p.consents.get(FOLLOW_UP)],
-            sharing=consent_words[p.consents.get(SHARING)],
-            pseudonym=p.pseudonym,
-        )
-        records = self.turn.records
-        self.say(N_("Your ups and downs (W model): {points}. Completed surveys: {surveys}. "
-                    "Check-in answers are kept too, for your case manager."),
-                 points=len(records.wmodel_points()), surveys=records.completed_surveys())
-        case = records.case_counts()
-        if any(case.values()):
-            self.say(N_("With your case manager: versions of your plan: {plans}, referrals to "
-                        "services: {referrals}, sessions held: {sessions} (with their notes). "
-                        "My plan shows the current plan."),
-                     plans=case.get("plan_versions", 0), referrals=case.get("referrals", 0),
-                     sessions=case.get("sessions", 0))
-
-    def change_consents(self, _value: str = "") -> None:
-        self.turn.switch("onboarding", "consent_follow_up")
-
-    def delete(self, _value: str = "") -> None:
-        self.turn.emit(DeleteMyData())
-        self.say(
-            N_(
-                "Your data has been deleted. Thank you for the time you spent with me. If you "
-                "write again, we will start from the beginning."
-            )
-        )
-
-    def kept(self, _value: str = "") -> None:
-        self.say(N_("Nothing was deleted."))
-
-    def to_menu(self, _value: str = "") -> None:
+    def keep(self, _value: str = "") -> None:
         self.turn.back()
 
 

@@ -6,6 +6,7 @@ beyond the refusal itself: no country, no dates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from flows.conversations.common import CONSENT_VERSION, FOLLOW_UP, SHARING
 from flows.conversations.onboarding_questions import OnboardingQuestions
 from flows.engine.events import MarkOnboarded, RecordConsent, SetProfile
 from flows.engine.flow import Flow
-from flows.l10n.dates import DateInputError, DateProblem, example_date, long_date, parse_date
+from flows.l10n.dates import DateInputError, DateProblem, long_date, read_dates
 from flows.l10n.i18n import N_
 from flows.l10n.places import country_name, find_country
 
@@ -29,6 +30,7 @@ class Onboarding(OnboardingQuestions, Flow):
         {"name": "returned"},
         {"name": "return_date"},
         {"name": "planned_date"},
+        {"name": "date_check"},
     ]
     transitions: list[dict[str, Any]] = [
         {"trigger": "lang", "source": "language", "dest": "about", "after": "set_language"},
@@ -40,6 +42,10 @@ class Onboarding(OnboardingQuestions, Flow):
          "after": "refuse_follow_up"},
         {"trigger": "more", "source": "consent_follow_up", "dest": None,
          "after": "explain_follow_up"},
+        {"trigger": "back", "source": ["consent_follow_up", "consent_sharing", "country",
+                                        "returned", "return_date", "planned_date",
+                                        "date_check"],
+         "dest": None, "conditions": "editing", "after": "leave_unchanged"},
         {"trigger": "yes", "source": "consent_sharing", "dest": "country",
          "conditions": "needs_profile", "after": "grant_sharing"},
         {"trigger": "yes", "source": "consent_sharing", "dest": None,
@@ -50,20 +56,33 @@ class Onboarding(OnboardingQuestions, Flow):
          "unless": "needs_profile", "after": ["refuse_sharing", "finish"]},
         {"trigger": "more", "source": "consent_sharing", "dest": None,
          "after": "explain_sharing"},
+        {"trigger": "text", "source": "country", "dest": None,
+         "conditions": ["editing_country", "known_country"], "after": ["set_country", "finish"]},
+        {"trigger": "country", "source": "country", "dest": None,
+         "conditions": ["editing_country", "known_country"], "after": ["set_country", "finish"]},
         {"trigger": "text", "source": "country", "dest": "returned",
          "conditions": "known_country", "after": "set_country"},
         {"trigger": "country", "source": "country", "dest": "returned",
          "conditions": "known_country", "after": "set_country"},
         {"trigger": "yes", "source": "returned", "dest": "return_date"},
         {"trigger": "no", "source": "returned", "dest": "planned_date"},
-        {"trigger": "text", "source": "return_date", "dest": None,
-         "conditions": "past_date", "after": ["set_return_date", "finish"]},
+        {"trigger": "text", "source": "return_date", "dest": "date_check",
+         "conditions": "past_date"},
         {"trigger": "today", "source": "return_date", "dest": None,
          "after": ["set_returned_today", "finish"]},
-        {"trigger": "text", "source": "planned_date", "dest": None,
-         "conditions": "future_date", "after": ["set_planned_date", "finish"]},
+        {"trigger": "text", "source": "planned_date", "dest": "date_check",
+         "conditions": "future_date"},
         {"trigger": "unknown", "source": "planned_date", "dest": None,
          "after": ["set_no_planned_date", "finish"]},
+        # The date as read, said back in the person's calendar and the Gregorian one (both
+        # readings as buttons when it can be read two ways), or typed again.
+        {"trigger": "pick", "source": "date_check", "dest": None,
+         "conditions": "read_before", "after": ["set_date", "finish"]},
+        {"trigger": "text", "source": "date_check", "dest": None, "conditions": "reread"},
+        {"trigger": "retype", "source": "date_check", "dest": "return_date",
+         "conditions": "asking_return"},
+        {"trigger": "retype", "source": "date_check", "dest": "planned_date",
+         "unless": "asking_return"},
     ]
 
     # Prompts: what each state asks.
@@ -72,6 +91,18 @@ class Onboarding(OnboardingQuestions, Flow):
     # Conditions.
     def needs_profile(self, _value: str = "") -> bool:
         return bool(self.data.get(FOLLOW_UP)) and self.participant.country is None
+
+    def editing(self, _value: str = "") -> bool:
+        """Asked again from /privacy (a choice or a detail), not for the first time."""
+        return bool(self.data.get("_edit"))
+
+    def leave_unchanged(self, _value: str = "") -> None:
+        if self.state == "consent_follow_up" or self.data.get("_edit") != "consents":
+            self.say(N_("Nothing has changed."))
+        self.turn.switch("privacy")
+
+    def editing_country(self, _value: str = "") -> bool:
+        return self.data.get("_edit") == "country"
 
     def known_country(self, text: str) -> bool:
         code = find_country(text, self.participant.locale)
@@ -83,44 +114,61 @@ class Onboarding(OnboardingQuestions, Flow):
         self.data["country"] = code
         return True
 
-    def _date(self, text: str) -> date | None:
+    def _readings(self, text: str, valid: Callable[[date], str | None]) -> bool:
+        """Keep the readings of ``text`` that suit the question (``valid`` says why one
+        does not); False, with the reason, when none does."""
+        p = self.participant
         try:
-            return parse_date(text, self.participant.locale)
+            readings = read_dates(text, p.locale, p.country)
         except DateInputError as exc:
             if exc.problem is DateProblem.IMPOSSIBLE:
-                self.turn.reject(N_("That date does not exist. Please check the day and month."))
-            else:
-                self.turn.reject(
-                    N_("I could not read that date. Please write it like this: {example}"),
-                    example=example_date(self.participant.locale),
-                )
-            return None
+                return self.turn.reject(
+                    N_("That date does not exist. Please check the day and month."))
+            return self.turn.reject(
+                N_("I could not read that date. Please write it like this: {example}"),
+                example=self.example(self.asking_return()))
+        problems = [valid(value) for value in readings]
+        kept = [value.isoformat() for value, problem in zip(readings, problems, strict=True)
+                if problem is None]
+        if not kept:
+            return self.turn.reject(problems[0] or "")
+        self.data["readings"] = kept
+        return True
 
     def past_date(self, text: str) -> bool:
-        value = self._date(text)
-        if value is None:
-            return False
+        self.data["asking"] = "return"
         today = self.turn.now.date()
-        if value > today:
-            return self.turn.reject(
-                N_("That date is in the future. On what date did you arrive?"))
-        if value < today - timedelta(days=365 * 30):
-            return self.turn.reject(N_("That date is too long ago. Please check the year."))
-        self.data["date"] = value.isoformat()
-        return True
+
+        def valid(value: date) -> str | None:
+            if value > today:
+                return N_("That date is in the future. On what date did you arrive?")
+            if value < today - timedelta(days=365 * 30):
+                return N_("That date is too long ago. Please check the year.")
+            return None
+        return self._readings(text, valid)
 
     def future_date(self, text: str) -> bool:
-        value = self._date(text)
-        if value is None:
-            return False
+        self.data["asking"] = "planned"
         today = self.turn.now.date()
-        if value < today:
-            return self.turn.reject(
-                N_("That date has already passed. On what date do you plan to return?"))
-        if value > today + timedelta(days=365 * 5):
-            return self.turn.reject(N_("That date is very far away. Please check the year."))
-        self.data["date"] = value.isoformat()
-        return True
+
+        def valid(value: date) -> str | None:
+            if value < today:
+                return N_("That date has already passed. On what date do you plan to return?")
+            if value > today + timedelta(days=365 * 5):
+                return N_("That date is very far away. Please check the year.")
+            return None
+        return self._readings(text, valid)
+
+    def asking_return(self, _value: str = "") -> bool:
+        return self.data.get("asking") != "planned"
+
+    def read_before(self, value: str) -> bool:
+        """Only a reading the question showed can be picked."""
+        return value in self.data.get("readings", ())
+
+    def reread(self, text: str) -> bool:
+        """A date typed again at the check replaces the one read."""
+        return self.past_date(text) if self.asking_return() else self.future_date(text)
 
     # Callbacks.
     def set_language(self, code: str) -> None:
@@ -178,25 +226,27 @@ class Onboarding(OnboardingQuestions, Flow):
     def set_country(self, _text: str) -> None:
         self.turn.emit(SetProfile({"country": self.data["country"]}))
 
-    def set_return_date(self, _text: str) -> None:
-        value = date.fromisoformat(self.data["date"])
-        self.turn.emit(SetProfile({"returned": True, "return_date": value}))
-        self.say(N_("Thank you. You arrived on {date}."),
-                 date=long_date(value, self.participant.locale, self.participant.country))
+    def set_date(self, iso: str) -> None:
+        value = date.fromisoformat(iso)
+        returned = self.asking_return()
+        self.turn.emit(SetProfile({"returned": returned, "return_date": value}))
+        when = long_date(value, self.participant.locale, self.participant.country)
+        if returned:
+            self.say(N_("Thank you. You arrived on {date}."), date=when)
+        else:
+            self.say(N_("Thank you. You plan to return on {date}."), date=when)
 
     def set_returned_today(self, _value: str = "") -> None:
-        self.turn.emit(SetProfile({"returned": True, "return_date": self.turn.now.date()}))
-
-    def set_planned_date(self, _text: str) -> None:
-        value = date.fromisoformat(self.data["date"])
-        self.turn.emit(SetProfile({"returned": False, "return_date": value}))
-        self.say(N_("Thank you. You plan to return on {date}."),
-                 date=long_date(value, self.participant.locale, self.participant.country))
+        today = self.turn.now.date()
+        self.turn.emit(SetProfile({"returned": True, "return_date": today}))
+        self.say(N_("Thank you. You arrived on {date}."),
+                 date=long_date(today, self.participant.locale, self.participant.country))
 
     def set_no_planned_date(self, _value: str = "") -> None:
         self.turn.emit(SetProfile({"returned": False, "return_date": None}))
 
     def finish(self, _value: str = "") -> None:
+        edited = self.data.get("_edit")  # asked again from /privacy: back there after
         if self.data.get(FOLLOW_UP) is False:
             self.say(
                 N_(
@@ -206,8 +256,15 @@ class Onboarding(OnboardingQuestions, Flow):
                     "/privacy."
                 )
             )
+        elif edited:
+            self.say(N_("Thank you, I have changed it."))
+            if edited != "consents" and self.participant.consents.get(FOLLOW_UP) is True:
+                self.say(N_("Your follow-up messages are planned again from your details."))
         else:
             self.say(N_("Thank you, you are all set."))
+        if edited and self.participant.onboarded:
+            self.turn.switch("privacy")
+            return
         if not self.participant.onboarded:
             self.turn.emit(MarkOnboarded())
         self.turn.switch("menu")

@@ -11,37 +11,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.conversations.common import ALERTED_UNSAFE, CONSENT_VERSION, emergency_lines
+from flows.conversations.common import (
+    ALERTED_UNSAFE,
+    CONSENT_VERSION,
+    emergency_lines,
+    kept_words,
+)
+from flows.conversations.survey_questions import SurveyQuestions
 from flows.engine.events import (
-    Button,
     CompleteSurvey,
     DiscardSurvey,
-    Msg,
+    EventKind,
     OpenEscalation,
     RecordConsent,
     Reply,
     SaveSurveyDraft,
     SendChart,
 )
-from flows.engine.flow import Flow, Prompt, Turn
+from flows.engine.flow import Flow, Turn
 from flows.l10n.i18n import N_
 from flows.research.rss import (
     ASKED,
     BARRIER_KEY,
-    DONT_KNOW,
+    EXPLAIN_SUFFIX,
     HEALTH_BARRIERS,
     ITEMS,
     LIKE_CATEGORY,
     REFUSED,
+    explains,
     next_item,
-    position,
     signals,
 )
 
 SURVEY = "survey"  # the consent purpose
-DONT_KNOW_LABEL = N_("I don't know")
-REFUSED_LABEL = N_("I don't wish to answer")
-PAUSE = Button("pause", Msg(N_("Pause, continue later")))
 DISCARDED = N_("Your unfinished survey was not continued within {days} days, so its answers "
                "have been deleted. You can start again whenever you like.")
 
@@ -56,10 +58,10 @@ def expire_if_stale(turn: Turn) -> bool:
     return True
 
 
-class Survey(Flow):
+class Survey(SurveyQuestions, Flow):
     name = "survey"
     states: list[dict[str, Any]] = [{"name": "intro"}, {"name": "question"},
-                                    {"name": "barrier"}]
+                                    {"name": "barrier"}, {"name": "explain"}]
     transitions: list[dict[str, Any]] = [
         {"trigger": "start", "source": "intro", "dest": "question", "after": "begin"},
         {"trigger": "continue", "source": "intro", "dest": "question",
@@ -68,14 +70,23 @@ class Survey(Flow):
         {"trigger": "results", "source": "intro", "dest": None, "after": "send_results"},
         {"trigger": "a", "source": "question", "dest": "barrier",
          "conditions": ["single", "poor_health_access"], "after": "answer"},
+        {"trigger": "a", "source": "question", "dest": "explain",
+         "conditions": ["single", "asks_explanation"], "after": "answer"},
         {"trigger": "a", "source": "question", "dest": None, "conditions": "single",
          "after": "answer"},
         {"trigger": "m", "source": "question", "dest": None, "conditions": "multiple",
          "after": "toggle"},
+        {"trigger": "done", "source": "question", "dest": "explain",
+         "conditions": ["multiple", "chosen", "other_chosen"], "after": "answer_multiple"},
         {"trigger": "done", "source": "question", "dest": None,
          "conditions": ["multiple", "chosen"], "after": "answer_multiple"},
+        {"trigger": "b", "source": "barrier", "dest": "explain",
+         "conditions": "asks_explanation", "after": "answer_barrier"},
         {"trigger": "b", "source": "barrier", "dest": "question", "after": "answer_barrier"},
-        {"trigger": "pause", "source": ["question", "barrier"], "dest": None,
+        # "→ please explain" (Annex 4): the person's own words, or nothing.
+        {"trigger": "text", "source": "explain", "dest": "question", "after": "explained"},
+        {"trigger": "skip", "source": "explain", "dest": "question", "after": "explained"},
+        {"trigger": "pause", "source": ["question", "barrier", "explain"], "dest": None,
          "after": "pause"},
     ]
 
@@ -89,54 +100,6 @@ class Survey(Flow):
         answers = self.data.setdefault("answers", {})
         assert isinstance(answers, dict)
         return answers
-
-    # Prompts ---------------------------------------------------------------------------
-
-    def prompt_intro(self) -> Prompt:
-        draft = self.turn.records.survey_draft()
-        if draft is not None:
-            done = sum(1 for key in draft.answers if key.isdigit())
-            return Prompt(Msg(N_("You have started the survey and answered {done} of {total} "
-                                 "questions. Do you want to continue where you stopped?"),
-                              {"done": done, "total": len(ASKED)}),
-                          (Button("continue", Msg(N_("Continue"))),
-                           Button("start", Msg(N_("Start again"))),
-                           Button("later", Msg(N_("Not now")))))
-        return Prompt(Msg(N_(
-            "This is a short survey about how your life is going since your return: work and "
-            "money, housing and services, family and how you feel. It has {total} questions.\n\n"
-            "It is not a test. You do not have to take part, and you can stop at any time. "
-            "Taking part or not does not change the help you get. Your answers are seen by "
-            "your case manager, to plan support with you. You can pause and continue within "
-            "{days} days."), {"total": len(ASKED), "days": self.turn.survey_window.days}),
-            (Button("start", Msg(N_("Start the survey"))),
-             *((Button("results", Msg(N_("Send me my results"))),)
-               if self.turn.records.completed_surveys() else ()),
-             Button("later", Msg(N_("Not now")))))
-
-    def prompt_question(self) -> Prompt:
-        item = ITEMS[self.item]
-        heading = Msg(N_("Question {n} of {total}"), {"n": position(item.number),
-                                                      "total": len(ASKED)})
-        if item.multiple:
-            chosen = set(self.data.get("chosen", []))
-            buttons = [Button(f"m:{code}", Msg(N_("✓ {need}"), {"need": Msg(label)})
-                              if code in chosen else Msg(label))
-                       for code, label in item.options]
-            buttons.append(Button("done", Msg(N_("Done"))))
-        else:
-            buttons = [Button(f"a:{code}", Msg(label)) for code, label in item.options]
-            if item.dont_know:
-                buttons.append(Button(f"a:{DONT_KNOW}", Msg(DONT_KNOW_LABEL)))
-        buttons += [Button(f"a:{REFUSED}", Msg(REFUSED_LABEL)), PAUSE]
-        return Prompt(Msg(N_("{heading}\n\n{question}"),
-                          {"heading": heading, "question": Msg(item.question)}),
-                      tuple(buttons))
-
-    def prompt_barrier(self) -> Prompt:
-        return Prompt(Msg(N_("What makes it hard to get health care?")),
-                      (*(Button(f"b:{code}", Msg(label)) for code, label in HEALTH_BARRIERS),
-                       Button(f"b:{REFUSED}", Msg(REFUSED_LABEL)), PAUSE))
 
     # Conditions ------------------------------------------------------------------------
 
@@ -156,6 +119,14 @@ class Survey(Flow):
     def chosen(self, _value: str = "") -> bool:
         return bool(self.data.get("chosen")) or self.turn.reject(
             N_("Please choose at least one answer, then Done."))
+
+    def asks_explanation(self, value: str = "") -> bool:
+        """Annex 4's "→ please explain" after this answer (or after "other" on 19a)."""
+        key = BARRIER_KEY if self.state == "barrier" else str(self.item)
+        return explains(key, value)
+
+    def other_chosen(self, _value: str = "") -> bool:
+        return explains(self.item, list(self.data.get("chosen", [])))
 
     def poor_health_access(self, value: str = "") -> bool:
         return self.item == 19 and value in ("poor", "very_poor")
@@ -200,6 +171,19 @@ class Survey(Flow):
             return
         if value in {code for code, _ in HEALTH_BARRIERS} | {REFUSED}:
             self.answers[BARRIER_KEY] = value
+        if explains(BARRIER_KEY, value):
+            self.turn.emit(SaveSurveyDraft(dict(self.answers)))
+            self.data["explaining"] = BARRIER_KEY
+            return
+        self._advance()
+
+    def explained(self, text: str = "") -> None:
+        """Keep the person's words for the answer before (nothing when skipped), whole."""
+        if not self._still_open():
+            return
+        key = self.data.pop("explaining", str(self.item))
+        if text.strip() and self.turn.event.kind is EventKind.TEXT:
+            self.answers[f"{key}{EXPLAIN_SUFFIX}"] = kept_words(self.turn, text)
         self._advance()
 
     def _still_open(self) -> bool:
@@ -234,9 +218,11 @@ class Survey(Flow):
             else:
                 self.turn.emit(OpenEscalation(tier=tier, category="survey", source="survey",
                                               categories=("survey", name)))
-        if self.poor_health_access(value if isinstance(value, str) else ""):
+        if (self.poor_health_access(value if isinstance(value, str) else "")
+                or explains(number, value)):
             self.turn.emit(SaveSurveyDraft(dict(self.answers)))
-            return  # the follow-up question on health care comes first
+            self.data["explaining"] = str(number)
+            return  # the follow-up question (health care, or "please explain") comes first
         self._advance()
 
     def _advance(self) -> None:

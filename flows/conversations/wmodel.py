@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.conversations.common import kept_words
 from flows.conversations.wmodel_questions import (
-    ANSWER_LIMIT,
     DIMENSIONS,
-    NOTE_LIMIT,
     WModelQuestions,
+    month_count,
     split_providers,
 )
 from flows.engine.events import (
@@ -132,10 +132,10 @@ class WModel(WModelQuestions, Flow):
         self.say(N_("Nothing was saved."))
 
     def set_note(self, text: str) -> None:
-        self.data["note"] = text.strip()[:NOTE_LIMIT]
+        self.data["note"] = kept_words(self.turn, text)
 
     def set_when(self, value: str) -> None:
-        self.data["months"] = int(value.strip()) if value.strip().isdigit() else None
+        self.data["months"] = month_count(value)
 
     def set_dimension(self, value: str) -> None:
         self.data["dimension"] = value if value in dict(DIMENSIONS) else None
@@ -149,7 +149,7 @@ class WModel(WModelQuestions, Flow):
     def _answer(self, key: str, value: str) -> None:
         """Free text is the answer; "Skip" (pressed or typed) arrives as an empty value."""
         if value.strip():
-            self.data[key] = value.strip()[:ANSWER_LIMIT]
+            self.data[key] = kept_words(self.turn, value)
 
     def set_how(self, value: str = "") -> None:
         self._answer("how", value)
@@ -228,10 +228,10 @@ class WModel(WModelQuestions, Flow):
         self._forget_point()
 
     def edit_note(self, text: str) -> None:
-        self._update(note=text.strip()[:NOTE_LIMIT])
+        self._update(note=kept_words(self.turn, text))
 
     def edit_when(self, value: str) -> None:
-        self._update(months_since_return=int(value.strip()))
+        self._update(months_since_return=month_count(value))
 
     def edit_dimension(self, value: str) -> None:
         if value in dict(DIMENSIONS):

@@ -15,6 +15,7 @@ from flows.engine.events import (
 )
 from flows.engine.flow import Prompt
 from flows.engine.records import WPoint
+from flows.l10n.dates import ethiopian_months
 from flows.l10n.i18n import N_, plural
 
 DIMENSIONS = [
@@ -26,8 +27,12 @@ STRENGTHS: list[tuple[int, Msg | str]] = [  # plain numbers need no translation
 ]
 MONTH_STEPS = (0, 1, 2, 3, 6, 9, 12, 18)
 MAX_MONTHS = 240
-NOTE_LIMIT = 500
-ANSWER_LIMIT = 1000
+
+
+def month_count(text: str) -> int | None:
+    """The number of months in "4", "4 months", "4 mois", "٤ أشهر"; None otherwise ("-1")."""
+    found = re.fullmatch(r"\s*(\d+)(\s+[^\W\d_][^\d]*)?", text)
+    return int(found.group(1)) if found else None
 LISTED = 20  # points offered for a change or a deletion (the most recent ones)
 SKIP = Button("skip", Msg(N_("Skip")))
 CANCEL = Button("cancel", Msg(N_("Cancel")))
@@ -87,7 +92,13 @@ class WModelQuestions:
         person = self.participant
         today = self.turn.now.date()
         buttons: list[Button] = []
-        if person.returned and person.return_date is not None:
+        if (person.returned and person.return_date is not None
+                and person.locale.split("_")[0] == "am"):
+            # The Ethiopian months people count in, with the Gregorian month beside.
+            for months, name, middle in ethiopian_months(person.return_date, today):
+                gregorian = format_date(middle, "LLLL y", locale=Locale.parse(person.locale))
+                buttons.append(Button(f"when:{months}", f"{name} ({gregorian})"))
+        elif person.returned and person.return_date is not None:
             total = months_between(person.return_date, today)
             locale = Locale.parse(person.locale)
             for months in range(total, max(-1, total - 12), -1):
@@ -197,8 +208,8 @@ class WModelQuestions:
         return value == "no"
 
     def typed_months(self, text: str = "") -> bool:
-        digits = text.strip()
-        if digits.isdigit() and 0 <= int(digits) <= MAX_MONTHS:
+        count = month_count(text)
+        if count is not None and 0 <= count <= MAX_MONTHS:
             return True
         return self.turn.reject(N_("Please choose a month, or type a number of months, for "
                                    "example 4."))

@@ -30,7 +30,7 @@ from flows.engine.recovery import Apology, log_failure
 from flows.engine.registry import FLOWS
 from flows.engine.routing import Router
 from flows.followups.delivery import FollowUpDelivery
-from flows.followups.followups import REPLAN_FIELDS, FollowUpPlanner, Timing
+from flows.followups.followups import REPLAN_FIELDS, FollowUpPlanner, NextCheckIn, Timing
 from flows.l10n.countries import CountryPacks
 from flows.l10n.i18n import Catalogs
 from flows.research.scoring import Weights
@@ -186,7 +186,6 @@ class Engine:
     async def _handle_once(self, event: Event, embedded: Embedded | None = None) -> Result:
         return await self.db.run(self._unit, event, self.clock(), embedded)
 
-
     def _unit(self, conn: Connection, event: Event, now: datetime,
               embedded: Embedded | None = None) -> Result:
         """The whole update as one unit of work: load, decide, write. Nothing is awaited."""
@@ -287,6 +286,10 @@ class Engine:
         if alerted and self.on_commit is not None:
             self.on_commit()
         return alerted
+
+    async def next_checkin(self, channel: str, chat_id: str) -> NextCheckIn:
+        """When this chat's next check-in arrives (``FollowUpPlanner.next_checkin``)."""
+        return await self.db.run(self.ctx.planner.next_checkin, channel, chat_id, self.clock())
 
     async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:
         """The language to address this chat in outside a turn (greetings, farewells)."""

@@ -1,6 +1,7 @@
 """What a flow may look up about the person beyond the snapshot it is given: their W-model
-points and an unfinished survey. Read through the engine's open unit of work, so a flow sees
-what this very turn wrote; outside a unit of work (screens, previews) there is nothing."""
+points, an unfinished survey, and what kinds of records are kept (counts and dates). Read
+through the engine's open unit of work, so a flow sees what this very turn wrote; outside a
+unit of work (screens, previews) there is nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flows.casework.plan import Plan, StoredPlan
 from storage import casefile as case_db
 from storage import research as db
 from storage.db import Connection
+from storage.privacy import Kept, kept_about
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,7 @@ class Records(Protocol):
     def current_plan(self) -> StoredPlan | None: ...
 
     def case_counts(self) -> dict[str, int]: ...
+    def kept(self) -> list[Kept]: ...
 
 
 class NoRecords:
@@ -61,6 +64,8 @@ class NoRecords:
 
     def case_counts(self) -> dict[str, int]:
         return {}
+    def kept(self) -> list[Kept]:
+        return []
 
 
 class StoredRecords:
@@ -94,3 +99,5 @@ class StoredRecords:
         return {"plan_versions": len(case_db.plan_versions(self.conn, self.participant_id)),
                 "referrals": len(case_db.referrals_of(self.conn, self.participant_id)),
                 "sessions": len(case_db.sessions_of(self.conn, self.participant_id))}
+    def kept(self) -> list[Kept]:
+        return kept_about(self.conn, self.participant_id)

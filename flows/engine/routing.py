@@ -6,6 +6,8 @@ through its read-only interface) and returns the new place; what must be written
 
 from __future__ import annotations
 
+import re
+
 from flows.conversations.common import (
     ALERTED_CASE_MANAGER,
     ALERTED_URGENT,
@@ -21,9 +23,42 @@ from flows.engine.events import EventKind, Msg, OpenEscalation, Reply, SetPaused
 from flows.engine.flow import RESUME, Flow, Prompt, Turn
 from flows.l10n.i18n import N_
 from flows.l10n.places import fold
+from flows.triage.language import detect
 from storage import repository as repo
 
+_FINAL_YEH = re.compile("(?<=[\u0621-\u064a])\u064a(?= |$)")
+
+
+def _loose(folded: str) -> str:
+    """A folded label with the final yeh of Arabic words dropped: "تخطي", the form many
+    type, and "تخطَّ", the imperative on the button, are one answer."""
+    return _FINAL_YEH.sub("", folded)
+
+
 SIDE_TRIPS = {"language": "language", "privacy": "privacy", "stop": "pause"}
+
+
+def commands_now(turn: Turn) -> list[str]:
+    """The commands this person can use now (the unknown-command reply lists them)."""
+    person = turn.participant
+    if not person.onboarded:
+        return ["/help", "/language", "/privacy"]
+    return ["/menu", "/help", "/language", "/privacy",
+            "/resume" if person.paused else "/stop",
+            *(["/checkin"] if person.consents.get(FOLLOW_UP) is True else []),
+            "/wmodel", "/survey"]
+
+
+def offer_language(turn: Turn, flow: Flow) -> bool:
+    """Words in another language we speak, where a button was expected: offer it."""
+    if flow.name in ("onboarding", "language", "offer_language", "safety"):
+        return False
+    written = detect(turn.event.text, turn.languages)
+    if written is None or written == turn.participant.locale.split("_")[0]:
+        return False
+    turn.carry["offer"] = written
+    turn.switch("offer_language", come_back=True)
+    return True
 
 
 class Router:
@@ -40,7 +75,7 @@ class Router:
             flow_name, state, turn.data = self._home(turn), "", {}
         expired = conversation.expires_at is not None and turn.now > conversation.expires_at
         event = turn.event
-        if expired and event.kind is not EventKind.COMMAND:
+        if expired and (event.kind is not EventKind.COMMAND or event.command == "continue"):
             # A wait that ran out: start from a known place instead of answering a question
             # the person has long forgotten.
             turn.data = {}
@@ -151,7 +186,9 @@ class Router:
     def _command(self, turn: Turn, flow: Flow) -> None:
         command = turn.event.command
         onboarded = turn.participant.onboarded
-        if command == "start":
+        if command == "continue":
+            pass  # the question the person was at, asked again (a terminal chat restarting)
+        elif command == "start":
             if onboarded and flow.name != "menu":
                 turn.switch("menu")
         elif command == "menu":
@@ -187,9 +224,11 @@ class Router:
         elif command == "resume":
             turn.emit(SetPaused(False))
             turn.say(N_("Messages are on again."))
+            if flow.name == "pause":  # asked while deciding to pause: back where they were
+                turn.back()
         else:
-            turn.say(N_("I do not know that command. You can use /menu, /help, /language, "
-                        "/privacy and /stop."))
+            turn.say(N_("I do not know that command. You can use: {commands}"),
+                     commands=", ".join(commands_now(turn)))
 
     def _answer(self, turn: Turn, flow: Flow, prompt: Prompt,
                 matched: str | None = None) -> None:
@@ -210,6 +249,8 @@ class Router:
             trigger, _, value = payload.partition(":")
         elif prompt.free_text:
             trigger, value = "text", event.text
+        elif offer_language(turn, flow):
+            return
         else:
             turn.say(N_("Please choose one of the answers below."))
             return
@@ -218,18 +259,39 @@ class Router:
                                                            "below."))))
 
     def match_button(self, locale: str, prompt: Prompt, text: str) -> str | None:
-        """A typed number or label counts as pressing that button."""
+        """A typed number or label counts as pressing that button.
+
+        A number is the button at that place (unless the question takes numbers as
+        answers); "-1" is no place. A label matches folded (case, accents, emoji, Arabic
+        short vowels and letter forms), in the person's language or English, and also in
+        part ("not good", "yes") when it fits only one button.
+        """
+        raw = text.strip()
         answer = fold(text)
         if not answer or not prompt.buttons:
             return None
-        if answer.isdigit() and prompt.numbers:
+        if raw.isdigit():
+            if prompt.numbers:
+                return None
+            if 1 <= int(raw) <= len(prompt.buttons):
+                return prompt.buttons[int(raw) - 1].payload
             return None
-        if answer.isdigit() and 1 <= int(answer) <= len(prompt.buttons):
-            return prompt.buttons[int(answer) - 1].payload
-        for button in prompt.buttons:
-            if answer in self._folded_labels(locale, button.label):
+        if answer.isdigit():  # "-1", "+2", "#3": not a place on the list
+            return None
+        labels = [(button, self._folded_labels(locale, button.label))
+                  for button in prompt.buttons]
+        for button, folded in labels:
+            if answer in folded:
                 return button.payload
-        return None
+        key = _loose(answer)
+        for button, folded in labels:
+            if key in (_loose(label) for label in folded):
+                return button.payload
+        if len(key) < 2 or len(key.split()) > 3:
+            return None
+        fits = {button.payload for button, folded in labels
+                if any(f" {key} " in f" {_loose(label)} " for label in folded)}
+        return fits.pop() if len(fits) == 1 else None
 
     def _folded_labels(self, locale: str, label: Msg | str) -> tuple[str, str]:
         """A button's label folded, in the person's language and in English. Labels that

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flows.conversations.common import FOLLOW_UP
 from flows.followups.schedule import Kind, at_local, next_allowed, plan
@@ -13,8 +13,10 @@ from storage import followups as db
 from storage import repository as repo
 from storage.db import Connection
 
+# When the next check-in arrives, the country's time zone, the country (or none planned).
+NextCheckIn = tuple[datetime, str, str | None] | None
 REPLAN_FIELDS = frozenset({"return_date", "returned", "profile", "consent_state",
-                           "onboarded_at", "country"})
+                           "onboarded_at", "country", "followup_until_months"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +52,22 @@ class FollowUpPlanner:
         rows = [(item.kind.value, item.seq,
                  at_local(item.day, pack.checkin_local_time, pack.timezone))
                 for item in plan(person.return_date, person.profile, pack.schedule_overrides,
-                                 plan_date=agreed, held=held)]
+                                 person.followup_until_months, plan_date=agreed,
+                                 held=held)]
         return db.replace_schedule(conn, person.id, rows, now)
+
+    def next_checkin(self, conn: Connection, channel: str, chat_id: str,
+                     now: datetime) -> NextCheckIn:
+        """When a chat's next check-in will arrive (moved into the allowed hours of the
+        person's country, as delivery does), with the country's time zone and the country;
+        None if none is planned."""
+        person = repo.load_participant(conn, channel, chat_id)
+        due = None if person is None else db.next_checkin(conn, person.id)
+        if person is None or due is None:
+            return None
+        due = max(due if due.tzinfo else due.replace(tzinfo=UTC), now)
+        return (self.allowed_at(person.country, due), self.packs.get(person.country).timezone,
+                person.country)
 
     def allowed_at(self, country: str | None, moment: datetime) -> datetime:
         pack = self.packs.get(country)

@@ -7,9 +7,12 @@ follow-ups (domain.md §6), and the rules for when a message may be delivered.
   month 12; the W model at planning and again during the plan.
 - check-ins (ours, per country configurable): standard every two weeks for three months,
   then monthly to month 12; vulnerable weekly in month one, every two weeks to month 3, then
-  monthly to month 18; trafficking survivors monthly in months 1 to 3, twice between months
-  3 and 9, once in month 12; minors weekly for three months, every two weeks to month 12, and
-  monthly for three months more (monitoring continues after closure).
+  monthly to month 18; trafficking survivors as vulnerable returnees (never less than the
+  standard profile), and the handbook's assessments as case-manager sessions: monthly in
+  months 1 to 3, twice between months 3 and 9, once in month 12; minors weekly for three
+  months, every two weeks to month 12, and monthly for three months more (monitoring
+  continues after closure).
+- a case manager can extend one person's follow-up past the profile's end (``until_months``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Kind(StrEnum):
     WMODEL = "wmodel"
     MIDTERM = "midterm"
     FINAL = "final"
+    ASSESSMENT = "assessment"  # a case manager's assessment session (trafficking survivors)
 
 
 _OFFSET = re.compile(r"(\d+)([dwm])")
@@ -83,9 +87,17 @@ CHECKINS: dict[Profile, list[str]] = {
     Profile.STANDARD: _every("2w", "12w") + _every("1m", "12m", start="3m"),
     Profile.VULNERABLE: _every("1w", "4w") + _every("2w", "12w", start="4w")
     + _every("1m", "18m", start="3m"),
-    Profile.TRAFFICKING: ["1m", "2m", "3m", "5m", "8m", "12m"],
+    # Survivors of trafficking are in a vulnerable situation: never less contact than the
+    # standard profile, so at least the vulnerable check-ins (domain.md §6).
+    Profile.TRAFFICKING: _every("1w", "4w") + _every("2w", "12w", start="4w")
+    + _every("1m", "18m", start="3m"),
     Profile.MINOR: _every("1w", "12w") + _every("2w", "52w", start="12w")
     + _every("1m", "15m", start="12m"),
+}
+# The handbook's assessments of trafficking survivors, as case-manager sessions: monthly in
+# months 1 to 3, twice between months 3 and 9, once in month 12.
+SESSIONS: dict[Profile, dict[Kind, list[str]]] = {
+    Profile.TRAFFICKING: {Kind.ASSESSMENT: ["1m", "2m", "3m", "5m", "7m", "12m"]},
 }
 COMMON: dict[Kind, list[str]] = {
     Kind.PLAN: ["30d"],
@@ -120,20 +132,37 @@ def monitoring_dates(plan_date: date) -> dict[Kind, date]:
     return {kind: add_months(plan_date, months) for kind, months in AFTER_PLAN.items()}
 
 
+def _months(offset: str) -> float:
+    amount, unit = parse_offset(offset)
+    return amount * {"d": 1 / 30.44, "w": 7 / 30.44, "m": 1.0}[unit]
+
+
 def plan(return_date: date, profile: Profile | str,
-         overrides: dict[str, dict[str, list[str]]] | None = None, *,
+         overrides: dict[str, dict[str, list[str]]] | None = None,
+         until_months: int | None = None, *,
          plan_date: date | None = None, held: frozenset[str] = frozenset()
          ) -> list[Planned]:
     """Every follow-up for one person, in date order. ``overrides`` (from the country pack)
     replace a kind's offsets for a profile: ``{"standard": {"checkin": ["2w", "1m"]}}``.
+    ``until_months`` extends this person's follow-up past the profile's end (a case
+    manager's decision): monthly check-ins to that month, final monitoring a month after.
 
     With ``plan_date`` (the date the plan was actually agreed) the plan session is no longer
     due, mid-term and final monitoring are counted from it, and so is the W model's second
     round (during the plan); sessions already ``held`` are not planned again."""
     profile = Profile(profile)
-    kinds: dict[Kind, list[str]] = {Kind.CHECKIN: CHECKINS[profile], **COMMON}
+    kinds: dict[Kind, list[str]] = {Kind.CHECKIN: CHECKINS[profile], **COMMON,
+                                    **SESSIONS.get(profile, {})}
     for kind, offsets in (overrides or {}).get(profile.value, {}).items():
         kinds[Kind(kind)] = list(offsets)
+    last = max((_months(o) for o in kinds[Kind.CHECKIN]), default=0.0)
+    if until_months is not None and until_months > last:
+        start = int(last)
+        kinds[Kind.CHECKIN] = [*kinds[Kind.CHECKIN],
+                               *(f"{m}m" for m in range(start + 1, until_months + 1))]
+        final = max((_months(o) for o in kinds[Kind.FINAL]), default=0.0)
+        if until_months + 1 > final:
+            kinds[Kind.FINAL] = [f"{until_months + 1}m"]
     planned = [Planned(kind, seq, apply_offset(return_date, offset), offset)
                for kind, offsets in kinds.items() for seq, offset in enumerate(offsets)]
     if plan_date is not None:

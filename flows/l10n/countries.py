@@ -37,6 +37,9 @@ TOPICS = ("arrival", "assistance", "housing", "documents", "health", "work", "mo
           "family", "legal", "feelings")
 
 
+TRANSLATABLE = ("name", "offers", "where", "hours", "cost", "eligibility")
+
+
 class Service(BaseModel):
     """One entry of the services directory a returnee may be referred to."""
 
@@ -48,8 +51,26 @@ class Service(BaseModel):
     contact: str = ""
     languages: list[str] = []
     cost: str = ""
-    eligibility: str = ""
+    eligibility: str = ""  # who can go: the preconditions and limits
     verified: date  # the last time the country office checked it
+    # The same fields in other languages, per language: {"fr": {"offers": "…"}}.
+    translations: dict[str, dict[str, str]] = {}
+
+    @field_validator("translations")
+    @classmethod
+    def _translated_fields(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for lang, fields in value.items():
+            unknown = set(fields) - set(TRANSLATABLE)
+            if unknown:
+                raise ValueError(f"translations.{lang}: unknown fields {sorted(unknown)}; "
+                                 f"use {', '.join(TRANSLATABLE)}")
+        return value
+
+    def field(self, name: str, locale: str) -> str:
+        """A field in the reader's language when the pack has it, else as written."""
+        language = locale.split("_")[0]
+        translated = self.translations.get(locale) or self.translations.get(language) or {}
+        return str(translated.get(name) or getattr(self, name))
 
     @field_validator("topics")
     @classmethod
