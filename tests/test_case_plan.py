@@ -45,6 +45,7 @@ async def onboard_french(desk: Desk) -> str:
     await desk.say(RF, "Sénégal")
     await desk.press(RF, "yes")
     await desk.say(RF, "14/03/2026")
+    await desk.press(RF, "pick:2026-03-14")  # the date said back: that is right
     person = await pseudonym(desk, RF)
     await desk.say(CM2, f"/assign {person}")
     desk.new_for(RF), desk.new_for(CM2), desk.new_for(CM)

@@ -151,7 +151,7 @@ class Stack:
         """A returnee of Senegal, through the bot as a person would."""
         steps = [("say", "/start"), ("press", f"lang:{lang}"), ("press", "next"),
                  ("press", "yes"), ("press", "yes"), ("say", "Senegal"), ("press", "yes"),
-                 ("say", "14/03/2026")]
+                 ("say", "14/03/2026"), ("press", "pick:2026-03-14")]
         for n, (kind, value) in enumerate(steps, start=1):
             (self.say if kind == "say" else self.press)(chat, value)
             self.wait_reply(chat, n)
