@@ -44,6 +44,7 @@ from storage.outbox import (  # noqa: F401 (the outbox, as the rest of the code 
     mark_failed,
     mark_retry,
     mark_sent,
+    overdue,
     purge_sent,
     split_payload,
 )

@@ -281,9 +281,11 @@ class Engine:
         return await self.db.run(repo.purge_sent, self.clock() - keep)
 
     async def sweep(self) -> int:
-        """Re-alert case managers about escalations past their acknowledgement deadline."""
+        """Re-alert case managers about escalations past their acknowledgement deadline, and
+        other staff about urgent messages Telegram has not delivered in time."""
         alerted = await self.db.run(self.ctx.casework.sweep, self.clock())
         alerted += await self.db.run(self.ctx.casework.sweep_screenings, self.clock())
+        alerted += await self.db.run(self.ctx.casework.sweep_undelivered, self.clock())
         if alerted and self.on_commit is not None:
             self.on_commit()
         return alerted

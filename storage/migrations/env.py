@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
 from storage.models import Base
+from storage.workers import SenderBeat  # noqa: F401 (its table is in the metadata)
 
 config = context.config
 target_metadata = Base.metadata
