@@ -36,6 +36,7 @@ class BotApi(FakeTelegram):
         self.webhook: tuple[str, str] | None = None
         self.webhooks_set = 0
         self.getmes = 0
+        self.getme_times: list[float] = []
         self._outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._posters: list[asyncio.Task[None]] = []
 
@@ -72,6 +73,7 @@ class BotApi(FakeTelegram):
             self.webhooks_set += 1
         if method == "getMe":
             self.getmes += 1
+            self.getme_times.append(time.monotonic())
         response = await super()._handle(request)
         if not self.keep_calls:
             self.calls.clear()

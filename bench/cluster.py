@@ -11,6 +11,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,11 @@ class Cluster:
             self.env["HOMECOMING_REDIS_URL"] = redis_url
         self.data_dir = data_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.roles: dict[str, str] = {}
+        self.started_at: dict[str, float] = {}
         self.kills = 0
+        self.starts = 0
+        self.crashes = 0  # exits the benches did not cause
 
     @property
     def webhook(self) -> str:
@@ -119,7 +124,9 @@ class Cluster:
         log = open(self.data_dir / f"{name}.log", "ab")  # noqa: SIM115 (the child keeps it)
         self.procs[name] = subprocess.Popen([HOMECOMING, *args], env=self.env, cwd=ROOT,
                                             stdout=log, stderr=subprocess.STDOUT)
-        self.roles = {**getattr(self, "roles", {}), name: role}
+        self.roles[name] = role
+        self.started_at[name] = time.monotonic()
+        self.starts += 1
 
     def kill(self, name: str) -> None:
         """kill -9: no clean stop, no "sent" marks written after this instant."""
@@ -132,6 +139,15 @@ class Cluster:
     def restart(self, name: str) -> None:
         self.kill(name)
         self.start(name, self.roles[name])
+
+    def revive(self) -> list[str]:
+        """As a service manager does: start again every process that exited (a start can
+        fail while the database is away). Returns their names."""
+        dead = [name for name, proc in self.procs.items() if proc.poll() is not None]
+        for name in dead:
+            self.crashes += 1
+            self.start(name, self.roles[name])
+        return dead
 
     def alive(self) -> list[str]:
         return [name for name, proc in self.procs.items() if proc.poll() is None]

@@ -66,25 +66,45 @@ class Sender:
         self.lease = lease
         self.batch = batch
         self.id = secrets.token_hex(8)  # whose leases these are (storage.workers)
+        self._stopping = False
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows: send now, not at the next poll."""
         self._wake.set()
 
-    async def drain(self) -> int:
-        """Send everything due now; returns the number of messages delivered."""
+    async def drain(self, poll: float = 1.0) -> int:
+        """Send everything due now; returns the number of messages delivered.
+
+        A pipeline, not batches: due rows are claimed again as soon as any send ends (or new
+        rows are written, or every ``poll`` seconds), so a chat that must wait for its pace
+        or a retry never holds back the others. Each message is marked sent right after it
+        is sent; marks that land together share one durable commit.
+        """
         delivered = 0
-        while True:
-            items = await self.db.run(repo.claim_outbox, self.clock(), limit=self.batch,
-                                      lease=self.lease, sender=self.id)
-            if not items:
-                return delivered
-            # Each message is marked sent right after it is sent; marks that land together
-            # share one durable commit (on the next turn of the event loop), not one each.
-            with group_commits():
-                results = await asyncio.gather(*(self._send_one(item) for item in items))
-            delivered += sum(results)
+        sending: set[asyncio.Task[bool]] = set()
+        with group_commits():
+            while True:
+                self._wake.clear()
+                # Stopping: what is in flight finishes (a send and its mark belong together),
+                # nothing new is taken.
+                room = 0 if self._stopping else self.batch - len(sending)
+                items = (await self.db.run(repo.claim_outbox, self.clock(), limit=room,
+                                           lease=self.lease, sender=self.id)
+                         if room > 0 else [])
+                sending.update(asyncio.create_task(self._send_one(item)) for item in items)
+                if not sending:
+                    return delivered
+                woken = asyncio.create_task(self._wake.wait())
+                done, _ = await asyncio.wait({*sending, woken}, timeout=poll,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
+                for task in done - {woken}:
+                    sending.discard(task)
+                    if task.exception() is not None:
+                        log.error("a send failed (%s)", type(task.exception()).__name__)
+                    else:
+                        delivered += task.result()
 
     async def _send_one(self, item: repo.OutboxItem) -> bool:
         transport = self.transports.get(item.channel)
@@ -92,6 +112,9 @@ class Sender:
             if transport is None:
                 raise SendError(f"no transport for channel {item.channel}", permanent=True)
             await self.limiter.acquire(f"{item.channel}:{item.chat_id}")
+            if item.bundle is not None:  # alerts queued while this one waited go with it
+                item = await self.db.run(repo.grow_bundle, item, self.clock(),
+                                         lease=self.lease, sender=self.id)
             await transport.send(item.chat_id, item.kind, item.payload)
         except SendError as exc:
             await self._record_failure(item, exc)
@@ -140,7 +163,7 @@ class Sender:
             while not stop.is_set():
                 self._wake.clear()  # before draining, so a wake-up during the pass is kept
                 try:
-                    await self.drain()
+                    await self.drain(poll)
                 except Exception as exc:
                     log.error("sender pass failed (%s); retrying", type(exc).__name__)
                 with contextlib.suppress(TimeoutError):
@@ -161,4 +184,5 @@ class Sender:
             await asyncio.sleep(every)
 
     def stop_soon(self) -> None:
+        self._stopping = True
         self._wake.set()

@@ -7,7 +7,7 @@ refused for now and records what it refused for good.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ SCHEDULED, INTERACTIVE, URGENT = 0, 1, 2
 # is re-alerted through other staff (``overdue``).
 URGENT_WITHIN = timedelta(seconds=60)
 # Alerts queued for one chat go as one message, at most this many together.
-BUNDLE_MAX = 8
+BUNDLE_MAX = 12
 
 
 # Telegram refuses a message above 4,096 UTF-16 units; a longer text (a long /case, many
@@ -122,6 +122,9 @@ class OutboxItem:
     attempts: int
     # Rows sent within this one (alerts of a bundle, combined): marked as this one is.
     also: tuple[int, ...] = ()
+    bundle: str | None = None
+    priority: int = INTERACTIVE
+    parts: tuple[dict[str, Any], ...] = ()  # a bundle's payloads, one per row
 
     @property
     def ids(self) -> list[int]:
@@ -203,35 +206,53 @@ def claim_outbox(
 
 
 def _bundled(conn: Connection, row: Any, now: datetime) -> OutboxItem:
-    """The row and the same chat's next pending rows of its bundle, as one message: their
-    texts one after the other, each alert's buttons marked with its case number."""
+    """The row and the same chat's next pending rows of its bundle, as one message."""
+    first = OutboxItem(row["id"], row["channel"], row["chat_id"], row["kind"],
+                       dict(row["payload"]), row["attempts"] + 1, (), row["bundle"],
+                       row["priority"], (dict(row["payload"]),))
+    return _grown(conn, first, now)[0]
+
+
+def _grown(conn: Connection, item: OutboxItem, now: datetime) -> tuple[OutboxItem, list[int]]:
+    """``item`` with the rows of its bundle queued since in the same chat (their texts one
+    after the other, each alert's buttons marked with its case number), and their ids."""
+    room = BUNDLE_MAX - len(item.ids)
+    if item.bundle is None or room <= 0 or item.kind != "message":
+        return item, []
     stmt = (select(_outbox.c.id, _outbox.c.payload)
-            .where(_outbox.c.channel == row["channel"], _outbox.c.chat_id == row["chat_id"],
-                   _outbox.c.status == "pending", _outbox.c.bundle == row["bundle"],
-                   _outbox.c.priority == row["priority"], _outbox.c.id > row["id"],
+            .where(_outbox.c.channel == item.channel, _outbox.c.chat_id == item.chat_id,
+                   _outbox.c.status == "pending", _outbox.c.bundle == item.bundle,
+                   _outbox.c.priority == item.priority, _outbox.c.id > max(item.ids),
                    _outbox.c.not_before <= now, _outbox.c.kind == "message")
-            .order_by(_outbox.c.id).limit(BUNDLE_MAX - 1))
+            .order_by(_outbox.c.id).limit(room))
     if is_postgres(conn):
         stmt = stmt.with_for_update(skip_locked=True)
-    followers = conn.execute(stmt).all()
-    payload = dict(row["payload"])
-    if not followers:
-        return OutboxItem(row["id"], row["channel"], row["chat_id"], row["kind"], payload,
-                          row["attempts"] + 1)
-    texts = [str(payload.get("text", ""))]
-    buttons = _numbered(payload.get("buttons") or [])
-    also: list[int] = []
-    for follower in followers:
-        more = follower.payload
-        text_ = str(more.get("text", ""))
-        if sum(len(t) + len(SEPARATOR) for t in texts) + len(text_) > MAX_TEXT:
+    parts = list(item.parts)
+    taken: list[int] = []
+    size = sum(len(str(p.get("text", ""))) + len(SEPARATOR) for p in parts)
+    for follower in conn.execute(stmt).all():
+        size += len(str(follower.payload.get("text", ""))) + len(SEPARATOR)
+        if size > MAX_TEXT:
             break
-        texts.append(text_)
-        buttons += _numbered(more.get("buttons") or [])
-        also.append(follower.id)
-    payload.update(text=SEPARATOR.join(texts), buttons=buttons)
-    return OutboxItem(row["id"], row["channel"], row["chat_id"], row["kind"], payload,
-                      row["attempts"] + 1, tuple(also))
+        parts.append(dict(follower.payload))
+        taken.append(follower.id)
+    if not taken:
+        return item, []
+    payload = {**parts[0], "text": SEPARATOR.join(str(p.get("text", "")) for p in parts),
+               "buttons": [b for p in parts for b in _numbered(p.get("buttons") or [])]}
+    return replace(item, payload=payload, also=(*item.also, *taken), parts=tuple(parts)), taken
+
+
+def grow_bundle(conn: Connection, item: OutboxItem, now: datetime, *, lease: timedelta,
+                sender: str | None = None) -> OutboxItem:
+    """Just before an alert is sent (after its chat's pace let it go): the alerts queued for
+    that chat meanwhile go with it, leased as it is."""
+    grown, taken = _grown(conn, item, now)
+    if taken:
+        conn.execute(update(_outbox).where(_outbox.c.id.in_(taken))
+                     .values(status="sending", attempts=_outbox.c.attempts + 1,
+                             not_before=now + lease, leased_by=sender))
+    return grown
 
 
 SEPARATOR = "\n\n\u2014\u2014\u2014\n\n"  # between the alerts of one message

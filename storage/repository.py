@@ -41,6 +41,7 @@ from storage.outbox import (  # noqa: F401 (the outbox, as the rest of the code 
     add_outbox_many,
     claim_outbox,
     delete_outbox,
+    grow_bundle,
     mark_failed,
     mark_retry,
     mark_sent,

@@ -191,3 +191,33 @@ async def test_a_live_senders_lease_is_kept_and_a_stopped_one_frees_its_own(
     assert await other.drain() == 0
     await database.run(workers.leave, busy.id, clock())  # a clean stop gives its rows back
     assert await other.drain() == 1
+
+
+async def test_alerts_queued_while_one_waits_for_its_chats_pace_go_with_it(
+        database: Database, clock: FakeClock) -> None:
+    import asyncio
+
+    from bot.ratelimit import LocalRateLimiter
+
+    def add(conn: Any, text: str, bundle: str | None) -> None:
+        repo.add_outbox(conn, participant_id=None, channel="test", chat_id="cm",
+                        payload={"text": text, "buttons": [{"label": "Ack",
+                                                            "data": f"esc:ack:{text[-1]}"}]},
+                        now=clock(), priority=repo.URGENT, bundle=bundle)
+
+    await database.run(add, "notice 0", None)
+    await database.run(add, "alert 1", "alert")
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock,
+                    limiter=LocalRateLimiter(per_second=100, per_chat_per_second=2))
+    draining = asyncio.create_task(sender.drain())
+    await asyncio.sleep(0.15)  # alert 1 is claimed, waiting for the chat's next slot
+    await database.run(add, "alert 2", "alert")
+    await database.run(add, "alert 3", "alert")
+    await draining
+    texts = [p["text"] for _, p in transport.sent]
+    assert texts[0] == "notice 0"
+    assert texts[1].split("\n\n\u2014\u2014\u2014\n\n") == ["alert 1", "alert 2", "alert 3"]
+    assert len(texts) == 2
+    assert [b["label"] for b in transport.sent[1][1]["buttons"]] == ["Ack #1", "Ack #2",
+                                                                    "Ack #3"]
