@@ -131,9 +131,10 @@ class Faults:
             self.cluster.revive()
             await asyncio.sleep(0.5)
 
-    async def go(self, stop: asyncio.Event, kinds: list[str]) -> None:
+    async def go(self, stop: asyncio.Event, kinds: list[str], once: bool = False) -> None:
+        """Faults of ``kinds`` in turn (each once, with ``once``) until ``stop``."""
         n = 0
-        while not stop.is_set():
+        while not stop.is_set() and not (once and n >= len(kinds)):
             await asyncio.sleep(random.uniform(0.5, 1.5) * self.every)
             if stop.is_set():
                 return
@@ -237,7 +238,7 @@ async def drive(run: Run, api: BotApi, cluster: Cluster, layout: list[tuple[str,
     faults.lock_seconds = 4.0 if args.short else 8.0
     kinds = (["storm", "kill", "db"] if args.short
              else ["kill", "storm", "db", "5xx", "kill", "db"])
-    firing = asyncio.create_task(faults.go(stop, kinds))
+    firing = asyncio.create_task(faults.go(stop, kinds, once=args.short))
     done = asyncio.Event()
     supervisor = asyncio.create_task(faults.supervise(done))
     people = [Returnee(run, api, 400_000 + n, ONBOARDING + AFTER, args.patience)
@@ -369,8 +370,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", default=None, help="a folder for the processes' logs")
     args = parser.parse_args(argv)
     if args.short:
-        args.backends, args.people, args.crowd, args.arrival = "sqlite", 3, 10, 0.3
-        args.fault_every, args.patience = 2.0, 40.0
+        args.backends, args.people, args.crowd, args.arrival = "sqlite", 2, 6, 0.3
+        args.fault_every, args.patience = 3.0, 45.0
     return args
 
 
