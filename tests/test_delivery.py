@@ -221,3 +221,36 @@ async def test_alerts_queued_while_one_waits_for_its_chats_pace_go_with_it(
     assert len(texts) == 2
     assert [b["label"] for b in transport.sent[1][1]["buttons"]] == ["Ack #1", "Ack #2",
                                                                     "Ack #3"]
+
+
+async def test_people_writing_at_once_are_embedded_together(desk: Desk) -> None:
+    import asyncio
+
+    from flows.engine.events import EventKind
+    from flows.triage import Triage
+
+    base = Triage.load()
+    assert base.embedder is not None
+    calls: list[int] = []
+    real = base.embedder
+
+    class Counting:
+        dim = real.dim
+        name = real.name
+
+        def embed(self, texts: Any) -> Any:
+            calls.append(len(texts))
+            return real.embed(texts)
+
+    desk.engine.triage = Triage(base.lexicons, base.model, Counting())  # type: ignore[arg-type]
+    chats = [f"p{n}" for n in range(4)]
+    for chat in chats:
+        await desk.onboard(chat)
+    calls.clear()
+    await asyncio.gather(*(desk.engine.handle(desk.event(chat, EventKind.TEXT,
+                                                         text="I cannot go on like this"))
+                           for chat in chats))
+    assert sum(calls) == 4 and len(calls) < 4  # one call of the model for several people
+    await desk.sender.drain()
+    for chat in chats:
+        assert desk.new_for(chat)  # each was answered
