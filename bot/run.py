@@ -10,6 +10,7 @@ import asyncio
 import hmac
 import logging
 import secrets
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -201,7 +202,10 @@ async def serve(
             runner = web.AppRunner(webhook_app(runtime, adapter, secret), access_log=None)
             await runner.setup()
             host, port = settings.listen
-            await web.TCPSite(runner, host, port).start()
+            # SO_REUSEPORT: several webhook processes may listen on one port, the kernel
+            # sharing the connections among them (the production layout, README).
+            await web.TCPSite(runner, host, port,
+                              reuse_port=hasattr(socket, "SO_REUSEPORT") or None).start()
             await adapter.set_webhook(webhook_url, secret)
             log.info("@%s receives updates at its webhook; listening on %s:%s", username,
                      host, port)

@@ -1,6 +1,8 @@
 """The sender: the only code that sends. It drains the outbox through a transport.
 
-Rows are claimed with a lease, so a sender that dies mid-send leaves them due again. Each
+Rows are claimed with a lease, so a sender that dies mid-send leaves them due again; each
+sender beats (``storage.workers``) so that the rows of one that died are due again within
+seconds, not when the lease ends, and a new sender frees them as it starts. Each
 send waits for the rate limiter (global and per chat); a 429 is retried after the time the
 server asks for, network errors with exponential backoff; a permanent error is recorded on
 the row and never retried; a person who blocked the bot is marked unreachable.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -18,6 +21,7 @@ from typing import Any, Protocol
 from bot.ratelimit import LocalRateLimiter, RateLimiter
 from flows.engine.engine import utcnow
 from storage import repository as repo
+from storage import workers
 from storage.db import Connection, Database, group_commits
 
 log = logging.getLogger(__name__)
@@ -63,25 +67,46 @@ class Sender:
                                                                  per_chat_per_second=1000)
         self.lease = lease
         self.batch = batch
+        self.id = secrets.token_hex(8)  # whose leases these are (storage.workers)
+        self._stopping = False
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows: send now, not at the next poll."""
         self._wake.set()
 
-    async def drain(self) -> int:
-        """Send everything due now; returns the number of messages delivered."""
+    async def drain(self, poll: float = 1.0) -> int:
+        """Send everything due now; returns the number of messages delivered.
+
+        A pipeline, not batches: due rows are claimed again as soon as any send ends (or new
+        rows are written, or every ``poll`` seconds), so a chat that must wait for its pace
+        or a retry never holds back the others. Each message is marked sent right after it
+        is sent; marks that land together share one durable commit.
+        """
         delivered = 0
-        while True:
-            items = await self.db.run(repo.claim_outbox, self.clock(), limit=self.batch,
-                                      lease=self.lease, chat=self.chat)
-            if not items:
-                return delivered
-            # Each message is marked sent right after it is sent; marks that land together
-            # share one durable commit (on the next turn of the event loop), not one each.
-            with group_commits():
-                results = await asyncio.gather(*(self._send_one(item) for item in items))
-            delivered += sum(results)
+        sending: set[asyncio.Task[bool]] = set()
+        with group_commits():
+            while True:
+                self._wake.clear()
+                # Stopping: what is in flight finishes (a send and its mark belong together),
+                # nothing new is taken.
+                room = 0 if self._stopping else self.batch - len(sending)
+                items = (await self.db.run(repo.claim_outbox, self.clock(), limit=room,
+                                           lease=self.lease, sender=self.id, chat=self.chat)
+                         if room > 0 else [])
+                sending.update(asyncio.create_task(self._send_one(item)) for item in items)
+                if not sending:
+                    return delivered
+                woken = asyncio.create_task(self._wake.wait())
+                done, _ = await asyncio.wait({*sending, woken}, timeout=poll,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
+                for task in done - {woken}:
+                    sending.discard(task)
+                    if task.exception() is not None:
+                        log.error("a send failed (%s)", type(task.exception()).__name__)
+                    else:
+                        delivered += task.result()
 
     async def _send_one(self, item: repo.OutboxItem) -> bool:
         transport = self.transports.get(item.channel)
@@ -89,6 +114,9 @@ class Sender:
             if transport is None:
                 raise SendError(f"no transport for channel {item.channel}", permanent=True)
             await self.limiter.acquire(f"{item.channel}:{item.chat_id}")
+            if item.bundle is not None:  # alerts queued while this one waited go with it
+                item = await self.db.run(repo.grow_bundle, item, self.clock(),
+                                         lease=self.lease, sender=self.id)
             await transport.send(item.chat_id, item.kind, item.payload)
         except SendError as exc:
             await self._record_failure(item, exc)
@@ -101,7 +129,7 @@ class Sender:
         if item.payload.get("erase_when_sent"):  # the goodbye to someone who erased their data
             await self.db.run(repo.delete_outbox, item.id)
         else:
-            await self.db.run(repo.mark_sent, [item.id], self.clock())
+            await self.db.run(repo.mark_sent, item.ids, self.clock())
         return True
 
     async def _record_failure(self, item: repo.OutboxItem, exc: SendError) -> None:
@@ -116,30 +144,47 @@ class Sender:
         else:
             delay = (exc.retry_after if exc.retry_after is not None
                      else min(MAX_BACKOFF, 2 ** min(item.attempts, 16)))
-            await self.db.run(repo.mark_retry, item.id, self.clock() + timedelta(seconds=delay),
-                              str(exc))
+            await self.db.run(repo.mark_retry, item.ids,
+                              self.clock() + timedelta(seconds=delay), str(exc))
 
-    @staticmethod
-    def _give_up(conn: Connection, item: repo.OutboxItem, error: str, blocked: bool) -> None:
-        repo.mark_failed(conn, item.id, error)
+    def _give_up(self, conn: Connection, item: repo.OutboxItem, error: str,
+                 blocked: bool) -> None:
+        repo.mark_failed(conn, item.ids, error, self.clock())
         if blocked:
             repo.mark_unreachable(conn, item.channel, item.chat_id)
 
-    async def run(self, stop: asyncio.Event, poll: float = 1.0) -> None:
-        """Drain on every wake-up, and every ``poll`` seconds for retries that came due.
+    async def run(self, stop: asyncio.Event, poll: float = 1.0, beat: float = 1.0) -> None:
+        """Drain on every wake-up, and every ``poll`` seconds for retries that came due;
+        beat every ``beat`` seconds, freeing the leases of senders that stopped beating.
 
         Stops when ``stop`` is set, after the pass in progress: a pass cut between a send
-        and its "sent" mark would leave the message leased, holding back the chat's next
-        messages until the lease ends, and then sent twice.
+        and its "sent" mark would leave the message leased, and then sent twice.
         """
+        beating = asyncio.create_task(self._beat(stop, beat))
+        try:
+            while not stop.is_set():
+                self._wake.clear()  # before draining, so a wake-up during the pass is kept
+                try:
+                    await self.drain(poll)
+                except Exception as exc:
+                    log.error("sender pass failed (%s); retrying", type(exc).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=poll)
+        finally:
+            beating.cancel()
+            with contextlib.suppress(Exception):
+                await self.db.run(workers.leave, self.id, self.clock())
+
+    async def _beat(self, stop: asyncio.Event, every: float) -> None:
         while not stop.is_set():
-            self._wake.clear()  # before draining, so a wake-up during the pass is not lost
             try:
-                await self.drain()
+                await self.db.run(workers.beat, self.id, self.clock())
+                if await self.db.run(workers.reclaim, self.clock()):
+                    self.wake()  # a chat held by a dead sender goes on now
             except Exception as exc:
-                log.error("sender pass failed (%s); retrying", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=poll)
+                log.warning("sender heartbeat failed (%s)", type(exc).__name__)
+            await asyncio.sleep(every)
 
     def stop_soon(self) -> None:
+        self._stopping = True
         self._wake.set()

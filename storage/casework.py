@@ -128,6 +128,13 @@ def queue(conn: Connection, country: str | None, limit: int = 30) -> list[Row[An
     return list(conn.execute(stmt.order_by(_esc.c.tier, _esc.c.created_at).limit(limit)))
 
 
+def open_escalation_of(conn: Connection, participant_id: int) -> Row[Any] | None:
+    """The person's most urgent open (not yet acknowledged) escalation, with its view."""
+    return conn.execute(_ESCALATION_VIEW.where(
+        _esc.c.participant_id == participant_id, _esc.c.status == "open")
+        .order_by(_esc.c.tier, _esc.c.created_at)).first()
+
+
 def escalations_of(conn: Connection, participant_id: int, limit: int = 10) -> list[Row[Any]]:
     return list(conn.execute(select(_esc).where(_esc.c.participant_id == participant_id)
                              .order_by(_esc.c.created_at.desc()).limit(limit)))
@@ -202,12 +209,14 @@ def staff_by_id(conn: Connection, staff_id: int) -> Row[Any] | None:
     return conn.execute(select(_staff).where(_staff.c.id == staff_id)).first()
 
 
-def recipients(conn: Connection, country: str | None, *, supervisors: bool) -> list[Row[Any]]:
+def recipients(conn: Connection, country: str | None, *, supervisors: bool,
+               exclude: int | None = None) -> list[Row[Any]]:
     """Who is alerted: the country's case managers (and supervisors when asked). Nobody may be
     missed, so each step down is taken only when the one before found nobody: the country's
     (or, for a person with no country, the country-less team's) case managers and
     supervisors; then every supervisor and admin; then every case manager. Empty only when
-    the deployment has no active staff at all (``bot.runtime`` says so at every start)."""
+    the deployment has no active staff at all (``bot.runtime`` says so at every start).
+    ``exclude``: a staff member left out (one an urgent alert could not reach)."""
     roles = ["case_manager", "supervisor"] if supervisors else ["case_manager"]
     steps = [
         select(_staff).where(_staff.c.active, _staff.c.role.in_(roles),
@@ -219,6 +228,8 @@ def recipients(conn: Connection, country: str | None, *, supervisors: bool) -> l
         steps[0] = select(_staff).where(_staff.c.active, _staff.c.country.is_(None),
                                         _staff.c.role.in_(("case_manager", "supervisor")))
     for stmt in steps:
+        if exclude is not None:
+            stmt = stmt.where(_staff.c.id != exclude)
         found = list(conn.execute(stmt.order_by(_staff.c.id)))
         if found:
             return found

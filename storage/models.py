@@ -177,6 +177,12 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A Tier 1 message not delivered by then is re-alerted through other staff (then NULL).
+    deadline: Mapped[datetime | None] = mapped_column(index=True)
+    # Messages of one bundle ("alert") queued for one chat go as one message.
+    bundle: Mapped[str | None] = mapped_column(String(16))
+    # The sender that holds the lease: its rows are due again as soon as it is known dead.
+    leased_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class ProcessedUpdate(Base):

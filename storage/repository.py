@@ -41,9 +41,11 @@ from storage.outbox import (  # noqa: F401 (the outbox, as the rest of the code 
     add_outbox_many,
     claim_outbox,
     delete_outbox,
+    grow_bundle,
     mark_failed,
     mark_retry,
     mark_sent,
+    overdue,
     purge_sent,
     split_payload,
 )
@@ -301,8 +303,9 @@ def delete_participant(conn: Connection, participant: ParticipantRecord, now: da
         and_(outbox.c.channel == participant.channel,
              outbox.c.chat_id == participant.chat_id))))
     entries = AuditEntry.__table__
-    conn.execute(update(entries).where(entries.c.subject == participant.pseudonym)
-                 .values(subject=ERASED))
+    conn.execute(update(entries).where(entries.c.subject.in_(
+        (participant.pseudonym, f"{participant.channel}:{participant.chat_id}")))
+                 .values(subject=ERASED))  # their pseudonym; their chat (invite attempts)
     conn.execute(update(entries).where(
         entries.c.actor == f"participant:{participant.pseudonym}").values(
         actor=f"participant:{ERASED}"))

@@ -302,3 +302,37 @@ async def test_guessing_invitation_codes_from_one_chat_is_stopped_and_audited(
     desk.clock.advance(hours=1, minutes=1)
     [later] = await desk.say("guesser", "/start staff-still-wrong")
     assert "not valid" in later["text"]  # an hour later, tried again
+
+
+async def test_staff_command_arguments_are_checked_without_crash_or_echo(desk: Desk) -> None:
+    from sqlalchemy import select
+
+    from storage.models import AuditEntry
+
+    person = "Amadou Diallo +221771234567"
+    for command in (f"/case {person}", "/case 99999999999999999999", "/case \u00b2",
+                    "/case -1", "/case #0", f"/profile {person} vulnerable",
+                    "/profile R-ZZZZZZZZ vulnerable", "/profile", "/profile R-"):
+        [reply] = await desk.say(CM2, command)
+        assert "Sorry, something went wrong" not in reply["text"], command
+        assert "Amadou" not in reply["text"] and "+221" not in reply["text"], command
+    for payload in ("esc:ack:99999999999999999999", "esc:ack:\u00b2", f"esc:{person}:1",
+                    "esc:Amadou:1"):
+        [reply] = await desk.press(CM2, payload)
+        assert reply["text"] == "Sorry, that is not allowed."
+    [unknown] = await desk.say(CM2, "/profile R-ZZZZZZZZ vulnerable")
+    assert "No returnee R-ZZZZZZZZ in your country" in unknown["text"]
+    await desk.say(RETURNEE, "I want to kill myself")
+    [row] = await desk.escalations()
+    async with desk.db.sessions() as s:
+        from storage.models import Participant
+
+        pseudonym = (await s.scalars(select(Participant.pseudonym))).one()
+    [bad] = await desk.say(CM2, f"/profile {pseudonym} vulnerable born=\u00b2\u00b2 sex=female")
+    assert bad["text"].startswith("Use /profile PERSON")
+    assert "Word 3 after the person was not understood." in bad["text"]
+    [case] = await desk.say(CM2, f"/case #{row.id}")
+    assert pseudonym in case["text"]
+    async with desk.db.sessions() as s:
+        details = [repr(a.details) for a in (await s.scalars(select(AuditEntry))).all()]
+    assert not [d for d in details if "Amadou" in d or "+221" in d or "\u00b2" in d]

@@ -113,11 +113,13 @@ class Alerts(CaseworkBase):
         return bool(db.recipients(conn, country, supervisors=True))
 
     def _alert(self, conn: Connection, row: Any, now: datetime, *, level: int,
-               media_ref: str = "") -> None:
+               media_ref: str = "", instead_of: Any = None) -> None:
         """Case managers first; supervisors at once for Tier 1, and from the second reminder
         on for the others; a person's own case manager before everyone (``alert_recipients``).
-        Nobody is left out: see ``recipients``."""
-        staff_rows = alert_recipients(conn, row, level)  # their case manager first
+        Nobody is left out: see ``recipients``. ``instead_of``: the staff member a Tier 1
+        alert could not reach in time (``Undelivered``); others get it."""
+        staff_rows = alert_recipients(conn, row, level,  # their case manager first
+                                      exclude=None if instead_of is None else instead_of.id)
         if not staff_rows:
             log.error("escalation %s (tier %s) has nobody to alert: no staff at all", row.id,
                       row.tier)
@@ -126,6 +128,10 @@ class Alerts(CaseworkBase):
         for staff_row in staff_rows:
             staff = StaffView.of(staff_row, self.catalogs)
             parts: list[Msg | str] = []
+            if instead_of is not None:
+                parts.append(Msg(N_("This alert could not be delivered to {staff} in time: "
+                                    "you receive it in their place."),
+                                 {"staff": instead_of.pseudonym}))
             if level > 0:
                 parts.append(Msg(N_("Reminder {level}: nobody has acknowledged this yet."),
                                  {"level": level}))
@@ -149,7 +155,7 @@ class Alerts(CaseworkBase):
             self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
                       buttons=self._buttons(row.id),
                       priority=repo.URGENT if row.tier == 1 else repo.INTERACTIVE,
-                      about=row.participant_id)
+                      about=row.participant_id, bundle="alert", watch=instead_of is None)
             if media_ref:
                 self._copy_media(conn, staff, row, media_ref, now)
 

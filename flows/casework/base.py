@@ -36,14 +36,18 @@ class CaseworkBase:
     def send(self, conn: Connection, channel: str, chat_id: str, locale: str,
              parts: list[Msg | str], now: datetime, *, buttons: tuple[Button, ...] = (),
              participant_id: int | None = None, priority: int = repo.INTERACTIVE,
-             about: int | None = None) -> None:
+             about: int | None = None, bundle: str | None = None,
+             watch: bool = True) -> None:
         """A message to a chat through the outbox; ``about``: the returnee a message to
-        staff concerns, so that it is erased with them."""
+        staff concerns, so that it is erased with them; ``bundle``: messages of one bundle
+        queued for one chat go together; ``watch``: an urgent one is re-alerted if not
+        delivered in time."""
         text = "\n\n".join(self.catalogs.render(locale, part) for part in parts)
         repo.add_outbox(conn, participant_id=participant_id, channel=channel, chat_id=chat_id,
                         payload={"text": text, "locale": locale,
                                  "buttons": self.catalogs.render_buttons(locale, buttons)},
-                        now=now, priority=priority, about_id=about)
+                        now=now, priority=priority, about_id=about, bundle=bundle,
+                        watch=watch)
 
     def _reply(self, conn: Connection, staff: StaffView, now: datetime, msgid: str,
                about: int | None = None, **params: Any) -> None:

@@ -39,20 +39,23 @@ def assigned_staff(conn: Connection, participant_id: int) -> Any | None:
     return db.staff_by_id(conn, current.staff_id)
 
 
-def alert_recipients(conn: Connection, row: Any, level: int) -> list[Any]:
+def alert_recipients(conn: Connection, row: Any, level: int, exclude: int | None = None
+                     ) -> list[Any]:
     """Who an escalation alert goes to. Without an assigned case manager, as before: the
     country's case managers (supervisors too for Tier 1 and from the second reminder on).
     With one: Tiers 2 and 3 go to that person first, and at the first re-alert to them, the
     team and the supervisor; Tier 1 never waits (life may be at risk): their case manager,
-    the team and the supervisor at once, the case manager first."""
-    team = db.recipients(conn, row.country, supervisors=row.tier == 1 or level > 1)
+    the team and the supervisor at once, the case manager first. ``exclude``: a staff
+    member an urgent alert could not reach in time (never left with nobody)."""
+    team = db.recipients(conn, row.country, supervisors=row.tier == 1 or level > 1,
+                         exclude=exclude)
     mine = assigned_staff(conn, row.participant_id)
-    if mine is None:
+    if mine is None or mine.id == exclude:
         return team
     if row.tier > 1 and level == 0:
         return [mine]
     if row.tier > 1:
-        team = db.recipients(conn, row.country, supervisors=True)
+        team = db.recipients(conn, row.country, supervisors=True, exclude=exclude)
     return [mine, *(s for s in team if s.id != mine.id)]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flows.casework.alerts import split_reading
 from flows.casework.base import CaseworkBase
-from flows.casework.staff import StaffView
+from flows.casework.staff import StaffView, case_number, is_pseudonym
 from flows.casework.vocabulary import SUGGESTIONS
 from flows.engine.events import Msg
 from flows.engine.records import StoredRecords
@@ -31,12 +31,14 @@ class CaseView(CaseworkBase):
     """What /case shows."""
 
     def _case(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
-        raw = args.strip().lstrip("#")
-        row = db.get_escalation(conn, int(raw)) if raw.isdigit() else None
+        raw = args.strip()
+        number = case_number(raw)
+        row = db.get_escalation(conn, number) if number is not None else None
         person = (db.participant_by_id(conn, row.participant_id) if row is not None
-                  else db.participant_by_pseudonym(conn, raw) if raw else None)
+                  else db.participant_by_pseudonym(conn, raw) if is_pseudonym(raw) else None)
         if person is None or not staff.may_see(person.country):
-            self._audit(conn, staff, "staff.refused", now, attempt=f"case:{raw[:20]}")
+            # What was typed is not kept: it may be a name rather than a number.
+            self._audit(conn, staff, "staff.refused", now, attempt="case")
             self._reply(conn, staff, now, N_("No such case here. Use /case NUMBER."))
             return
         self._audit(conn, staff, "case.viewed", now, person.pseudonym)

@@ -1,4 +1,5 @@
-"""The human side, as one object the engine holds: escalations and alerts (``alerts.py``),
+"""The human side, as one object the engine holds: escalations and alerts (``alerts.py``;
+urgent messages undelivered in time, ``undelivered.py``),
 membership (``membership.py``), the staff desk of commands and buttons (``desk.py``), the
 case view (``case_view.py``) and handoff (``handoff.py``), over what they share
 (``base.py``: sending to a chat, the audit log); case management (``case_desk.py``:
@@ -9,7 +10,6 @@ supervision and administration (``supervision.py``); they call the same methods.
 
 from __future__ import annotations
 
-from flows.casework.alerts import Alerts
 from flows.casework.case_desk import CaseDesk
 from flows.casework.case_view import CaseView
 from flows.casework.console_queries import ConsoleDesk
@@ -18,8 +18,9 @@ from flows.casework.handoff import Handoff
 from flows.casework.login import ConsoleLogin
 from flows.casework.membership import Membership
 from flows.casework.supervision import Supervision
+from flows.casework.undelivered import Undelivered
 
 
-class Casework(Alerts, Membership, ConsoleDesk, StaffDesk, CaseView, ConsoleLogin, Supervision,
-               Handoff, CaseDesk):
+class Casework(Undelivered, Membership, ConsoleDesk, StaffDesk, CaseView, ConsoleLogin,
+               Supervision, Handoff, CaseDesk):
     """Every casework operation; each part lives in its own module."""

@@ -13,13 +13,18 @@ from flows.casework.staff import (
     PROFILES,
     STAFF_BUTTON,
     StaffView,
+    case_number,
+    is_pseudonym,
     parse_profile,
+    unparsed,
 )
 from flows.engine.events import Event, EventKind, Msg
 from flows.l10n.i18n import N_
 from storage import casework as db
 from storage import repository as repo
 from storage.db import Connection
+
+BUTTON_ACTIONS = ("ack", "claim", "chat", "resolve")
 
 
 class StaffDesk(CaseworkBase):
@@ -55,11 +60,14 @@ class StaffDesk(CaseworkBase):
 
     def _button(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
         _, action, raw_id = [*event.payload.split(":"), "", ""][:3]
-        if action not in ("ack", "claim", "chat", "resolve") or not raw_id.isdigit():
-            self._audit(conn, staff, "staff.refused", now, attempt=event.payload[:64])
+        escalation_id = case_number(raw_id)
+        if action not in BUTTON_ACTIONS or escalation_id is None:
+            # Not what the bot sends: only the action is kept, never the rest of it.
+            self._audit(conn, staff, "staff.refused", now, attempt="button",
+                        button=action if action in BUTTON_ACTIONS else "other")
             self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
             return
-        row = self._escalation_for(conn, staff, int(raw_id), action, now)
+        row = self._escalation_for(conn, staff, escalation_id, action, now)
         if row is None:
             return
         if action == "ack":
@@ -150,20 +158,37 @@ class StaffDesk(CaseworkBase):
         self._reply(conn, staff, now, N_("Open cases, most urgent first:\n{lines}\n\n"
                                          "/case NUMBER for details."), lines="\n".join(lines))
 
+    def _profile_refused(self, conn: Connection, staff: StaffView, now: datetime, why: str,
+                         msgid: str | None = None, **params: Any) -> None:
+        self._audit(conn, staff, "staff.refused", now, attempt="profile", reason=why)
+        parts: list[Msg | str] = [Msg(N_(
+            "Use /profile PERSON, then a profile among {profiles} and/or sex=female, male "
+            "or other, born=YEAR, host=COUNTRY CODE, left=YYYY-MM-DD (when they left), "
+            "until=18m (follow-up to month 18, from 12 to 36)."),
+            {"profiles": ", ".join(PROFILES)})]
+        if msgid:
+            parts.append(Msg(msgid, params))
+        self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now)
+
     def _profile(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
         """/profile R-7KQ2MX9P vulnerable sex=female born=1994 host=LY left=2019-05 until=18m:
         the follow-up schedule's profile (and its length, past 12 months), and the analysis
         variables when known."""
         parts = args.split()
-        person = db.participant_by_pseudonym(conn, parts[0]) if len(parts) >= 2 else None
-        fields = parse_profile(parts[1:], now.date()) if person is not None else None
-        if person is None or fields is None or not staff.may_see(person.country):
-            self._audit(conn, staff, "staff.refused", now, attempt=f"profile:{args[:40]}")
-            self._reply(conn, staff, now, N_(
-                "Use /profile PERSON, then a profile among {profiles} and/or sex=female, male "
-                "or other, born=YEAR, host=COUNTRY CODE, left=YYYY-MM-DD (when they left), "
-                "until=18m (follow-up to month 18, from 12 to 36)."),
-                profiles=", ".join(PROFILES))
+        # What was typed is never echoed nor audited: it may be a name or a phone number.
+        if len(parts) < 2 or not is_pseudonym(parts[0]):
+            return self._profile_refused(conn, staff, now, "usage")
+        person = db.participant_by_pseudonym(conn, parts[0])
+        if person is None or not staff.may_see(person.country):
+            self._profile_refused(conn, staff, now, "person", N_(
+                "No returnee {person} in your country: check the number."),
+                person=parts[0].upper())
+            return
+        fields = parse_profile(parts[1:], now.date())
+        if fields is None:
+            self._profile_refused(conn, staff, now, "fields", N_(
+                "Word {position} after the person was not understood."),
+                position=(unparsed(parts[1:], now.date()) or 1) + 1)
             return
         record = repo.load_participant(conn, person.channel, person.chat_id)
         assert record is not None

@@ -29,6 +29,30 @@ SEXES = ("female", "male", "other")
 
 
 
+MAX_CASE = 2**31 - 1  # case numbers are 32-bit integers in every database
+
+
+def case_number(raw: str) -> int | None:
+    """A case number a staff member typed or a button carries ("12", "#12"), or None:
+    ASCII digits only (``int`` would take "١٢", and "²" would crash it), and
+    within the database's range."""
+    raw = raw.strip().lstrip("#")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 0 < int(raw) <= MAX_CASE:
+        return None
+    return int(raw)
+
+
+def is_pseudonym(raw: str) -> bool:
+    """Whether ``raw`` has the shape of a returnee's pseudonym ("R-7KQ2MX9P")."""
+    return bool(re.fullmatch(r"R-[A-Z0-9]{8}", raw.upper()))
+
+
+def unparsed(tokens: list[str], today: date) -> int | None:
+    """The position (from 1) of the first /profile token not understood, or None."""
+    return next((n for n, token in enumerate(tokens, 1)
+                 if parse_profile([token], today) is None), None)
+
+
 def parse_profile(tokens: list[str], today: date) -> dict[str, Any] | None:
     """The fields a /profile command sets, or None if any token is not understood."""
     fields: dict[str, Any] = {}
@@ -39,7 +63,8 @@ def parse_profile(tokens: list[str], today: date) -> dict[str, Any] | None:
             fields["profile"] = key
         elif key == "sex" and value.lower() in SEXES:
             fields["sex"] = value.lower()
-        elif key == "born" and value.isdigit() and 1900 <= int(value) <= today.year:
+        elif (key == "born" and value.isascii() and value.isdigit() and len(value) == 4
+              and 1900 <= int(value) <= today.year):
             fields["birth_year"] = int(value)
         elif key == "host" and len(value) == 2 and find_country(value, "en") is not None:
             fields["host_country"] = value.upper()

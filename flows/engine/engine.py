@@ -22,6 +22,7 @@ from enum import StrEnum
 from flows.casework.casework import Casework
 from flows.engine.apply import Applier
 from flows.engine.context import Context
+from flows.engine.embedding import Embeddings
 from flows.engine.events import Event, EventKind, SendChart
 from flows.engine.flow import Flow
 from flows.engine.outbox import OutboxWriter
@@ -98,6 +99,7 @@ class Engine:
         self.applier = Applier(self.ctx)
         self.outbox = OutboxWriter(self.ctx)
         self.apology = Apology(self.ctx, self.outbox)
+        self.embeddings = Embeddings(self.ctx)  # texts of updates in flight, together
         self.delivery = FollowUpDelivery(self.ctx, database, self.outbox, clock,
                                          self._committed)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
@@ -155,7 +157,7 @@ class Engine:
                 except NeedsEmbedding:
                     # Free text that needs triage: embedded on its thread (the event loop
                     # goes on), then the unit runs again from the start with it.
-                    embedded = await self.ctx.triage.embed_async(event.text)
+                    embedded = await self.embeddings.embed(event.text)
                     continue
                 except repo.CONFLICTS:
                     # Another worker got there first (version or first-contact race): retry
@@ -280,9 +282,11 @@ class Engine:
         return await self.db.run(repo.purge_sent, self.clock() - keep)
 
     async def sweep(self) -> int:
-        """Re-alert case managers about escalations past their acknowledgement deadline."""
+        """Re-alert case managers about escalations past their acknowledgement deadline, and
+        other staff about urgent messages Telegram has not delivered in time."""
         alerted = await self.db.run(self.ctx.casework.sweep, self.clock())
         alerted += await self.db.run(self.ctx.casework.sweep_screenings, self.clock())
+        alerted += await self.db.run(self.ctx.casework.sweep_undelivered, self.clock())
         if alerted and self.on_commit is not None:
             self.on_commit()
         return alerted

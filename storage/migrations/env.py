@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 import storage.console_models  # noqa: F401  (its tables are part of the metadata)
 from storage.db import create_engine
 from storage.models import Base
+from storage.workers import SenderBeat  # noqa: F401 (its table is in the metadata)
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,207 @@
+"""Updates per second and reply latency over HTTP, on PostgreSQL + Redis, with one and
+with two of each process: webhook → engine → outbox → sender → a local Bot API server.
+
+For each layout it starts, with the environment of a deployment, ``homecoming run
+--webhook`` processes (on one port, the kernel sharing connections) and as many
+``homecoming worker`` processes, on a fresh PostgreSQL database and one Redis database
+(the shared rate limit). Returnees already onboarded each press a button of the last
+message they got (a walk through the menu, information pages, check-ins…), at one update
+every ``--interval`` seconds each (above Telegram's one message a second per chat, so pacing
+adds no wait); together they offer ``--rate`` updates a second. Each update is timed from
+its POST to its reply reaching the Bot API server. The global send rate is raised for the
+bench (Telegram's own 30 a second would cap the replies, not the bot).
+
+    .venv/bin/python bench/load.py [--rate 300] [--seconds 20] [--layouts 1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aiohttp import ClientSession, ClientTimeout, TCPConnector  # noqa: E402
+
+from bench.botapi import BotApi  # noqa: E402
+from bench.cluster import (  # noqa: E402
+    Cluster,
+    add_onboarded,
+    add_staff,
+    flush_redis,
+    free_port,
+    fresh_postgres,
+    prepare,
+)
+
+REDIS = "redis://127.0.0.1:6379/14"
+AVOID = ("person", "help", "delete", "erase", "forget", "stop", "pause", "numbers")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def cpu_seconds(cluster: Cluster) -> dict[str, float]:
+    """CPU time (user + system) each bot process has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for name, proc in cluster.procs.items():
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[name] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def buttons_of(params: dict[str, Any]) -> list[str]:
+    markup = params.get("reply_markup")
+    if isinstance(markup, str):
+        import json
+
+        markup = json.loads(markup)
+    rows = (markup or {}).get("inline_keyboard") or []
+    return [b["callback_data"] for row in rows for b in row if "callback_data" in b
+            and not any(word in b["callback_data"] for word in AVOID)]
+
+
+async def run_layout(processes: int, args: argparse.Namespace) -> dict[str, Any]:
+    url = await fresh_postgres(args.database)
+    await flush_redis(REDIS)
+    chats = [300_000 + n for n in range(round(args.rate * args.interval))]
+    api = BotApi()
+    await api.start()
+    waiting: dict[int, asyncio.Future[tuple[float, dict[str, Any]]]] = {}
+
+    def on_send(chat: int, _method: str, params: dict[str, Any]) -> None:
+        future = waiting.pop(chat, None)
+        if future is not None and not future.done():
+            future.set_result((time.monotonic(), params))
+
+    api.on_send = on_send
+    with tempfile.TemporaryDirectory() as tmp:
+        await prepare(url, Path(tmp),
+                      lambda c, now: add_staff(c, ["900001"], None, now, "supervisor"),
+                      lambda c, now: add_onboarded(c, chats, "SN", now))
+        cluster = Cluster(url, api.url, Path(tmp), redis_url=REDIS, port=free_port(),
+                          telegram_rate_per_second=10_000)
+        try:
+            return await drive(processes, args, api, cluster, chats, waiting)
+        finally:
+            await cluster.stop()
+            await api.stop()
+
+
+async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: Cluster,
+                chats: list[int],
+                waiting: dict[int, asyncio.Future[tuple[float, dict[str, Any]]]],
+                ) -> dict[str, Any]:
+    for n in range(processes):
+        cluster.start(f"web{n}", "webhook")
+        cluster.start(f"worker{n}", "worker")
+    deadline = time.monotonic() + 120
+    while api.webhooks_set < processes or api.getmes < 2 * processes:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the bot did not start: see {cluster.data_dir}/*.log")
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)
+    cpu_before: dict[str, float] = {}
+    latencies: list[float] = []
+    lost = 0
+    measured = 0
+    started = time.monotonic()
+    warm = started + args.warmup
+    end = warm + args.seconds
+    connector = TCPConnector(limit=400)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": cluster.secret}
+
+    async with ClientSession(connector=connector,
+                             timeout=ClientTimeout(total=30)) as session:
+
+        async def mark_cpu() -> None:
+            await asyncio.sleep(max(0.0, warm - time.monotonic()))
+            cpu_before.update(cpu_seconds(cluster))
+
+        marker = asyncio.create_task(mark_cpu())
+
+        async def one_chat(chat: int, offset: float) -> None:
+            nonlocal lost, measured
+            options: list[str] = []
+            at = started + offset
+            while at < end:
+                await asyncio.sleep(max(0.0, at - time.monotonic()))
+                if options:
+                    update = api.button(chat, random.choice(options))
+                else:
+                    update = api.text_update(chat, "/menu")
+                api.next_update_id += 1
+                update = {"update_id": api.next_update_id, **update}
+                future = asyncio.get_running_loop().create_future()
+                waiting[chat] = future
+                sent = time.monotonic()
+                try:
+                    async with session.post(cluster.webhook, json=update,
+                                            headers=headers) as response:
+                        await response.read()
+                except Exception:
+                    pass  # timed out: counted below if no reply came either
+                try:
+                    arrived, params = await asyncio.wait_for(future, timeout=5)
+                except TimeoutError:
+                    waiting.pop(chat, None)
+                    lost += sent >= warm
+                    options = []
+                else:
+                    if sent >= warm and arrived <= end:
+                        latencies.append((arrived - sent) * 1000)
+                        measured += 1
+                    options = buttons_of(params)
+                at += args.interval
+
+        await asyncio.gather(*(one_chat(chat, n * args.interval / len(chats))
+                               for n, chat in enumerate(chats)))
+        await marker
+        cpu_after = cpu_seconds(cluster)
+    cpu = sum(cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after)
+    return {"cpu ms": cpu * 1000 / max(1, measured), "processes": processes,
+            "updates/s": measured / args.seconds,
+            "p50": statistics.median(latencies), "p99": percentile(latencies, 99),
+            "max": max(latencies), "lost": lost}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=300.0, help="updates offered a second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured, after warm-up")
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--interval", type=float, default=1.25,
+                        help="seconds between one returnee's updates")
+    parser.add_argument("--layouts", default="1,2", help="processes of each kind, per run")
+    parser.add_argument("--database", default="bench_rel")
+    args = parser.parse_args()
+    results = [await run_layout(int(n), args) for n in args.layouts.split(",")]
+    print(f"load benchmark: {args.rate:g} updates/s offered by "
+          f"{round(args.rate * args.interval)} returnees over HTTP, {args.seconds:g} s "
+          "measured; PostgreSQL + Redis; webhook → engine → outbox → sender → local Bot API")
+    print(f"{'layout':<34}{'updates/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+          f"{'no reply':>9}{'bot CPU ms/update':>19}")
+    for r in results:
+        n = r["processes"]
+        name = f"{n} webhook + {n} worker process{'es' if n > 1 else ''}"
+        print(f"{name:<34}{r['updates/s']:>10.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
+              f"{r['max']:>9.1f}{r['lost']:>9}{r['cpu ms']:>19.1f}")
+    print("target: at least 300 updates/s with reply p99 under 250 ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
