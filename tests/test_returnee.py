@@ -276,8 +276,8 @@ async def test_global_commands_and_leaving_the_survey_return_to_the_question(
         bot: Harness) -> None:
     await bot.onboard()
     await bot.press("wmodel")
-    await bot.press("add:down")
-    when = await bot.say("Lost my job")  # the month picker
+    await bot.press("add:up")
+    when = await bot.say("Started work at the garage")  # the month picker
     for command in ("/help", "/resume"):
         back = await bot.say(command)
         assert back["text"].endswith(when["text"]), command

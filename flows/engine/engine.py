@@ -30,8 +30,9 @@ from flows.engine.records import StoredRecords
 from flows.engine.recovery import Apology, log_failure
 from flows.engine.registry import FLOWS
 from flows.engine.routing import Router
+from flows.engine.scheduled import ScheduledWork
 from flows.followups.delivery import FollowUpDelivery
-from flows.followups.followups import REPLAN_FIELDS, FollowUpPlanner, NextCheckIn, Timing
+from flows.followups.followups import REPLAN_FIELDS, FollowUpPlanner, Timing
 from flows.l10n.countries import CountryPacks
 from flows.l10n.i18n import Catalogs
 from flows.research.scoring import Weights
@@ -62,7 +63,7 @@ class Result:
     state: str | None = None
 
 
-class Engine:
+class Engine(ScheduledWork):
     """Runs flows for every participant; safe to create anew at any time (all state is stored)."""
 
     def __init__(
@@ -261,39 +262,6 @@ class Engine:
             if isinstance(effect, SendChart):
                 self.applier.send_chart(conn, participant, effect.kind, now)
         return Result(Outcome.DONE, flow_name, state)
-
-    # Scheduled work ----------------------------------------------------------------------
-
-    async def run_followups(self, chunk: int = 100) -> int:
-        """Deliver due check-ins and reminders, and tell case managers of due sessions."""
-        return await self.delivery.run(chunk)
-
-    async def expire_surveys(self) -> int:
-        """Erase the answers of surveys left unfinished longer than the window, and tell the
-        person (unless they paused messages or blocked the bot: they are told if they open
-        the survey again, since nothing is then left to continue)."""
-        expired = await self.db.run(self.delivery.expire_surveys, self.clock())
-        if expired and self.on_commit is not None:
-            self.on_commit()
-        return expired
-
-    async def purge_outbox(self, keep: timedelta) -> int:
-        """Delete delivered messages older than ``keep``."""
-        return await self.db.run(repo.purge_sent, self.clock() - keep)
-
-    async def sweep(self) -> int:
-        """Re-alert case managers about escalations past their acknowledgement deadline, and
-        other staff about urgent messages Telegram has not delivered in time."""
-        alerted = await self.db.run(self.ctx.casework.sweep, self.clock())
-        alerted += await self.db.run(self.ctx.casework.sweep_screenings, self.clock())
-        alerted += await self.db.run(self.ctx.casework.sweep_undelivered, self.clock())
-        if alerted and self.on_commit is not None:
-            self.on_commit()
-        return alerted
-
-    async def next_checkin(self, channel: str, chat_id: str) -> NextCheckIn:
-        """When this chat's next check-in arrives (``FollowUpPlanner.next_checkin``)."""
-        return await self.db.run(self.ctx.planner.next_checkin, channel, chat_id, self.clock())
 
     async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:
         """The language to address this chat in outside a turn (greetings, farewells)."""
