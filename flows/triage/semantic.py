@@ -13,7 +13,7 @@ their tiers, and blends the heads' probabilities with those of the nearest examp
 linear boundary in 384 dimensions generalises; the neighbours catch what one line cannot: a
 paraphrase close to a few examples of a rare way of writing (Arabizi, Latin-letter Amharic,
 a farewell told as giving things away) that the heads average away. Chosen on dev: with the
-blend, dev Tier 1 recall rose from 0.81 to 0.89 at the same false-positive budget.
+blend, dev Tier 1 recall rose from 0.81 to 0.90 at the same false-positive budget.
 
 The model file (``locales/distress-model.npz``) holds plain arrays only (no pickle), the
 embedder's name and the fingerprint of the banks it was built from, so that a stale or
@@ -158,6 +158,7 @@ class SemanticModel:
 
     @classmethod
     def load(cls, path: Path) -> SemanticModel:
+        _one_blas_thread()
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             memory = Memory(data["memory"], data["memory_scale"], data["memory_tiers"]) if (
@@ -167,6 +168,16 @@ class SemanticModel:
                        data["head_intercept"], Thresholds(**meta["thresholds"]),
                        meta["banks"], {k: int(v) for k, v in meta["tiers"].items()},
                        memory, float(meta.get("blend", 1.0)), int(meta.get("neighbours", 3)))
+
+
+def _one_blas_thread() -> None:
+    """The embedder's engine keeps both cores busy; the model's own small products (the
+    heads, the neighbours) on BLAS threads of their own only fight it for them: measured
+    with ``bench/triage.py``, p50 per message went from 19 ms to 55 ms with the neighbours'
+    product on the default BLAS threads, and back to about 20 ms on one."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _without_timestamps(data: bytes) -> bytes:
