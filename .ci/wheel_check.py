@@ -38,7 +38,7 @@ def main() -> int:
         elsewhere = work / "elsewhere"
         elsewhere.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECOMING_")}
-        answers = "Français\n1\n1\n1\nSénégal\n1\n14/03/2026\n/quit\n"
+        answers = "Français\n1\n1\n1\nSénégal\n1\n14/03/2026\n1\n/quit\n"  # 1: the date is right
         chat = subprocess.run([venv / "bin" / "homecoming", "chat", "--db", work / "c.db"],
                               input=answers, capture_output=True, text=True, cwd=elsewhere,
                               env=env, timeout=300)
