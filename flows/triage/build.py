@@ -21,7 +21,7 @@ from flows.triage.embedder import Embedder
 from flows.triage.lexicon import Lexicons
 from flows.triage.reading import ALERT, ASK, decide
 from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel, Thresholds, train
-from flows.triage.triage import pieces
+from flows.triage.triage import combined, pieces
 
 MAX_FALSE_POSITIVES = 0.10  # on dev, all languages: below the 0.15 target, with a margin
 MAX_FALSE_POSITIVES_PER_LANGUAGE = 0.20  # a language's dev benign set is small (~30)
@@ -177,12 +177,9 @@ def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
 
 def dev_readings(model: SemanticModel, dev_set: Sequence[Example], vectors: np.ndarray,
                  index: dict[str, int]) -> list[Reading]:
-    """Each message's reading as ``Triage`` combines it: the strongest of each probability
-    over the message and its sentences."""
+    """Each message's reading as ``Triage`` combines it (``combined``)."""
     readings = []
     for example in dev_set:
         read = model.read(vectors[[index[p] for p in pieces(example.text)]])
-        first = max(read, key=lambda r: (r.tier1, r.tier12, r.any))
-        readings.append(Reading(max(r.tier1 for r in read), max(r.tier12 for r in read),
-                                max(r.any for r in read), first.category, first.category_p))
+        readings.append(combined(read, max(read, key=lambda r: (r.tier1, r.tier12, r.any))))
     return readings

@@ -220,3 +220,42 @@ def _written(model: object) -> Path:
     path = Path(tempfile.mkdtemp()) / "m.npz"
     path.write_bytes(model.to_bytes())  # type: ignore[attr-defined]
     return path
+
+
+LONG_UPDATE = ("Today I went to the market with my brother. We bought tomatoes, onions and rice "
+               "for the week. Then we visited my aunt, she cooked thieboudienne and we ate "
+               "together. In the evening we watched the football match, Senegal won two goals "
+               "to one. Tomorrow I will go to the training centre to ask about the tailoring "
+               "course.")
+
+
+def test_a_long_ordinary_update_is_not_read_as_distress(triage: Triage) -> None:
+    """Whether a message shows distress at all is the whole message's reading: an update of
+    many ordinary sentences has more sentences to misread one by one."""
+    assert triage.assess_now(LONG_UPDATE, ["en"]).action == NONE
+
+
+@pytest.mark.parametrize(("text", "language", "category"), [
+    ("Today I went to the market with my brother. We bought tomatoes, onions and rice for "
+     "the week. Then we visited my aunt, she cooked for us. I have saved the pills and "
+     "tonight I will take them all. Tomorrow they can have my phone.", "en", "suicide"),
+    ("Bonjour, j'ai commencé à travailler avec mon oncle dans son atelier. Ma mère est "
+     "contente. Mais mon mari m'a encore frappée hier soir avec la ceinture devant les "
+     "enfants. Le week-end je vais au marché.", "fr", "gbv"),
+])
+def test_one_sentence_of_distress_in_a_long_message_still_alerts(
+        triage: Triage, text: str, language: str, category: str) -> None:
+    result = triage.assess_now(text, [language])
+    assert result.action in (ALERT, ASK) and result.tier == 1, result
+    assert category in result.categories
+
+
+@pytest.mark.xfail(reason="known limit: long ordinary messages are still misread more often "
+                          "than short ones (0.60 false positives on a long set never trained on)",
+                   strict=False)
+def test_a_long_ordinary_update_in_french_is_not_read_as_distress(triage: Triage) -> None:
+    text = ("Bonjour, tout va bien. J'ai commencé à travailler avec mon oncle dans son atelier. "
+            "Le travail est dur mais je gagne un peu d'argent. Ma mère est contente. Le "
+            "week-end je joue au foot avec les amis du quartier. Merci pour votre aide avec "
+            "les papiers.")
+    assert triage.assess_now(text, ["fr"]).action == NONE
