@@ -366,91 +366,16 @@ class CheckIn(Base):
     note: Mapped[str | None] = mapped_column(SealedText)
 
 
-class WModelEvent(Base):
-    """A high or low point since return, in the person's words (domain.md §3). Check-ins
-    add points; the W-model flow and chart build on these rows."""
-
-    __tablename__ = "wmodel_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))  # up | down
-    note: Mapped[str] = mapped_column(SealedText)
-    months_since_return: Mapped[float | None]
-    dimension: Mapped[str | None] = mapped_column(String(16))  # economic|social|psychosocial
-    intensity: Mapped[int | None] = mapped_column(Integer)  # 1 … 5
-    source: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime]
-    # The follow-up answers (was it overcome, how, who helped …), JSON, encrypted.
-    details: Mapped[str | None] = mapped_column(SealedText)
-    updated_at: Mapped[datetime | None]
-
-
-class WModelReflection(Base):
-    """After the ups and downs: hopes and plans, and the services that could help."""
-
-    __tablename__ = "wmodel_reflections"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
-    hopes: Mapped[str | None] = mapped_column(SealedText)
-    services: Mapped[str | None] = mapped_column(SealedText)
-    created_at: Mapped[datetime]
-
-
-class ProviderSuggestion(Base):
-    """A provider a returnee named, for the country office to check for its directory."""
-
-    __tablename__ = "provider_suggestions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
-    country: Mapped[str | None] = mapped_column(String(2), index=True)
-    provider: Mapped[str] = mapped_column(SealedText)
-    service: Mapped[str | None] = mapped_column(SealedText)
-    created_at: Mapped[datetime]
-
-
-class Survey(Base):
-    """One Reintegration Sustainability Survey: in progress (answers so far), complete
-    (answers and scores, with the weights version), or discarded (answers erased)."""
-
-    __tablename__ = "surveys"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), index=True)  # in_progress|complete|discarded
-    mode: Mapped[str] = mapped_column(String(12))  # chat | phone | in_person | paper
-    answers: Mapped[str | None] = mapped_column(SealedText)  # JSON, encrypted
-    started_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    completed_at: Mapped[datetime | None]
-    weights_version: Mapped[str | None] = mapped_column(String(40))
-    economic: Mapped[float | None]
-    social: Mapped[float | None]
-    psychosocial: Mapped[float | None]
-    composite: Mapped[float | None]
-    abstentions: Mapped[int | None] = mapped_column(Integer)
-
-
-class InfoFeedback(Base):
-    """"Was this useful?" on an information page, for the country office."""
-
-    __tablename__ = "info_feedback"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participants.id", ondelete="SET NULL"), index=True)
-    country: Mapped[str | None] = mapped_column(String(2))
-    topic: Mapped[str] = mapped_column(String(16))
-    useful: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime]
-
-
+# The research records' tables (W model, reflections, suggested providers, surveys,
+# information feedback) live in their own module, on this Base; imported here so that
+# ``storage.models`` still names them and every reader of the metadata sees them.
 # Case management's tables live in their own module, on this Base; imported here so that
 # every reader of the metadata (Alembic, the tests) sees them.
 from storage import casefile_models as _casefile_models  # noqa: E402,F401
+from storage.research_models import (  # noqa: E402,F401
+    InfoFeedback,
+    ProviderSuggestion,
+    Survey,
+    WModelEvent,
+    WModelReflection,
+)
