@@ -18,10 +18,8 @@ from flows.casework.case_views import AssignmentView, CaseloadEntry, TeamLoad
 from flows.casework.staff import StaffView
 from flows.engine.events import Msg
 from flows.l10n.i18n import N_
-from storage import casefile as case_db
-from storage import casework as db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 GENDERS = ("female", "male")
 
@@ -40,14 +38,14 @@ class Assignment(CaseBase):
         ``auto`` (the least loaded of the country, of the gender the person asked for when
         the office has one)."""
         person = self.person_in_scope(conn, staff, reference, "assign", now)
-        current = case_db.current_assignment(conn, person.id)
+        current = store.current_assignment(conn, person.id)
         choice = target.strip().lower()
         if choice in ("", "me"):
-            chosen = db.staff_by_id(conn, staff.id)
+            chosen = store.staff_by_id(conn, staff.id)
         elif choice == "auto":
             chosen = self._least_loaded(conn, person)
         else:
-            chosen = case_db.staff_by_pseudonym(conn, target.strip())
+            chosen = store.active_staff_by_pseudonym(conn, target.strip())
         if (chosen is None or chosen.role not in CASE_ROLES
                 or (person.country is not None and chosen.country != person.country)):
             self._audit(conn, staff, "staff.refused", now, attempt=f"assign:{target[:20]}")
@@ -72,14 +70,14 @@ class Assignment(CaseBase):
                       now=now, previous=current, actor_id=staff.id)
         self._audit(conn, staff, "case.assigned", now, person.pseudonym, to=chosen.pseudonym,
                     reason=reason)
-        row = case_db.current_assignment(conn, person.id)
+        row = store.current_assignment(conn, person.id)
         assert row is not None
         return _view(person.pseudonym, row)
 
-    def _hand_to(self, conn: Connection, person: repo.ParticipantRecord, chosen: Any, *,
+    def _hand_to(self, conn: Connection, person: store.ParticipantRecord, chosen: Any, *,
                  by: str, reason: str, now: datetime, previous: Any | None,
                  actor_id: int | None = None) -> None:
-        case_db.assign(conn, person.id, staff_id=chosen.id, staff_pseudonym=chosen.pseudonym,
+        store.assign(conn, person.id, staff_id=chosen.id, staff_pseudonym=chosen.pseudonym,
                        by=by, reason=reason, now=now)
         new = StaffView.of(chosen, self.catalogs)
         if chosen.id != actor_id:
@@ -88,43 +86,43 @@ class Assignment(CaseBase):
                    "about them come to you first. /case {person} shows their history."),
                 {"person": person.pseudonym})], now, about=person.id)
         if previous is not None and previous.staff_id not in (None, chosen.id) and (
-                old := db.staff_by_id(conn, previous.staff_id)) is not None and old.active:
+                old := store.staff_by_id(conn, previous.staff_id)) is not None and old.active:
             was = StaffView.of(old, self.catalogs)
             self.send(conn, was.channel, was.chat_id, was.locale, [Msg(
                 N_("{person} is now with {colleague}."),
                 {"person": person.pseudonym, "colleague": chosen.pseudonym})], now,
                 about=person.id)
 
-    def _least_loaded(self, conn: Connection, person: repo.ParticipantRecord) -> Any | None:
-        loads = [r for r in case_db.caseload_counts(conn, person.country)
-                 if r.role == "case_manager"] or list(case_db.caseload_counts(conn, person.country))
-        wish = (case_db.case_file(conn, person.id) or _NO_FILE).preferred_gender
+    def _least_loaded(self, conn: Connection, person: store.ParticipantRecord) -> Any | None:
+        loads = [r for r in store.caseload_counts(conn, person.country)
+                 if r.role == "case_manager"] or list(store.caseload_counts(conn, person.country))
+        wish = (store.case_file(conn, person.id) or _NO_FILE).preferred_gender
         matching = [r for r in loads if wish and r.gender == wish]
         pick = (matching or loads or [None])[0]
-        return db.staff_by_id(conn, pick.id) if pick is not None else None
+        return store.staff_by_id(conn, pick.id) if pick is not None else None
 
-    def prefer_case_manager(self, conn: Connection, person: repo.ParticipantRecord,
+    def prefer_case_manager(self, conn: Connection, person: store.ParticipantRecord,
                             gender: str | None, now: datetime) -> str:
         """The returnee's wish (from chat). Returns what happened: ``cleared``, ``kept`` (their
         case manager already is), ``assigned`` (to the least loaded who is), or ``none`` (the
         office has nobody: the wish is kept and the team told)."""
-        case_db.set_case_file(conn, person.id, now, preferred_gender=gender)
-        repo.audit(conn, now, actor=f"participant:{person.pseudonym}",
+        store.set_case_file(conn, person.id, now, preferred_gender=gender)
+        store.audit(conn, now, actor=f"participant:{person.pseudonym}",
                    action="case.preference_set", subject=person.pseudonym,
                    details={"gender": gender})
         if gender is None:
             return "cleared"
-        current = case_db.current_assignment(conn, person.id)
+        current = store.current_assignment(conn, person.id)
         if current is not None and current.gender == gender and current.active:
             return "kept"
-        matching = [r for r in case_db.caseload_counts(conn, person.country)
+        matching = [r for r in store.caseload_counts(conn, person.country)
                     if r.gender == gender and r.role == "case_manager"] or [
-            r for r in case_db.caseload_counts(conn, person.country) if r.gender == gender]
+            r for r in store.caseload_counts(conn, person.country) if r.gender == gender]
         if not matching:
             self.notify_team(conn, person, [Msg(NOBODY_OF_GENDER[gender],
                                                 {"person": person.pseudonym})], now)
             return "none"
-        chosen = db.staff_by_id(conn, matching[0].id)
+        chosen = store.staff_by_id(conn, matching[0].id)
         self._hand_to(conn, person, chosen, by=f"participant:{person.pseudonym}",
                       reason="preference", now=now, previous=current)
         return "assigned"
@@ -132,20 +130,20 @@ class Assignment(CaseBase):
     def caseload_of(self, conn: Connection, staff: StaffView, target: str, now: datetime
                     ) -> list[CaseloadEntry]:
         """The people a staff member holds (their own; a supervisor's choice of colleague)."""
-        whose = db.staff_by_id(conn, staff.id) if not target.strip() else (
-            case_db.staff_by_pseudonym(conn, target.strip()))
+        whose = store.staff_by_id(conn, staff.id) if not target.strip() else (
+            store.active_staff_by_pseudonym(conn, target.strip()))
         if whose is None or (whose.id != staff.id and (
                 staff.role not in ("supervisor", "admin") or not staff.may_see(whose.country))):
             self._audit(conn, staff, "staff.refused", now, attempt=f"caseload:{target[:20]}")
             raise CaseError(N_("Sorry, that is not allowed."))
-        rows = case_db.caseload(conn, whose.id)
+        rows = store.caseload(conn, whose.id)
         self._audit(conn, staff, "caseload.viewed", now, whose.pseudonym, count=len(rows))
         return [CaseloadEntry(r.pseudonym, r.country, r.return_date, r.profile, r.started_at)
                 for r in rows]
 
     def team_loads(self, conn: Connection, staff: StaffView, now: datetime) -> list[TeamLoad]:
         """Every case manager and supervisor of the staff member's country, with caseloads."""
-        rows = case_db.caseload_counts(conn, None if staff.role == "admin" else staff.country)
+        rows = store.caseload_counts(conn, None if staff.role == "admin" else staff.country)
         self._audit(conn, staff, "caseload.team_viewed", now, count=len(rows))
         return [TeamLoad(r.pseudonym, r.role, r.country, r.gender, int(r.held)) for r in rows]
 
@@ -153,7 +151,7 @@ class Assignment(CaseBase):
                            now: datetime) -> list[AssignmentView]:
         person = self.person_in_scope(conn, staff, reference, "assignments", now)
         self._audit(conn, staff, "case.assignments_viewed", now, person.pseudonym)
-        return [_view(person.pseudonym, r) for r in case_db.assignment_history(conn, person.id)]
+        return [_view(person.pseudonym, r) for r in store.assignment_history(conn, person.id)]
 
     def set_own_gender(self, conn: Connection, staff: StaffView, gender: str,
                        now: datetime) -> str | None:
@@ -161,7 +159,7 @@ class Assignment(CaseBase):
         if value not in (*GENDERS, "none", "-"):
             raise CaseError(N_("Use /gender female, /gender male or /gender none."))
         chosen = value if value in GENDERS else None
-        case_db.set_staff_gender(conn, staff.id, chosen)
+        store.set_staff_gender(conn, staff.id, chosen)
         self._audit(conn, staff, "staff.gender_set", now, gender=chosen)
         return chosen
 

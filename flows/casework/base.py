@@ -13,8 +13,8 @@ from flows.engine.events import Button, Msg
 from flows.l10n.countries import CountryPacks
 from flows.l10n.i18n import Catalogs
 from flows.research.scoring import Weights
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 
 class CaseworkBase:
@@ -30,12 +30,12 @@ class CaseworkBase:
         self.console_url: str | None = None
         self.login_valid = timedelta(minutes=5)
         # Set by the engine: recompute a person's follow-ups after a change.
-        self.replan: Callable[[Connection, repo.ParticipantRecord, datetime], int] = (
+        self.replan: Callable[[Connection, store.ParticipantRecord, datetime], int] = (
             lambda _conn, _person, _now: 0)
 
     def send(self, conn: Connection, channel: str, chat_id: str, locale: str,
              parts: list[Msg | str], now: datetime, *, buttons: tuple[Button, ...] = (),
-             participant_id: int | None = None, priority: int = repo.INTERACTIVE,
+             participant_id: int | None = None, priority: int = store.INTERACTIVE,
              about: int | None = None, bundle: str | None = None,
              watch: bool = True) -> None:
         """A message to a chat through the outbox; ``about``: the returnee a message to
@@ -43,7 +43,7 @@ class CaseworkBase:
         queued for one chat go together; ``watch``: an urgent one is re-alerted if not
         delivered in time."""
         text = "\n\n".join(self.catalogs.render(locale, part) for part in parts)
-        repo.add_outbox(conn, participant_id=participant_id, channel=channel, chat_id=chat_id,
+        store.add_outbox(conn, participant_id=participant_id, channel=channel, chat_id=chat_id,
                         payload={"text": text, "locale": locale,
                                  "buttons": self.catalogs.render_buttons(locale, buttons)},
                         now=now, priority=priority, about_id=about, bundle=bundle,
@@ -56,5 +56,5 @@ class CaseworkBase:
 
     def _audit(self, conn: Connection, staff: StaffView, action: str, now: datetime,
                subject: str | None = None, **details: Any) -> None:
-        repo.audit(conn, now, actor=f"staff:{staff.pseudonym}", action=action, subject=subject,
+        store.audit(conn, now, actor=f"staff:{staff.pseudonym}", action=action, subject=subject,
                    details=details)

@@ -17,11 +17,8 @@ from flows.l10n.i18n import N_
 from flows.research.chartdata import survey_payload, weights_note, wmodel_payload
 from flows.research.rss import DONT_KNOW_FLAG
 from flows.research.scoring import suggestion
-from storage import casework as db
-from storage import followups as followups_db
-from storage import repository as repo
-from storage import research as research_db
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 CASE_POINTS = 12  # W-model points written out in /case (the chart shows every one)
 
@@ -33,9 +30,9 @@ class CaseView(CaseworkBase):
     def _case(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
         raw = args.strip()
         number = case_number(raw)
-        row = db.get_escalation(conn, number) if number is not None else None
-        person = (db.participant_by_id(conn, row.participant_id) if row is not None
-                  else db.participant_by_pseudonym(conn, raw) if is_pseudonym(raw) else None)
+        row = store.get_escalation(conn, number) if number is not None else None
+        person = (store.participant_by_id(conn, row.participant_id) if row is not None
+                  else store.participant_by_pseudonym(conn, raw) if is_pseudonym(raw) else None)
         if person is None or not staff.may_see(person.country):
             # What was typed is not kept: it may be a name rather than a number.
             self._audit(conn, staff, "staff.refused", now, attempt="case")
@@ -43,8 +40,8 @@ class CaseView(CaseworkBase):
             return
         self._audit(conn, staff, "case.viewed", now, person.pseudonym)
         history = []
-        for esc in db.escalations_of(conn, person.id):
-            signals = db.signals_of(conn, esc.id)
+        for esc in store.escalations_of(conn, person.id):
+            signals = store.signals_of(conn, esc.id)
             words = "; ".join(f"\u201c{split_reading(s.excerpt)[0]}\u201d" for s in signals
                               if s.excerpt)
             history.append(f"#{esc.id} T{esc.tier} {esc.status} {esc.created_at:%Y-%m-%d} "
@@ -53,7 +50,7 @@ class CaseView(CaseworkBase):
         checkins = [f"{c.at:%Y-%m-%d} mood {c.mood or '-'}/5"
                     f"{' needs: ' + ', '.join(c.needs) if c.needs else ''}"
                     f"{' — “' + c.events + '”' if c.events else ''}"
-                    for c in followups_db.recent_checkins(conn, person.id)]
+                    for c in store.recent_checkins(conn, person.id)]
         events = StoredRecords(conn, person.id).wmodel_points()
         shown = events[-CASE_POINTS:]  # the chart has them all
         points = [f"{'↑' if w.kind == 'up' else '↓'} "
@@ -64,7 +61,7 @@ class CaseView(CaseworkBase):
                   for w in shown]
         if len(events) > len(shown):
             points.insert(0, f"(+{len(events) - len(shown)})")
-        surveys = research_db.completed(conn, person.id)
+        surveys = store.completed_surveys(conn, person.id)
         locale = staff.locale
         scores = [self._score_line(locale, row) for row in surveys] or [
             self.catalogs.render(locale, Msg(N_("no complete survey yet")))]
@@ -78,7 +75,7 @@ class CaseView(CaseworkBase):
             checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
             scores="\n".join(scores), history="\n".join(history) or "-", about=person.id)
         if events:  # the charts, drawn by the sender when they go out
-            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+            store.add_outbox(conn, participant_id=None, channel=staff.channel,
                             chat_id=staff.chat_id, kind="chart", now=now, about_id=person.id,
                             payload=wmodel_payload(self.catalogs, locale, Msg(
                                 N_("W model of {person}"), {"person": person.pseudonym}),
@@ -86,7 +83,7 @@ class CaseView(CaseworkBase):
         if surveys:
             note = weights_note(self.catalogs, locale, surveys[-1].weights_version,
                                 self.weights.provisional_for(surveys[-1].weights_version))
-            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+            store.add_outbox(conn, participant_id=None, channel=staff.channel,
                             chat_id=staff.chat_id, kind="chart", now=now, about_id=person.id,
                             payload=survey_payload(self.catalogs, locale, Msg(
                                 N_("Survey scores of {person}"), {"person": person.pseudonym}),

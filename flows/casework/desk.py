@@ -20,9 +20,8 @@ from flows.casework.staff import (
 )
 from flows.engine.events import Event, EventKind, Msg
 from flows.l10n.i18n import N_
-from storage import casework as db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 BUTTON_ACTIONS = ("ack", "claim", "chat", "resolve")
 
@@ -45,7 +44,7 @@ class StaffDesk(CaseworkBase):
     def escalation_in_scope(self, conn: Connection, staff: StaffView, escalation_id: int,
                             action: str, now: datetime) -> Any | None:
         """The escalation, if this staff member may act on it; else None, audited."""
-        row = db.get_escalation(conn, escalation_id)
+        row = store.get_escalation(conn, escalation_id)
         if row is None or not staff.may_see(row.country):
             self._audit(conn, staff, "staff.refused", now, attempt=f"{action}:{escalation_id}")
             return None
@@ -77,7 +76,7 @@ class StaffDesk(CaseworkBase):
         elif action == "chat":
             self._open_chat(conn, staff, row, now)
         else:
-            db.set_pending(conn, staff.id, {"resolve": row.id})
+            store.set_pending(conn, staff.id, {"resolve": row.id})
             self._audit(conn, staff, "escalation.resolve_started", now, row.pseudonym,
                         escalation=row.id)
             self._reply(conn, staff, now, N_("Write a short note on how case #{id} was "
@@ -92,7 +91,7 @@ class StaffDesk(CaseworkBase):
     def acknowledge(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
         """Acknowledge (audited), and tell the person someone has seen it. False when it
         was no longer open. Telegram and the console both come here."""
-        if not db.acknowledge(conn, row.id, staff.id, now):
+        if not store.acknowledge(conn, row.id, staff.id, now):
             return False
         self._audit(conn, staff, "escalation.acknowledged", now, row.pseudonym,
                     escalation=row.id)
@@ -109,7 +108,7 @@ class StaffDesk(CaseworkBase):
     def claim(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
         """Take the case (audited either way); False when another case manager holds it."""
         was_open = row.status == "open"
-        if not db.claim(conn, row.id, staff.id, now):
+        if not store.claim(conn, row.id, staff.id, now):
             self._audit(conn, staff, "escalation.claim_lost", now, row.pseudonym,
                         escalation=row.id)
             return False
@@ -143,7 +142,7 @@ class StaffDesk(CaseworkBase):
             self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
 
     def _queue(self, conn: Connection, staff: StaffView, now: datetime) -> None:
-        rows = db.queue(conn, None if staff.role == "admin" else staff.country)
+        rows = store.queue(conn, None if staff.role == "admin" else staff.country)
         self._audit(conn, staff, "queue.viewed", now, count=len(rows))
         if not rows:
             self._reply(conn, staff, now, N_("No open cases."))
@@ -178,7 +177,7 @@ class StaffDesk(CaseworkBase):
         # What was typed is never echoed nor audited: it may be a name or a phone number.
         if len(parts) < 2 or not is_pseudonym(parts[0]):
             return self._profile_refused(conn, staff, now, "usage")
-        person = db.participant_by_pseudonym(conn, parts[0])
+        person = store.participant_by_pseudonym(conn, parts[0])
         if person is None or not staff.may_see(person.country):
             self._profile_refused(conn, staff, now, "person", N_(
                 "No returnee {person} in your country: check the number."),
@@ -190,12 +189,12 @@ class StaffDesk(CaseworkBase):
                 "Word {position} after the person was not understood."),
                 position=(unparsed(parts[1:], now.date()) or 1) + 1)
             return
-        record = repo.load_participant(conn, person.channel, person.chat_id)
+        record = store.load_participant(conn, person.channel, person.chat_id)
         assert record is not None
         record.set(**fields)
         if {"profile", "followup_until_months"} & fields.keys():
             self.replan(conn, record, now)
-        repo.save_participant(conn, record)
+        store.save_participant(conn, record)
         self._audit(conn, staff, "participant.profile_set", now, person.pseudonym,
                     fields=sorted(fields), profile=fields.get("profile"))
         if "profile" in fields:

@@ -13,10 +13,8 @@ from flows.casework.base import CaseworkBase
 from flows.casework.staff import StaffView
 from flows.engine.events import Event, EventKind, Msg
 from flows.l10n.i18n import N_
-from storage import casework as db
-from storage import console as console_db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 ENDED = N_("The person from the team has ended the chat. The automated assistant is back; "
            "send /help any time to ask for a person again.")
@@ -35,9 +33,9 @@ class Handoff(CaseworkBase):
                   ) -> ChatOpened:
         """Claim the case and start relaying (the person is told); Telegram and the console
         both come here."""
-        if not db.claim(conn, row.id, staff.id, now):
+        if not store.claim(conn, row.id, staff.id, now):
             return ChatOpened.HELD
-        if not db.start_handoff(conn, participant_id=row.participant_id, staff_id=staff.id,
+        if not store.start_handoff(conn, participant_id=row.participant_id, staff_id=staff.id,
                                 escalation_id=row.id, now=now):
             return ChatOpened.BUSY
         self._audit(conn, staff, "handoff.started", now, row.pseudonym, escalation=row.id)
@@ -66,10 +64,10 @@ class Handoff(CaseworkBase):
 
     def end_chat(self, conn: Connection, staff: StaffView, now: datetime) -> Any | None:
         """End this staff member's chat (the person is told); None if there was none."""
-        handoff = db.active_handoff_of_staff(conn, staff.id)
+        handoff = store.active_handoff_of_staff(conn, staff.id)
         if handoff is None:
             return None
-        db.end_handoff(conn, handoff.id, now)
+        store.end_handoff(conn, handoff.id, now)
         self._audit(conn, staff, "handoff.ended", now, handoff.pseudonym)
         self.send(conn, handoff.p_channel, handoff.p_chat_id, handoff.locale or "en",
                   [Msg(ENDED)], now, participant_id=handoff.participant_id)
@@ -85,9 +83,9 @@ class Handoff(CaseworkBase):
     def resolve(self, conn: Connection, staff: StaffView, row: Any, note: str,
                 now: datetime) -> bool:
         """Resolve with a note (kept, encrypted), ending its chat; False if not open."""
-        if not db.resolve(conn, row.id, note, now):
+        if not store.resolve(conn, row.id, note, now):
             return False
-        for handoff in db.end_handoffs_of_escalation(conn, row.id, now):
+        for handoff in store.end_handoffs_of_escalation(conn, row.id, now):
             self.send(conn, row.p_channel, row.p_chat_id, row.locale or "en", [Msg(ENDED)],
                       now, participant_id=handoff.participant_id)
         self._audit(conn, staff, "escalation.resolved", now, row.pseudonym, escalation=row.id)
@@ -97,15 +95,15 @@ class Handoff(CaseworkBase):
                         now: datetime) -> bool:
         """What the case manager wrote goes to the person in their chat; False when this
         staff member holds no chat."""
-        handoff = db.active_handoff_of_staff(conn, staff.id)
+        handoff = store.active_handoff_of_staff(conn, staff.id)
         if handoff is None:
             return False
         self._audit(conn, staff, "handoff.message", now, handoff.pseudonym)
-        repo.add_outbox(conn, participant_id=handoff.participant_id, channel=handoff.p_channel,
+        store.add_outbox(conn, participant_id=handoff.participant_id, channel=handoff.p_channel,
                         chat_id=handoff.p_chat_id, payload={"text": text, "buttons": [],
                                                             "locale": handoff.locale or "en"},
                         now=now)
-        console_db.add_handoff_message(conn, handoff_id=handoff.id,
+        store.add_handoff_message(conn, handoff_id=handoff.id,
                                        participant_id=handoff.participant_id, from_staff=True,
                                        text=text, now=now)
         return True
@@ -113,7 +111,7 @@ class Handoff(CaseworkBase):
     def _text(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
         resolving = staff.pending.get("resolve")
         if resolving is not None:
-            db.set_pending(conn, staff.id, {})
+            store.set_pending(conn, staff.id, {})
             row = self._escalation_for(conn, staff, int(resolving), "resolve", now)
             if row is None:
                 return
@@ -127,23 +125,23 @@ class Handoff(CaseworkBase):
         if not self.relay_to_person(conn, staff, event.text, now):
             self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
 
-    def relay_to_staff(self, conn: Connection, participant: repo.ParticipantRecord,
+    def relay_to_staff(self, conn: Connection, participant: store.ParticipantRecord,
                        event: Event, now: datetime) -> None:
         """During a handoff the person's messages go to the case manager, unchanged."""
-        staff_row = db.staff_by_id(conn, participant.handoff_staff_id or 0)
+        staff_row = store.staff_by_id(conn, participant.handoff_staff_id or 0)
         if staff_row is None:
             return
         staff = StaffView.of(staff_row, self.catalogs)
         if event.kind is EventKind.MEDIA and event.ref:
-            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
+            store.add_outbox(conn, participant_id=None, channel=staff.channel,
                             chat_id=staff.chat_id, kind="copy",
                             payload={"from_chat_id": event.chat_id, "message_id": event.ref},
                             now=now, about_id=participant.id)
             return
         self.send(conn, staff.channel, staff.chat_id, staff.locale,
                   [f"{participant.pseudonym}: {event.text}"], now, about=participant.id)
-        handoff = console_db.active_handoff_of_person(conn, participant.id)
+        handoff = store.active_handoff_of_person(conn, participant.id)
         if handoff is not None:
-            console_db.add_handoff_message(conn, handoff_id=handoff.id,
+            store.add_handoff_message(conn, handoff_id=handoff.id,
                                            participant_id=participant.id, from_staff=False,
                                            text=event.text, now=now)
