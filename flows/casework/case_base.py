@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.casework.base import CaseworkBase
+from flows.casework.changes import CaseError
 from flows.casework.staff import StaffView
 from flows.engine.events import Msg
 from flows.l10n.i18n import N_
@@ -19,14 +20,6 @@ from storage import casestore as store
 from storage.casestore import Connection
 
 CASE_ROLES = ("case_manager", "supervisor")  # who may hold a caseload
-
-
-class CaseError(Exception):
-    """A command refused, with the message for the staff member (a msgid and params)."""
-
-    def __init__(self, msgid: str, **params: Any) -> None:
-        super().__init__(msgid)
-        self.msg = Msg(msgid, params)
 
 
 def assigned_staff(conn: Connection, participant_id: int) -> Any | None:
