@@ -20,6 +20,7 @@ from flows.casework.changes import (
     Guarded,
     KeepHandoffMessage,
     Outbox,
+    Refuse,
     Resolve,
     Send,
     SetPending,
@@ -32,8 +33,9 @@ from storage.casestore import Connection
 
 def apply_changes(conn: Connection, catalogs: Catalogs, changes: tuple[Change, ...],
                   now: datetime) -> list[bool]:
-    """Write ``changes``; returns whether each conditional write held, in the order they
-    were met (a ``Guarded`` inside another counts after it)."""
+    """Write ``changes`` (a ``Refuse`` raises its error there); returns whether each
+    conditional write held, in the order they were met (a ``Guarded`` inside another
+    counts after it)."""
     held: list[bool] = []
     for change in changes:
         _write(conn, catalogs, change, now, held)
@@ -77,6 +79,8 @@ def _write(conn: Connection, catalogs: Catalogs, change: Change, now: datetime,
             store.assign(conn, change.participant_id, staff_id=change.staff_id,
                          staff_pseudonym=change.staff_pseudonym, by=change.by,
                          reason=change.reason, now=now)
+        case Refuse():
+            raise change.error
         case Guarded():
             ok = _condition(conn, change.write, now)
             held.append(ok)

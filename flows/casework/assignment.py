@@ -15,9 +15,10 @@ from typing import Any
 
 from flows.casework.case_base import CASE_ROLES, CaseBase, CaseError
 from flows.casework.case_views import AssignmentView, CaseloadEntry, TeamLoad
+from flows.casework.changes import Assign, Change, Changes, Refuse, Send, staff_audit
 from flows.casework.staff import StaffView
 from flows.engine.events import Msg
-from flows.l10n.i18n import N_
+from flows.l10n.i18n import N_, Catalogs
 from storage import casestore as store
 from storage.casestore import Connection
 
@@ -36,7 +37,7 @@ class Assignment(CaseBase):
                     now: datetime) -> AssignmentView:
         """Give ``reference`` a case manager: ``me`` (or empty), a staff pseudonym, or
         ``auto`` (the least loaded of the country, of the gender the person asked for when
-        the office has one)."""
+        the office has one). Read, decide (``decide_assignment``), write."""
         person = self.person_in_scope(conn, staff, reference, "assign", now)
         current = store.current_assignment(conn, person.id)
         choice = target.strip().lower()
@@ -46,52 +47,14 @@ class Assignment(CaseBase):
             chosen = self._least_loaded(conn, person)
         else:
             chosen = store.active_staff_by_pseudonym(conn, target.strip())
-        if (chosen is None or chosen.role not in CASE_ROLES
-                or (person.country is not None and chosen.country != person.country)):
-            self._audit(conn, staff, "staff.refused", now, attempt=f"assign:{target[:20]}")
-            raise CaseError(N_("{target} cannot hold this case: choose an active case manager "
-                               "or supervisor of {country}."), target=target or "-",
-                            country=person.country or "-")
-        lead = staff.role in ("supervisor", "admin")
-        holder = current.staff_id if current is not None else None
-        if not lead and holder not in (None, staff.id):
-            self._audit(conn, staff, "staff.refused", now, attempt=f"assign:{person.pseudonym}")
-            raise CaseError(N_("{person} is held by {holder}: ask them or a supervisor to "
-                               "hand the case over."), person=person.pseudonym,
-                            holder=current.staff_pseudonym if current else "-")
-        if not lead and holder is None and chosen.id != staff.id:
-            raise CaseError(N_("A case manager can take an unassigned person themselves; a "
-                               "supervisor assigns them to someone else."))
-        if holder == chosen.id:
-            assert current is not None
+        old = _previous_holder(conn, current, chosen)
+        self.apply(conn, decide_assignment(self.catalogs, staff, person, current, chosen, old,
+                                           target), now)
+        if current is not None and chosen is not None and current.staff_id == chosen.id:
             return _view(person.pseudonym, current)
-        reason = "handover" if holder is not None else "manual"
-        self._hand_to(conn, person, chosen, by=f"staff:{staff.pseudonym}", reason=reason,
-                      now=now, previous=current, actor_id=staff.id)
-        self._audit(conn, staff, "case.assigned", now, person.pseudonym, to=chosen.pseudonym,
-                    reason=reason)
         row = store.current_assignment(conn, person.id)
         assert row is not None
         return _view(person.pseudonym, row)
-
-    def _hand_to(self, conn: Connection, person: store.ParticipantRecord, chosen: Any, *,
-                 by: str, reason: str, now: datetime, previous: Any | None,
-                 actor_id: int | None = None) -> None:
-        store.assign(conn, person.id, staff_id=chosen.id, staff_pseudonym=chosen.pseudonym,
-                       by=by, reason=reason, now=now)
-        new = StaffView.of(chosen, self.catalogs)
-        if chosen.id != actor_id:
-            self.send(conn, new.channel, new.chat_id, new.locale, [Msg(
-                N_("You are now the case manager of {person}. Alerts and session notices "
-                   "about them come to you first. /case {person} shows their history."),
-                {"person": person.pseudonym})], now, about=person.id)
-        if previous is not None and previous.staff_id not in (None, chosen.id) and (
-                old := store.staff_by_id(conn, previous.staff_id)) is not None and old.active:
-            was = StaffView.of(old, self.catalogs)
-            self.send(conn, was.channel, was.chat_id, was.locale, [Msg(
-                N_("{person} is now with {colleague}."),
-                {"person": person.pseudonym, "colleague": chosen.pseudonym})], now,
-                about=person.id)
 
     def _least_loaded(self, conn: Connection, person: store.ParticipantRecord) -> Any | None:
         loads = [r for r in store.caseload_counts(conn, person.country)
@@ -123,8 +86,9 @@ class Assignment(CaseBase):
                                                 {"person": person.pseudonym})], now)
             return "none"
         chosen = store.staff_by_id(conn, matching[0].id)
-        self._hand_to(conn, person, chosen, by=f"participant:{person.pseudonym}",
-                      reason="preference", now=now, previous=current)
+        self.apply(conn, handover(self.catalogs, person, chosen,
+                                  by=f"participant:{person.pseudonym}", reason="preference",
+                                  old=_previous_holder(conn, current, chosen)), now)
         return "assigned"
 
     def caseload_of(self, conn: Connection, staff: StaffView, target: str, now: datetime
@@ -162,6 +126,63 @@ class Assignment(CaseBase):
         store.set_staff_gender(conn, staff.id, chosen)
         self._audit(conn, staff, "staff.gender_set", now, gender=chosen)
         return chosen
+
+
+def _previous_holder(conn: Connection, current: Any | None, chosen: Any | None) -> Any | None:
+    """The case manager a handover takes the person from, when there is one to tell."""
+    if current is None or current.staff_id is None or chosen is None or (
+            current.staff_id == chosen.id):
+        return None
+    return store.staff_by_id(conn, current.staff_id)
+
+
+def decide_assignment(catalogs: Catalogs, staff: StaffView, person: Any,
+                      current: Any | None, chosen: Any | None, old: Any | None,
+                      target: str) -> Changes:
+    """Whether ``staff`` may give ``person`` to ``chosen`` (read: the current assignment,
+    the staff row chosen, the previous holder's), and what changes; pure."""
+    if (chosen is None or chosen.role not in CASE_ROLES
+            or (person.country is not None and chosen.country != person.country)):
+        return (staff_audit(staff, "staff.refused", attempt=f"assign:{target[:20]}"),
+                Refuse(CaseError(N_("{target} cannot hold this case: choose an active case "
+                                    "manager or supervisor of {country}."),
+                                 target=target or "-", country=person.country or "-")))
+    lead = staff.role in ("supervisor", "admin")
+    holder = current.staff_id if current is not None else None
+    if not lead and holder not in (None, staff.id):
+        return (staff_audit(staff, "staff.refused", attempt=f"assign:{person.pseudonym}"),
+                Refuse(CaseError(N_("{person} is held by {holder}: ask them or a supervisor "
+                                    "to hand the case over."), person=person.pseudonym,
+                                 holder=current.staff_pseudonym if current else "-")))
+    if not lead and holder is None and chosen.id != staff.id:
+        return (Refuse(CaseError(N_("A case manager can take an unassigned person themselves; "
+                                    "a supervisor assigns them to someone else."))),)
+    if holder == chosen.id:
+        return ()
+    reason = "handover" if holder is not None else "manual"
+    return (*handover(catalogs, person, chosen, by=f"staff:{staff.pseudonym}", reason=reason,
+                      old=old, actor_id=staff.id),
+            staff_audit(staff, "case.assigned", person.pseudonym, to=chosen.pseudonym,
+                        reason=reason))
+
+
+def handover(catalogs: Catalogs, person: Any, chosen: Any, *, by: str, reason: str,
+             old: Any | None, actor_id: int | None = None) -> Changes:
+    """The assignment, and word to the new case manager (unless they did it themselves)
+    and to the one before (``old``, while active)."""
+    changes: list[Change] = [Assign(person.id, chosen.id, chosen.pseudonym, by, reason)]
+    new = StaffView.of(chosen, catalogs)
+    if chosen.id != actor_id:
+        changes.append(Send(new.channel, new.chat_id, new.locale, (Msg(
+            N_("You are now the case manager of {person}. Alerts and session notices about "
+               "them come to you first. /case {person} shows their history."),
+            {"person": person.pseudonym}),), about=person.id))
+    if old is not None and old.active:
+        was = StaffView.of(old, catalogs)
+        changes.append(Send(was.channel, was.chat_id, was.locale, (Msg(
+            N_("{person} is now with {colleague}."),
+            {"person": person.pseudonym, "colleague": chosen.pseudonym}),), about=person.id))
+    return tuple(changes)
 
 
 class _NoFile:

@@ -109,6 +109,14 @@ class Assign:
     reason: str
 
 
+@dataclass(frozen=True, eq=False)
+class Refuse:
+    """The command says no: the applier raises ``error`` once what came before it (the
+    refusal's audit entry) is written. Last in its changes."""
+
+    error: CaseError
+
+
 # The conditional writes: the database says whether they held. ---------------------------
 
 @dataclass(frozen=True)
@@ -153,7 +161,7 @@ class Guarded:
 
 
 Change = (Send | Outbox | Audit | SetPending | EndHandoff | KeepHandoffMessage | EndChatsOf
-          | Assign | Guarded)
+          | Assign | Refuse | Guarded)
 Changes = tuple[Change, ...]
 
 
