@@ -107,6 +107,11 @@ def test_casework_reaches_storage_through_one_interface() -> None:
     assert bad == []
 
 
+def test_casework_decisions_import_no_storage() -> None:
+    """The desk's decisions get what was read and return changes: no storage at all."""
+    assert storage_modules(ROOT / "flows" / "casework" / "decisions.py") == set()
+
+
 def test_the_interface_check_sees_every_way_of_importing(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import storage.db\nfrom storage import casework as db, casestore\n"
