@@ -119,3 +119,11 @@ def test_the_interface_check_sees_every_way_of_importing(tmp_path: Path) -> None
                       "def f() -> None:\n    from storage import repository\n")
     assert storage_modules(sample) == {"storage.db", "storage.casework", "storage.casestore",
                                        "storage.console", "storage.repository"}
+
+
+@pytest.mark.parametrize("package", ["bot", "storage"])
+def test_no_file_over_400_lines(package: str) -> None:
+    """The file limit holds outside flows/ too (the CLI was cut along its command groups)."""
+    big = [f"{path.relative_to(ROOT)}: {path.read_text().count(chr(10))} lines"
+           for path in (ROOT / package).rglob("*.py") if path.read_text().count("\n") > 400]
+    assert big == []
