@@ -1,5 +1,6 @@
-"""Casework decides without a database: the staff desk's decisions, the case view and
-assignment get what was read and return changes; nothing here opens a connection, and the
+"""Casework decides without a database: the staff desk's decisions, the case view,
+assignment and the returnee's answers about their plan and referrals get what was read and
+return changes; nothing here opens a connection, and the
 storage interface is made to explode if anything reaches it."""
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from flows.casework.case_view import CaseRead
 from flows.casework.casework import Casework
 from flows.casework.changes import (
     Acknowledge,
+    AddProgress,
+    AnswerQuestion,
+    AskQuestion,
     Assign,
     Audit,
     CaseError,
@@ -24,14 +28,21 @@ from flows.casework.changes import (
     EndHandoff,
     Guarded,
     KeepHandoffMessage,
+    NotifyTeam,
     Outbox,
+    RecordConsent,
     Refuse,
     Resolve,
     Send,
     SetPending,
+    SetPlanConsent,
     StartHandoff,
+    UpdateReferral,
 )
+from flows.casework.plan_desk import decide_plan_answer, decide_progress
+from flows.casework.referrals import decide_referral_answer
 from flows.casework.staff import StaffView
+from flows.engine.events import AnswerReferral
 from flows.engine.records import WPoint
 from flows.l10n.countries import CountryPacks
 from flows.l10n.i18n import Catalogs
@@ -202,3 +213,56 @@ def test_assignment_is_decided_from_what_was_read(casework: Casework) -> None:
     quiet = handover(catalogs, person, staff_row(7, "S-AB12CD"), by="participant:R",
                      reason="preference", old=staff_row(9, "S-OTHER9", active=False))
     assert [c.chat_id for c in quiet if isinstance(c, Send)] == ["907"]
+
+
+def test_a_plan_answer_counts_only_for_the_latest_version() -> None:
+    person = SimpleNamespace(id=3, pseudonym="R-7KQ2MX9P", country="GM")
+    assert decide_plan_answer(person, SimpleNamespace(version=3), 2, True) == ()
+    assert decide_plan_answer(person, None, 2, True) == ()
+    consent, record, answered, notice = decide_plan_answer(
+        person, SimpleNamespace(version=2), 2, False)
+    assert consent == SetPlanConsent(3, 2, "declined")
+    assert record == RecordConsent(person, "plan", "plan-v2", False)
+    assert answered == AnswerQuestion(3, "plan_consent", 2)
+    assert isinstance(notice, NotifyTeam) and notice.participant_id == 3
+    assert notice.parts[0].params == {"person": "R-7KQ2MX9P", "version": 2}
+
+
+def test_progress_is_kept_and_stuck_reaches_the_team() -> None:
+    person = SimpleNamespace(id=3, pseudonym="R-7KQ2MX9P", country="GM")
+    assert decide_progress(person, None, 1, "a1", "nonsense", None) == ()
+    assert decide_progress(person, None, 1, "a1", "well", "fine") == (
+        AddProgress(3, 1, "a1", "well", "fine"),)
+    kept, notice = decide_progress(person, None, 1, "a1", "stuck", "")
+    assert kept == AddProgress(3, 1, "a1", "stuck", None)
+    assert notice.parts[0].params["activity"] == "a1"
+
+
+def test_a_referral_answer_is_decided_from_the_row_read() -> None:
+    person = SimpleNamespace(id=3, pseudonym="R-7KQ2MX9P", country="GM")
+    row = SimpleNamespace(id=4, participant_id=3, provider_name="Office", service="work",
+                          provider_ref="P1", shared=["need"], status="proposed")
+    yes = AnswerReferral(referral_id=4, consent=True)
+    assert decide_referral_answer(person, None, yes, 30, NOW) == ()
+    assert decide_referral_answer(SimpleNamespace(id=5, pseudonym="R-OTHER000"), row, yes,
+                                  30, NOW) == ()
+    update, consent, answered, ask, notice = decide_referral_answer(person, row, yes, 30, NOW)
+    assert update.values["status"] == "made" and update.values["ask_at"] == datetime(
+        2026, 3, 31, 9, 0)
+    assert consent.purpose == "referral:P1" and consent.granted
+    assert answered == AnswerQuestion(3, "referral_consent", 4)
+    assert ask == AskQuestion(3, "referral_outcome", 4, datetime(2026, 3, 31, 9, 0))
+    assert notice.parts[0].params["shared"] == "need"
+    declined = decide_referral_answer(person, row, AnswerReferral(referral_id=4, consent=False),
+                                      30, NOW)
+    assert [type(c) for c in declined] == [UpdateReferral, RecordConsent, AnswerQuestion,
+                                           NotifyTeam]
+    made = SimpleNamespace(**{**vars(row), "status": "made"})
+    helped = decide_referral_answer(person, made, AnswerReferral(
+        referral_id=4, reached=True, helped="yes"), 30, NOW)
+    assert [type(c) for c in helped] == [UpdateReferral, AnswerQuestion, Audit]
+    assert helped[2] == Audit("participant:R-7KQ2MX9P", "referral.outcome", "R-7KQ2MX9P",
+                              {"referral": 4, "reached": True, "helped": "yes"})
+    missed = decide_referral_answer(person, made, AnswerReferral(referral_id=4, reached=False),
+                                    30, NOW)
+    assert isinstance(missed[-1], NotifyTeam)

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.casework.base import CaseworkBase
-from flows.casework.case_base import alert_recipients, notice_recipients
+from flows.casework.changes import NotifyTeam
+from flows.casework.recipients import alert_recipients
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import CATEGORY_NAMES, SESSION_NAMES
 from flows.engine.events import Button, Msg, OpenEscalation
@@ -185,13 +186,11 @@ class Alerts(CaseworkBase):
     def session_due(self, conn: Connection, person: store.ParticipantRecord, kind: str,
                     now: datetime) -> None:
         """A session a case manager holds (plan, survey, W model, monitoring) is due."""
-        for staff_row in notice_recipients(conn, person.id, person.country):
-            staff = StaffView.of(staff_row, self.catalogs)
-            self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(
-                N_("Follow-up due: {session} with {person} (returned {date})."),
-                {"session": Msg(SESSION_NAMES.get(kind, kind)), "person": person.pseudonym,
-                 "date": person.return_date.isoformat() if person.return_date else "-"})], now,
-                priority=store.SCHEDULED, about=person.id)
+        self.apply(conn, (NotifyTeam(person.id, person.country, (Msg(
+            N_("Follow-up due: {session} with {person} (returned {date})."),
+            {"session": Msg(SESSION_NAMES.get(kind, kind)), "person": person.pseudonym,
+             "date": person.return_date.isoformat() if person.return_date else "-"}),),
+            priority=store.SCHEDULED),), now)
 
     def sweep(self, conn: Connection, now: datetime) -> int:
         """Re-alert every escalation whose acknowledgement deadline has passed."""

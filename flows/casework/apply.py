@@ -10,6 +10,9 @@ from datetime import datetime
 
 from flows.casework.changes import (
     Acknowledge,
+    AddProgress,
+    AnswerQuestion,
+    AskQuestion,
     Assign,
     Audit,
     Change,
@@ -19,13 +22,19 @@ from flows.casework.changes import (
     EndHandoff,
     Guarded,
     KeepHandoffMessage,
+    NotifyTeam,
     Outbox,
+    RecordConsent,
     Refuse,
     Resolve,
     Send,
     SetPending,
+    SetPlanConsent,
     StartHandoff,
+    UpdateReferral,
 )
+from flows.casework.recipients import notice_recipients
+from flows.casework.staff import StaffView
 from flows.l10n.i18n import Catalogs
 from storage import casestore as store
 from storage.casestore import Connection
@@ -79,6 +88,29 @@ def _write(conn: Connection, catalogs: Catalogs, change: Change, now: datetime,
             store.assign(conn, change.participant_id, staff_id=change.staff_id,
                          staff_pseudonym=change.staff_pseudonym, by=change.by,
                          reason=change.reason, now=now)
+        case NotifyTeam():
+            for row in notice_recipients(conn, change.participant_id, change.country):
+                staff = StaffView.of(row, catalogs)
+                _write(conn, catalogs, Send(staff.channel, staff.chat_id, staff.locale,
+                                            change.parts, priority=change.priority,
+                                            about=change.participant_id), now, held)
+        case AskQuestion():
+            store.add_question(conn, change.participant_id, change.kind, change.ref_id,
+                               change.due_at)
+        case AnswerQuestion():
+            store.answer_question(conn, change.participant_id, change.kind, change.ref_id)
+        case RecordConsent():
+            store.record_consent(conn, change.person, change.purpose, change.version,
+                                 change.granted, now)
+        case SetPlanConsent():
+            store.set_plan_consent(conn, change.participant_id, change.version,
+                                   change.consent, now)
+        case AddProgress():
+            store.add_progress(conn, participant_id=change.participant_id,
+                               plan_version=change.plan_version, activity=change.activity,
+                               status=change.status, note=change.note, now=now)
+        case UpdateReferral():
+            store.update_referral(conn, change.referral_id, **change.values)
         case Refuse():
             raise change.error
         case Guarded():

@@ -9,10 +9,10 @@ console shows it; the attempt is in the audit log either way.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from flows.casework.base import CaseworkBase
-from flows.casework.changes import CaseError
+from flows.casework.changes import CaseError, NotifyTeam
+from flows.casework.recipients import alert_recipients, assigned_staff, notice_recipients
 from flows.casework.staff import StaffView
 from flows.engine.events import Msg
 from flows.l10n.i18n import N_
@@ -21,41 +21,8 @@ from storage.casestore import Connection
 
 CASE_ROLES = ("case_manager", "supervisor")  # who may hold a caseload
 
-
-def assigned_staff(conn: Connection, participant_id: int) -> Any | None:
-    """The staff row of the person's case manager, when they have one who is active."""
-    current = store.current_assignment(conn, participant_id)
-    if current is None or current.staff_id is None or not current.active:
-        return None
-    return store.staff_by_id(conn, current.staff_id)
-
-
-def alert_recipients(conn: Connection, row: Any, level: int, exclude: int | None = None
-                     ) -> list[Any]:
-    """Who an escalation alert goes to. Without an assigned case manager, as before: the
-    country's case managers (supervisors too for Tier 1 and from the second reminder on).
-    With one: Tiers 2 and 3 go to that person first, and at the first re-alert to them, the
-    team and the supervisor; Tier 1 never waits (life may be at risk): their case manager,
-    the team and the supervisor at once, the case manager first. ``exclude``: a staff
-    member an urgent alert could not reach in time (never left with nobody)."""
-    team = store.recipients(conn, row.country, supervisors=row.tier == 1 or level > 1,
-                         exclude=exclude)
-    mine = assigned_staff(conn, row.participant_id)
-    if mine is None or mine.id == exclude:
-        return team
-    if row.tier > 1 and level == 0:
-        return [mine]
-    if row.tier > 1:
-        team = store.recipients(conn, row.country, supervisors=True, exclude=exclude)
-    return [mine, *(s for s in team if s.id != mine.id)]
-
-
-def notice_recipients(conn: Connection, participant_id: int, country: str | None
-                      ) -> list[Any]:
-    """Who hears of a session due, a plan drafted, a referral not reached: the person's
-    case manager, else the country's case managers."""
-    mine = assigned_staff(conn, participant_id)
-    return [mine] if mine is not None else store.recipients(conn, country, supervisors=False)
+__all__ = ["CASE_ROLES", "CaseBase", "CaseError", "alert_recipients", "assigned_staff",
+           "notice_recipients"]
 
 
 class CaseBase(CaseworkBase):
@@ -76,14 +43,9 @@ class CaseBase(CaseworkBase):
 
     def notify_team(self, conn: Connection, person: store.ParticipantRecord,
                     parts: list[Msg | str], now: datetime, *,
-                    priority: int = store.INTERACTIVE) -> int:
-        """A notice about a person to their case manager (else the team); how many got it."""
-        staff_rows = notice_recipients(conn, person.id, person.country)
-        for staff_row in staff_rows:
-            staff = StaffView.of(staff_row, self.catalogs)
-            self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
-                      priority=priority, about=person.id)
-        return len(staff_rows)
+                    priority: int = store.INTERACTIVE) -> None:
+        """A notice about a person to their case manager (else the team)."""
+        self.apply(conn, (NotifyTeam(person.id, person.country, tuple(parts), priority),), now)
 
     def tell_person(self, conn: Connection, person: store.ParticipantRecord, msg: Msg,
                     now: datetime) -> None:

@@ -13,6 +13,7 @@ database chose. Everything here is a plain frozen dataclass, comparable in tests
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from flows.engine.events import Button, Msg
@@ -109,6 +110,69 @@ class Assign:
     reason: str
 
 
+@dataclass(frozen=True)
+class NotifyTeam:
+    """A notice about a returnee to their case manager, else the country's case managers
+    (``recipients.notice_recipients``, read when it is written)."""
+
+    participant_id: int
+    country: str | None
+    parts: tuple[Msg | str, ...]
+    priority: int = INTERACTIVE
+
+
+@dataclass(frozen=True)
+class AskQuestion:
+    """A question for the returnee, asked as soon as they are free (``kind``: what about,
+    ``ref_id``: the plan version or referral it concerns)."""
+
+    participant_id: int
+    kind: str
+    ref_id: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerQuestion:
+    participant_id: int
+    kind: str
+    ref_id: int
+
+
+@dataclass(frozen=True)
+class RecordConsent:
+    """The returnee's consent (or refusal) to one purpose, in their record of consents."""
+
+    person: Any  # the ParticipantRecord
+    purpose: str
+    version: str
+    granted: bool
+
+
+@dataclass(frozen=True)
+class SetPlanConsent:
+    participant_id: int
+    version: int
+    consent: str
+
+
+@dataclass(frozen=True)
+class AddProgress:
+    """What the returnee said of an activity of their plan."""
+
+    participant_id: int
+    plan_version: int
+    activity: str
+    status: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class UpdateReferral:
+    referral_id: int
+    values: dict[str, Any]
+
+
 @dataclass(frozen=True, eq=False)
 class Refuse:
     """The command says no: the applier raises ``error`` once what came before it (the
@@ -161,8 +225,14 @@ class Guarded:
 
 
 Change = (Send | Outbox | Audit | SetPending | EndHandoff | KeepHandoffMessage | EndChatsOf
-          | Assign | Refuse | Guarded)
+          | Assign | NotifyTeam | AskQuestion | AnswerQuestion | RecordConsent | SetPlanConsent
+          | AddProgress | UpdateReferral | Refuse | Guarded)
 Changes = tuple[Change, ...]
+
+
+def person_audit(person: Any, action: str, **details: Any) -> Audit:
+    """An entry of the audit log written in a returnee's name, about them."""
+    return Audit(f"participant:{person.pseudonym}", action, person.pseudonym, details)
 
 
 def staff_audit(staff: Any, action: str, subject: str | None = None, **details: Any) -> Audit:

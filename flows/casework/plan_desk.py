@@ -14,6 +14,14 @@ from typing import Any
 
 from flows.casework.case_base import CaseError
 from flows.casework.case_views import PlanVersionView, ProgressView
+from flows.casework.changes import (
+    AddProgress,
+    AnswerQuestion,
+    Changes,
+    NotifyTeam,
+    RecordConsent,
+    SetPlanConsent,
+)
 from flows.casework.plan import Plan, PlanChange, PlanError, parse_lines
 from flows.casework.plan_text import plan_message
 from flows.casework.sessions import Sessions
@@ -113,33 +121,15 @@ class PlanDesk(Sessions):
 
     def answer_plan(self, conn: Connection, person: store.ParticipantRecord, version: int,
                     agreed: bool, now: datetime) -> None:
-        current = store.current_plan(conn, person.id)
-        if current is None or current.version != version:
-            return  # an answer to a version since replaced: the newer one is asked
-        store.set_plan_consent(conn, person.id, version, "agreed" if agreed else "declined",
-                                 now)
-        store.record_consent(conn, person, "plan", f"plan-v{version}", agreed, now)
-        store.answer_question(conn, person.id, PLAN_CONSENT, version)
-        self.notify_team(conn, person, [Msg(
-            N_("{person} agreed to version {version} of their plan.") if agreed else
-            N_("{person} would like to talk about version {version} of their plan before "
-               "agreeing."), {"person": person.pseudonym, "version": version})], now)
+        self.apply(conn, decide_plan_answer(person, store.current_plan(conn, person.id),
+                                            version, agreed), now)
 
     def record_progress(self, conn: Connection, person: store.ParticipantRecord, version: int,
                         activity: str, status: str, note: str | None, now: datetime) -> None:
         """The answer is kept beside the activity; "stuck" reaches the case manager."""
-        if status not in PROGRESS_STATUSES:
-            return
-        store.add_progress(conn, participant_id=person.id, plan_version=version,
-                             activity=activity[:32], status=status,
-                             note=(note or "")[:2000] or None, now=now)
-        if status == "stuck":
-            current = store.current_plan(conn, person.id)
-            step = Plan.from_json(current.content).activity(activity) if current else None
-            self.notify_team(conn, person, [Msg(N_(
-                "{person} says an activity of their plan is stuck: \u201c{activity}\u201d."),
-                {"person": person.pseudonym, "activity": step.what if step else activity})],
-                now)
+        current = store.current_plan(conn, person.id) if status == "stuck" else None
+        self.apply(conn, decide_progress(person, current, version, activity, status, note),
+                   now)
 
     # Telegram -------------------------------------------------------------------------
 
@@ -185,6 +175,36 @@ class PlanDesk(Sessions):
                              f"{p.status}{' — “' + p.note + '”' if p.note else ''}")
         self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
                   about=person.id)
+
+
+def decide_plan_answer(person: Any, current: Any | None, version: int, agreed: bool
+                       ) -> Changes:
+    """The returnee's yes or no to a version of their plan (``current``: the latest);
+    pure."""
+    if current is None or current.version != version:
+        return ()  # an answer to a version since replaced: the newer one is asked
+    return (SetPlanConsent(person.id, version, "agreed" if agreed else "declined"),
+            RecordConsent(person, "plan", f"plan-v{version}", agreed),
+            AnswerQuestion(person.id, PLAN_CONSENT, version),
+            NotifyTeam(person.id, person.country, (Msg(
+                N_("{person} agreed to version {version} of their plan.") if agreed else
+                N_("{person} would like to talk about version {version} of their plan before "
+                   "agreeing."), {"person": person.pseudonym, "version": version}),)))
+
+
+def decide_progress(person: Any, current: Any | None, version: int, activity: str,
+                    status: str, note: str | None) -> Changes:
+    """What the returnee said of an activity (``current``: the latest plan, read when the
+    activity is stuck); pure."""
+    if status not in PROGRESS_STATUSES:
+        return ()
+    kept = AddProgress(person.id, version, activity[:32], status, (note or "")[:2000] or None)
+    if status != "stuck":
+        return (kept,)
+    step = Plan.from_json(current.content).activity(activity) if current else None
+    return (kept, NotifyTeam(person.id, person.country, (Msg(N_(
+        "{person} says an activity of their plan is stuck: \u201c{activity}\u201d."),
+        {"person": person.pseudonym, "activity": step.what if step else activity}),)))
 
 
 PLAN_USAGE = N_(

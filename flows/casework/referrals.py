@@ -17,6 +17,16 @@ from typing import Any
 
 from flows.casework.case_base import CaseBase, CaseError
 from flows.casework.case_views import ProviderView, ReferralView, UnmetNeedView
+from flows.casework.changes import (
+    AnswerQuestion,
+    AskQuestion,
+    Change,
+    Changes,
+    NotifyTeam,
+    RecordConsent,
+    UpdateReferral,
+    person_audit,
+)
 from flows.casework.plan import Plan
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import SERVICE_NAMES, SHARED_NAMES
@@ -154,48 +164,55 @@ class Referrals(CaseBase):
     def answer_referral(self, conn: Connection, person: store.ParticipantRecord,
                         effect: AnswerReferral, now: datetime) -> None:
         row = store.referral(conn, effect.referral_id)
-        if row is None or row.participant_id != person.id:
-            return  # not theirs (data from an old conversation): nothing to write
-        about = {"person": person.pseudonym, "provider": row.provider_name,
-                 "service": Msg(SERVICE_NAMES.get(row.service, row.service))}
-        if effect.consent is not None and row.status == "proposed":
-            self._consented(conn, person, row, effect.consent, now, about)
-        elif effect.reached is not None and row.status == "made":
-            store.update_referral(conn, row.id, status="reached" if effect.reached
-                                    else "not_reached", reached=effect.reached,
-                                    helped=effect.helped, answered_at=now)
-            store.answer_question(conn, person.id, "referral_outcome", row.id)
-            store.audit(conn, now, actor=f"participant:{person.pseudonym}",
-                       action="referral.outcome", subject=person.pseudonym,
-                       details={"referral": row.id, "reached": effect.reached,
-                                "helped": effect.helped})
-            if not effect.reached:
-                self.notify_team(conn, person, [Msg(N_(
-                    "{person} has not reached {provider} ({service}). Please help them reach "
-                    "it, or find another way."), about)], now)
-            elif effect.helped == "no":
-                self.notify_team(conn, person, [Msg(N_(
-                    "{person} reached {provider} ({service}), but says it did not help."),
-                    about)], now)
+        days = self.packs.get(person.country).referral_follow_up_days
+        self.apply(conn, decide_referral_answer(person, row, effect, days, now), now)
 
-    def _consented(self, conn: Connection, person: store.ParticipantRecord, row: Any,
-                   granted: bool, now: datetime, about: dict[str, Any]) -> None:
-        pack = self.packs.get(person.country)
-        ask_at = now + timedelta(days=pack.referral_follow_up_days) if granted else None
-        store.update_referral(conn, row.id, status="made" if granted else "declined",
-                                consent_version=CONSENT_VERSION, consent_at=now,
-                                ask_at=ask_at)
-        store.record_consent(conn, person, f"referral:{row.provider_ref}"[:32], CONSENT_VERSION,
-                            granted, now)
-        store.answer_question(conn, person.id, "referral_consent", row.id)
-        if ask_at is not None:
-            store.add_question(conn, person.id, "referral_outcome", row.id, ask_at)
-        shared = ", ".join(row.shared or ())
-        self.notify_team(conn, person, [Msg(
+
+def decide_referral_answer(person: Any, row: Any | None, effect: AnswerReferral,
+                           follow_up_days: int, now: datetime) -> Changes:
+    """The returnee's consent to a referral proposed, or whether they reached the provider
+    of one made; pure (``follow_up_days``: the country's wait before asking)."""
+    if row is None or row.participant_id != person.id:
+        return ()  # not theirs (data from an old conversation): nothing to write
+    about = {"person": person.pseudonym, "provider": row.provider_name,
+             "service": Msg(SERVICE_NAMES.get(row.service, row.service))}
+    if effect.consent is not None and row.status == "proposed":
+        return _consented(person, row, effect.consent, follow_up_days, now, about)
+    if effect.reached is None or row.status != "made":
+        return ()
+    changes: list[Change] = [
+        UpdateReferral(row.id, {"status": "reached" if effect.reached else "not_reached",
+                                "reached": effect.reached, "helped": effect.helped,
+                                "answered_at": now}),
+        AnswerQuestion(person.id, "referral_outcome", row.id),
+        person_audit(person, "referral.outcome", referral=row.id, reached=effect.reached,
+                     helped=effect.helped)]
+    if not effect.reached:
+        changes.append(NotifyTeam(person.id, person.country, (Msg(N_(
+            "{person} has not reached {provider} ({service}). Please help them reach "
+            "it, or find another way."), about),)))
+    elif effect.helped == "no":
+        changes.append(NotifyTeam(person.id, person.country, (Msg(N_(
+            "{person} reached {provider} ({service}), but says it did not help."), about),)))
+    return tuple(changes)
+
+
+def _consented(person: Any, row: Any, granted: bool, follow_up_days: int, now: datetime,
+               about: dict[str, Any]) -> Changes:
+    ask_at = now + timedelta(days=follow_up_days) if granted else None
+    shared = ", ".join(row.shared or ())
+    return (
+        UpdateReferral(row.id, {"status": "made" if granted else "declined",
+                                "consent_version": CONSENT_VERSION, "consent_at": now,
+                                "ask_at": ask_at}),
+        RecordConsent(person, f"referral:{row.provider_ref}"[:32], CONSENT_VERSION, granted),
+        AnswerQuestion(person.id, "referral_consent", row.id),
+        *((AskQuestion(person.id, "referral_outcome", row.id, ask_at),) if ask_at else ()),
+        NotifyTeam(person.id, person.country, (Msg(
             N_("{person} agreed to be referred to {provider} for {service}. Share only: "
                "{shared}.") if granted else
             N_("{person} did not agree to be referred to {provider} for {service}: nothing is "
-               "shared."), {**about, "shared": shared})], now)
+               "shared."), {**about, "shared": shared}),)))
 
 
 def _chat(conn: Connection, participant_id: int) -> tuple[str, str]:
