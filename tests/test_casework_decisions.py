@@ -1,7 +1,7 @@
 """Casework decides without a database: the staff desk's decisions, the case view,
 assignment and the returnee's answers about their plan and referrals get what was read and
-return changes; nothing here opens a connection, and the
-storage interface is made to explode if anything reaches it."""
+return changes; nothing here opens a connection, and the storage interface is made to
+explode if anything reaches it."""
 
 from __future__ import annotations
 
