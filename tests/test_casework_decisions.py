@@ -266,3 +266,15 @@ def test_a_referral_answer_is_decided_from_the_row_read() -> None:
     missed = decide_referral_answer(person, made, AnswerReferral(referral_id=4, reached=False),
                                     30, NOW)
     assert isinstance(missed[-1], NotifyTeam)
+
+
+def test_what_the_returnee_writes_in_a_handoff_goes_to_the_case_manager() -> None:
+    person = SimpleNamespace(id=3, pseudonym="R-7KQ2MX9P")
+    sent, kept = decide.relay_to_staff(STAFF, person, SimpleNamespace(id=5), "I need help")
+    assert sent == Send("telegram", "900", "en", ("R-7KQ2MX9P: I need help",), about=3)
+    assert kept == KeepHandoffMessage(5, 3, False, "I need help")
+    assert decide.relay_to_staff(STAFF, person, None, "hi") == (
+        Send("telegram", "900", "en", ("R-7KQ2MX9P: hi",), about=3),)
+    copy = decide.copy_to_staff(STAFF, "300", "77", 3)
+    assert (copy.kind, copy.payload, copy.about) == (
+        "copy", {"from_chat_id": "300", "message_id": "77"}, 3)

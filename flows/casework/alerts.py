@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.casework import decisions as decide
 from flows.casework.base import CaseworkBase
 from flows.casework.changes import NotifyTeam
 from flows.casework.recipients import alert_recipients
@@ -161,9 +162,8 @@ class Alerts(CaseworkBase):
 
     def _copy_media(self, conn: Connection, staff: Any, row: Any, ref: str,
                     now: datetime) -> None:
-        store.add_outbox(conn, participant_id=None, channel=staff.channel, chat_id=staff.chat_id,
-                        kind="copy", payload={"from_chat_id": row.p_chat_id, "message_id": ref},
-                        now=now, priority=store.URGENT, about_id=row.participant_id)
+        self.apply(conn, (decide.copy_to_staff(staff, row.p_chat_id, ref, row.participant_id,
+                                               priority=store.URGENT),), now)
 
     def _summary(self, row: Any, locale: str) -> str:
         categories = ", ".join(self.catalogs.render(locale, Msg(CATEGORY_NAMES.get(c, c)))

@@ -1,5 +1,5 @@
 """What the staff desk decides, purely: acknowledging, claiming, opening a chat, resolving
-(the button and the note after it), ending a chat and relaying a message. Each function
+(the button and the note after it), ending a chat and relaying a message either way. Each function
 gets what was read (the staff member, the escalation or handoff row) and returns the
 changes (``changes.py``); it touches no storage, so it is tested without a database.
 Telegram and the console both come here; what the staff member is told (``done``,
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.casework.changes import (
+    INTERACTIVE,
     Acknowledge,
     Audit,
     Changes,
@@ -165,3 +166,22 @@ def relay(staff: StaffView, handoff: Any, text: str) -> Changes:
                    {"text": text, "buttons": [], "locale": handoff.locale or "en"},
                    participant_id=handoff.participant_id),
             KeepHandoffMessage(handoff.id, handoff.participant_id, True, text))
+
+
+def relay_to_staff(staff: StaffView, person: Any, handoff: Any | None, text: str) -> Changes:
+    """What the returnee wrote during a handoff goes to the case manager, after their
+    pseudonym, and into the transcript (when the handoff row is there)."""
+    sent = Send(staff.channel, staff.chat_id, staff.locale, (f"{person.pseudonym}: {text}",),
+                about=person.id)
+    if handoff is None:
+        return (sent,)
+    return sent, KeepHandoffMessage(handoff.id, person.id, False, text)
+
+
+def copy_to_staff(staff: Any, from_chat_id: str, message_id: str, about: int,
+                  priority: int = INTERACTIVE) -> Outbox:
+    """A file or voice message copied, as it is, from the returnee's chat to a staff
+    member's (``staff``: a ``StaffView`` or a staff row)."""
+    return Outbox(staff.channel, staff.chat_id, {"from_chat_id": from_chat_id,
+                                                 "message_id": message_id}, kind="copy",
+                  about=about, priority=priority)

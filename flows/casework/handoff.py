@@ -87,18 +87,11 @@ class Handoff(CaseworkBase):
             return
         staff = StaffView.of(staff_row, self.catalogs)
         if event.kind is EventKind.MEDIA and event.ref:
-            store.add_outbox(conn, participant_id=None, channel=staff.channel,
-                            chat_id=staff.chat_id, kind="copy",
-                            payload={"from_chat_id": event.chat_id, "message_id": event.ref},
-                            now=now, about_id=participant.id)
+            self.apply(conn, (decide.copy_to_staff(staff, event.chat_id, event.ref,
+                                                   participant.id),), now)
             return
-        self.send(conn, staff.channel, staff.chat_id, staff.locale,
-                  [f"{participant.pseudonym}: {event.text}"], now, about=participant.id)
         handoff = store.active_handoff_of_person(conn, participant.id)
-        if handoff is not None:
-            store.add_handoff_message(conn, handoff_id=handoff.id,
-                                           participant_id=participant.id, from_staff=False,
-                                           text=event.text, now=now)
+        self.apply(conn, decide.relay_to_staff(staff, participant, handoff, event.text), now)
 
 
 def _opened(held: list[bool]) -> ChatOpened:
