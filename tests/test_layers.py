@@ -81,3 +81,49 @@ def test_no_import_circle_among_flows_modules() -> None:
     for module in sorted(graph):
         visit(module, [], done)
     assert cycles == []
+
+
+def storage_modules(path: Path) -> set[str]:
+    """The ``storage`` modules a file imports, ``from storage import x`` counted as
+    ``storage.x``, anywhere in the file (an import inside a function too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "storage"}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "storage":
+                found |= {f"storage.{a.name}" for a in node.names}
+            elif node.module.startswith("storage."):
+                found.add(node.module)
+    return found
+
+
+def test_casework_reaches_storage_through_one_interface() -> None:
+    """Casework reads and writes through ``storage/casestore.py`` only, so its whole surface
+    on the database is one list, not calls spread over the statement modules."""
+    bad = [f"{path.relative_to(ROOT)} imports {name}"
+           for path in sorted((ROOT / "flows" / "casework").rglob("*.py"))
+           for name in sorted(storage_modules(path)) if name != "storage.casestore"]
+    assert bad == []
+
+
+def test_casework_decisions_import_no_storage() -> None:
+    """The desk's decisions get what was read and return changes: no storage at all."""
+    assert storage_modules(ROOT / "flows" / "casework" / "decisions.py") == set()
+
+
+def test_the_interface_check_sees_every_way_of_importing(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import storage.db\nfrom storage import casework as db, casestore\n"
+                      "from storage.console import QueueFilter\n"
+                      "def f() -> None:\n    from storage import repository\n")
+    assert storage_modules(sample) == {"storage.db", "storage.casework", "storage.casestore",
+                                       "storage.console", "storage.repository"}
+
+
+@pytest.mark.parametrize("package", ["bot", "storage"])
+def test_no_file_over_400_lines(package: str) -> None:
+    """The file limit holds outside flows/ too (the CLI was cut along its command groups)."""
+    big = [f"{path.relative_to(ROOT)}: {path.read_text().count(chr(10))} lines"
+           for path in (ROOT / package).rglob("*.py") if path.read_text().count("\n") > 400]
+    assert big == []

@@ -11,15 +11,16 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.casework import decisions as decide
 from flows.casework.base import CaseworkBase
-from flows.casework.case_base import alert_recipients, notice_recipients
+from flows.casework.changes import NotifyTeam
+from flows.casework.recipients import alert_recipients
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import CATEGORY_NAMES, SESSION_NAMES
 from flows.engine.events import Button, Msg, OpenEscalation
 from flows.l10n.i18n import N_
-from storage import casework as db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 log = logging.getLogger("flows.casework")
 
@@ -31,7 +32,7 @@ REALERT_EVERY = {1: timedelta(minutes=15), 2: timedelta(hours=2), 3: timedelta(h
 class Alerts(CaseworkBase):
     """Escalations: open, raise, alert, re-alert, and the screening question."""
 
-    def escalate(self, conn: Connection, participant: repo.ParticipantRecord,
+    def escalate(self, conn: Connection, participant: store.ParticipantRecord,
                  signal: OpenEscalation, now: datetime) -> int:
         """Open an escalation or add this signal to the open one; alert case managers.
 
@@ -39,18 +40,18 @@ class Alerts(CaseworkBase):
         it waits for the answer (``settle_screening``) or its deadline (``sweep``)."""
         categories = tuple(signal.categories) or (signal.category,)
         if signal.screening:
-            screening_id = db.open_screening(
+            screening_id = store.open_screening(
                 conn, participant_id=participant.id, categories=categories,
                 country=participant.country, note_72h=signal.note_72h,
                 due=now + self.screen_wait, now=now)
-            db.add_signal(conn, screening_id, at=now, source=signal.source, tier=1,
+            store.add_signal(conn, screening_id, at=now, source=signal.source, tier=1,
                           categories=categories, excerpt=_with_reading(signal))
             return screening_id
         pack = self.packs.get(participant.country)
         deadline = now + pack.ack_target(signal.tier)
-        existing = db.find_open(conn, participant.id, categories[0])
+        existing = store.find_open(conn, participant.id, categories[0])
         if existing is None:
-            escalation_id = db.open_escalation(
+            escalation_id = store.open_escalation(
                 conn, participant_id=participant.id, tier=signal.tier, categories=categories,
                 source=signal.source, country=participant.country, note_72h=signal.note_72h,
                 ack_deadline=deadline, now=now)
@@ -59,58 +60,58 @@ class Alerts(CaseworkBase):
             escalation_id = existing.id
             raised = signal.tier < existing.tier
             merged = tuple(dict.fromkeys([*existing.categories, *categories]))
-            db.raise_escalation(conn, escalation_id, tier=min(signal.tier, existing.tier),
+            store.raise_escalation(conn, escalation_id, tier=min(signal.tier, existing.tier),
                                 categories=merged, note_72h=existing.note_72h or signal.note_72h,
                                 ack_deadline=deadline if raised else None)
-        db.add_signal(conn, escalation_id, at=now, source=signal.source, tier=signal.tier,
+        store.add_signal(conn, escalation_id, at=now, source=signal.source, tier=signal.tier,
                       categories=categories, excerpt=_with_reading(signal))
         if raised:
-            row = db.get_escalation(conn, escalation_id)
+            row = store.get_escalation(conn, escalation_id)
             assert row is not None
             self._alert(conn, row, now, level=0, media_ref=signal.media_ref)
         elif signal.media_ref:
-            row = db.get_escalation(conn, escalation_id)
+            row = store.get_escalation(conn, escalation_id)
             assert row is not None
             for staff in alert_recipients(conn, row, 0):
                 self._copy_media(conn, staff, row, signal.media_ref, now)
         return escalation_id
 
-    def settle_screening(self, conn: Connection, participant: repo.ParticipantRecord,
+    def settle_screening(self, conn: Connection, participant: store.ParticipantRecord,
                          confirmed: bool, now: datetime) -> None:
         """The person answered the direct question: yes alerts the team now at Tier 1."""
-        for row in db.screenings_of(conn, participant.id):
+        for row in store.screenings_of(conn, participant.id):
             self._carry_on(conn, participant, row, "screen_confirmed" if confirmed else "",
                            now)
 
     def sweep_screenings(self, conn: Connection, now: datetime) -> int:
         """Questions unanswered past the deadline alert the team at Tier 1, marked "not
         confirmed", with the words that prompted the question."""
-        rows = db.claim_due_screenings(conn, now)
+        rows = store.claim_due_screenings(conn, now)
         for row in rows:
-            person = repo.load_participant(conn, row.p_channel, row.p_chat_id)
+            person = store.load_participant(conn, row.p_channel, row.p_chat_id)
             if person is not None:
                 self._carry_on(conn, person, row, "screen_unanswered", now)
         return len(rows)
 
-    def _carry_on(self, conn: Connection, person: repo.ParticipantRecord, row: Any,
+    def _carry_on(self, conn: Connection, person: store.ParticipantRecord, row: Any,
                   source: str, now: datetime) -> None:
         """End a screening; with a ``source``, as a Tier 1 escalation (alerted)."""
-        db.end_screening(conn, row.id, now)
+        store.end_screening(conn, row.id, now)
         if not source:
             return
-        signals = db.signals_of(conn, row.id)
+        signals = store.signals_of(conn, row.id)
         excerpt = next((s.excerpt for s in reversed(signals) if s.excerpt), None)
         escalation_id = self.escalate(conn, person, OpenEscalation(
             tier=1, category=row.category, source=source, categories=tuple(row.categories),
             excerpt=excerpt, note_72h=row.note_72h), now)
-        db.move_signals(conn, row.id, escalation_id)
-        repo.audit(conn, now, actor="system", action=f"escalation.{source}",
+        store.move_signals(conn, row.id, escalation_id)
+        store.audit(conn, now, actor="system", action=f"escalation.{source}",
                    subject=person.pseudonym, details={"escalation": escalation_id})
 
     def anyone_to_alert(self, conn: Connection, country: str | None) -> bool:
         """Whether an alert for a person of ``country`` reaches someone (it always does
         while the deployment has any active staff member)."""
-        return bool(db.recipients(conn, country, supervisors=True))
+        return bool(store.recipients(conn, country, supervisors=True))
 
     def _alert(self, conn: Connection, row: Any, now: datetime, *, level: int,
                media_ref: str = "", instead_of: Any = None) -> None:
@@ -123,7 +124,7 @@ class Alerts(CaseworkBase):
         if not staff_rows:
             log.error("escalation %s (tier %s) has nobody to alert: no staff at all", row.id,
                       row.tier)
-        signals = db.signals_of(conn, row.id)
+        signals = store.signals_of(conn, row.id)
         excerpt = next((s.excerpt for s in reversed(signals) if s.excerpt), None)
         for staff_row in staff_rows:
             staff = StaffView.of(staff_row, self.catalogs)
@@ -154,16 +155,15 @@ class Alerts(CaseworkBase):
                                     "72 hours.")))
             self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
                       buttons=self._buttons(row.id),
-                      priority=repo.URGENT if row.tier == 1 else repo.INTERACTIVE,
+                      priority=store.URGENT if row.tier == 1 else store.INTERACTIVE,
                       about=row.participant_id, bundle="alert", watch=instead_of is None)
             if media_ref:
                 self._copy_media(conn, staff, row, media_ref, now)
 
     def _copy_media(self, conn: Connection, staff: Any, row: Any, ref: str,
                     now: datetime) -> None:
-        repo.add_outbox(conn, participant_id=None, channel=staff.channel, chat_id=staff.chat_id,
-                        kind="copy", payload={"from_chat_id": row.p_chat_id, "message_id": ref},
-                        now=now, priority=repo.URGENT, about_id=row.participant_id)
+        self.apply(conn, (decide.copy_to_staff(staff, row.p_chat_id, ref, row.participant_id,
+                                               priority=store.URGENT),), now)
 
     def _summary(self, row: Any, locale: str) -> str:
         categories = ", ".join(self.catalogs.render(locale, Msg(CATEGORY_NAMES.get(c, c)))
@@ -183,26 +183,24 @@ class Alerts(CaseworkBase):
                 Button(f"esc:chat:{escalation_id}", Msg(N_("Open chat"))),
                 Button(f"esc:resolve:{escalation_id}", Msg(N_("Resolve"))))
 
-    def session_due(self, conn: Connection, person: repo.ParticipantRecord, kind: str,
+    def session_due(self, conn: Connection, person: store.ParticipantRecord, kind: str,
                     now: datetime) -> None:
         """A session a case manager holds (plan, survey, W model, monitoring) is due."""
-        for staff_row in notice_recipients(conn, person.id, person.country):
-            staff = StaffView.of(staff_row, self.catalogs)
-            self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(
-                N_("Follow-up due: {session} with {person} (returned {date})."),
-                {"session": Msg(SESSION_NAMES.get(kind, kind)), "person": person.pseudonym,
-                 "date": person.return_date.isoformat() if person.return_date else "-"})], now,
-                priority=repo.SCHEDULED, about=person.id)
+        self.apply(conn, (NotifyTeam(person.id, person.country, (Msg(
+            N_("Follow-up due: {session} with {person} (returned {date})."),
+            {"session": Msg(SESSION_NAMES.get(kind, kind)), "person": person.pseudonym,
+             "date": person.return_date.isoformat() if person.return_date else "-"}),),
+            priority=store.SCHEDULED),), now)
 
     def sweep(self, conn: Connection, now: datetime) -> int:
         """Re-alert every escalation whose acknowledgement deadline has passed."""
-        rows = db.claim_due_alerts(conn, now)
+        rows = store.claim_due_alerts(conn, now)
         for row in rows:
             level = row.alert_level + 1
             self._alert(conn, row, now, level=level)
-            db.schedule_next_alert(conn, row.id, level, now + REALERT_EVERY.get(row.tier,
+            store.schedule_next_alert(conn, row.id, level, now + REALERT_EVERY.get(row.tier,
                                                                                   timedelta(hours=12)))
-            repo.audit(conn, now, actor="system", action="escalation.realerted",
+            store.audit(conn, now, actor="system", action="escalation.realerted",
                        subject=row.pseudonym, details={"escalation": row.id, "level": level})
         return len(rows)
 

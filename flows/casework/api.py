@@ -54,8 +54,8 @@ from flows.casework.casework import Casework
 from flows.casework.plan import PlanChange
 from flows.casework.staff import StaffView
 from flows.l10n.i18n import N_
-from storage import casework as db
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 __all__ = ["CaseError", "add_provider", "assign", "assignments", "caseload", "directory",
            "monitoring", "plan_progress", "plan_versions", "record_session",
@@ -64,7 +64,7 @@ __all__ = ["CaseError", "add_provider", "assign", "assignments", "caseload", "di
 
 
 def _staff(conn: Connection, cw: Casework, staff_id: int) -> StaffView:
-    row = db.staff_by_id(conn, staff_id)
+    row = store.staff_by_id(conn, staff_id)
     if row is None or not row.active:
         raise CaseError(N_("Sorry, that is not allowed."))
     return StaffView.of(row, cw.catalogs)

@@ -9,92 +9,45 @@ console shows it; the attempt is in the audit log either way.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from flows.casework.base import CaseworkBase
+from flows.casework.changes import CaseError, NotifyTeam
+from flows.casework.recipients import alert_recipients, assigned_staff, notice_recipients
 from flows.casework.staff import StaffView
 from flows.engine.events import Msg
 from flows.l10n.i18n import N_
-from storage import casefile as case_db
-from storage import casework as db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 CASE_ROLES = ("case_manager", "supervisor")  # who may hold a caseload
 
-
-class CaseError(Exception):
-    """A command refused, with the message for the staff member (a msgid and params)."""
-
-    def __init__(self, msgid: str, **params: Any) -> None:
-        super().__init__(msgid)
-        self.msg = Msg(msgid, params)
-
-
-def assigned_staff(conn: Connection, participant_id: int) -> Any | None:
-    """The staff row of the person's case manager, when they have one who is active."""
-    current = case_db.current_assignment(conn, participant_id)
-    if current is None or current.staff_id is None or not current.active:
-        return None
-    return db.staff_by_id(conn, current.staff_id)
-
-
-def alert_recipients(conn: Connection, row: Any, level: int, exclude: int | None = None
-                     ) -> list[Any]:
-    """Who an escalation alert goes to. Without an assigned case manager, as before: the
-    country's case managers (supervisors too for Tier 1 and from the second reminder on).
-    With one: Tiers 2 and 3 go to that person first, and at the first re-alert to them, the
-    team and the supervisor; Tier 1 never waits (life may be at risk): their case manager,
-    the team and the supervisor at once, the case manager first. ``exclude``: a staff
-    member an urgent alert could not reach in time (never left with nobody)."""
-    team = db.recipients(conn, row.country, supervisors=row.tier == 1 or level > 1,
-                         exclude=exclude)
-    mine = assigned_staff(conn, row.participant_id)
-    if mine is None or mine.id == exclude:
-        return team
-    if row.tier > 1 and level == 0:
-        return [mine]
-    if row.tier > 1:
-        team = db.recipients(conn, row.country, supervisors=True, exclude=exclude)
-    return [mine, *(s for s in team if s.id != mine.id)]
-
-
-def notice_recipients(conn: Connection, participant_id: int, country: str | None
-                      ) -> list[Any]:
-    """Who hears of a session due, a plan drafted, a referral not reached: the person's
-    case manager, else the country's case managers."""
-    mine = assigned_staff(conn, participant_id)
-    return [mine] if mine is not None else db.recipients(conn, country, supervisors=False)
+__all__ = ["CASE_ROLES", "CaseBase", "CaseError", "alert_recipients", "assigned_staff",
+           "notice_recipients"]
 
 
 class CaseBase(CaseworkBase):
     """Lookups and notices the case-management parts use."""
 
     def person_in_scope(self, conn: Connection, staff: StaffView, reference: str,
-                        action: str, now: datetime) -> repo.ParticipantRecord:
+                        action: str, now: datetime) -> store.ParticipantRecord:
         """The returnee ``reference`` (R-…) names, if this staff member may see them; else
         refused (audited) with the same words whether they exist or not."""
-        row = db.participant_by_pseudonym(conn, reference.strip()) if reference else None
+        row = store.participant_by_pseudonym(conn, reference.strip()) if reference else None
         if row is None or not staff.may_see(row.country) or row.onboarded_at is None:
             self._audit(conn, staff, "staff.refused", now, attempt=f"{action}:{reference[:20]}")
             raise CaseError(N_("No returnee {person} in your scope. Use their reference, "
                                "e.g. R-7KQ2MX9P."), person=reference[:20] or "-")
-        record = repo.load_participant(conn, row.channel, row.chat_id)
+        record = store.load_participant(conn, row.channel, row.chat_id)
         assert record is not None
         return record
 
-    def notify_team(self, conn: Connection, person: repo.ParticipantRecord,
+    def notify_team(self, conn: Connection, person: store.ParticipantRecord,
                     parts: list[Msg | str], now: datetime, *,
-                    priority: int = repo.INTERACTIVE) -> int:
-        """A notice about a person to their case manager (else the team); how many got it."""
-        staff_rows = notice_recipients(conn, person.id, person.country)
-        for staff_row in staff_rows:
-            staff = StaffView.of(staff_row, self.catalogs)
-            self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
-                      priority=priority, about=person.id)
-        return len(staff_rows)
+                    priority: int = store.INTERACTIVE) -> None:
+        """A notice about a person to their case manager (else the team)."""
+        self.apply(conn, (NotifyTeam(person.id, person.country, tuple(parts), priority),), now)
 
-    def tell_person(self, conn: Connection, person: repo.ParticipantRecord, msg: Msg,
+    def tell_person(self, conn: Connection, person: store.ParticipantRecord, msg: Msg,
                     now: datetime) -> None:
         """A message to the returnee (not while they paused messages or blocked the bot)."""
         if person.paused or not person.reachable:

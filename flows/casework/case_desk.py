@@ -27,8 +27,8 @@ from flows.engine.events import (
     SavePlanObjectives,
 )
 from flows.l10n.i18n import N_
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 PREFERENCE_OUTCOMES = {
     "cleared": N_("Noted: no preference."),
@@ -43,7 +43,7 @@ class CaseDesk(Assignment, PlanDesk, ReferralDesk):
     """Parses and answers the case-management commands, and writes what a returnee
     answers about their case (the effects of the plan and referral flows)."""
 
-    def apply_case_effect(self, conn: Connection, person: repo.ParticipantRecord,
+    def apply_case_effect(self, conn: Connection, person: store.ParticipantRecord,
                           effect: CaseEffect, now: datetime) -> list[Effect]:
         """Write one answer; returns what the person must be told of the outcome."""
         match effect:

@@ -4,47 +4,71 @@ check-ins, needs, the W model and survey scores (with their weights), and the ch
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flows.casework.alerts import split_reading
 from flows.casework.base import CaseworkBase
+from flows.casework.changes import Change, Changes, Outbox, staff_audit, to_staff
 from flows.casework.staff import StaffView, case_number, is_pseudonym
 from flows.casework.vocabulary import SUGGESTIONS
 from flows.engine.events import Msg
-from flows.engine.records import StoredRecords
+from flows.engine.records import StoredRecords, WPoint
 from flows.l10n.i18n import N_
 from flows.research.chartdata import survey_payload, weights_note, wmodel_payload
 from flows.research.rss import DONT_KNOW_FLAG
 from flows.research.scoring import suggestion
-from storage import casework as db
-from storage import followups as followups_db
-from storage import repository as repo
-from storage import research as research_db
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 CASE_POINTS = 12  # W-model points written out in /case (the chart shows every one)
 
 
 
+@dataclass(frozen=True)
+class CaseRead:
+    """What /case shows, read before anything is decided: the returnee, their escalations
+    with the signals of each, recent check-ins, W-model points and complete surveys."""
+
+    person: Any
+    escalations: list[tuple[Any, list[Any]]]
+    checkins: list[Any]
+    events: list[WPoint]
+    surveys: list[Any]
+
+
 class CaseView(CaseworkBase):
-    """What /case shows."""
+    """What /case shows: read (``read_case``), decide (``case_page``), write."""
 
     def _case(self, conn: Connection, staff: StaffView, args: str, now: datetime) -> None:
+        self.apply(conn, self.case_page(staff, self.read_case(conn, staff, args)), now)
+
+    def read_case(self, conn: Connection, staff: StaffView, args: str) -> CaseRead | None:
+        """The returnee a case number or pseudonym names, with their history; None when
+        unknown or out of this staff member's scope."""
         raw = args.strip()
         number = case_number(raw)
-        row = db.get_escalation(conn, number) if number is not None else None
-        person = (db.participant_by_id(conn, row.participant_id) if row is not None
-                  else db.participant_by_pseudonym(conn, raw) if is_pseudonym(raw) else None)
+        row = store.get_escalation(conn, number) if number is not None else None
+        person = (store.participant_by_id(conn, row.participant_id) if row is not None
+                  else store.participant_by_pseudonym(conn, raw) if is_pseudonym(raw) else None)
         if person is None or not staff.may_see(person.country):
+            return None
+        return CaseRead(
+            person, [(esc, store.signals_of(conn, esc.id))
+                     for esc in store.escalations_of(conn, person.id)],
+            store.recent_checkins(conn, person.id), StoredRecords(conn, person.id).wmodel_points(),
+            store.completed_surveys(conn, person.id))
+
+    def case_page(self, staff: StaffView, read: CaseRead | None) -> Changes:
+        """The page, the charts and the audit entry; pure (the catalogs render)."""
+        if read is None:
             # What was typed is not kept: it may be a name rather than a number.
-            self._audit(conn, staff, "staff.refused", now, attempt="case")
-            self._reply(conn, staff, now, N_("No such case here. Use /case NUMBER."))
-            return
-        self._audit(conn, staff, "case.viewed", now, person.pseudonym)
+            return (staff_audit(staff, "staff.refused", attempt="case"),
+                    to_staff(staff, N_("No such case here. Use /case NUMBER.")))
+        person, events, surveys = read.person, read.events, read.surveys
         history = []
-        for esc in db.escalations_of(conn, person.id):
-            signals = db.signals_of(conn, esc.id)
+        for esc, signals in read.escalations:
             words = "; ".join(f"\u201c{split_reading(s.excerpt)[0]}\u201d" for s in signals
                               if s.excerpt)
             history.append(f"#{esc.id} T{esc.tier} {esc.status} {esc.created_at:%Y-%m-%d} "
@@ -53,8 +77,7 @@ class CaseView(CaseworkBase):
         checkins = [f"{c.at:%Y-%m-%d} mood {c.mood or '-'}/5"
                     f"{' needs: ' + ', '.join(c.needs) if c.needs else ''}"
                     f"{' — “' + c.events + '”' if c.events else ''}"
-                    for c in followups_db.recent_checkins(conn, person.id)]
-        events = StoredRecords(conn, person.id).wmodel_points()
+                    for c in read.checkins]
         shown = events[-CASE_POINTS:]  # the chart has them all
         points = [f"{'↑' if w.kind == 'up' else '↓'} "
                   f"{w.months if w.months is not None else '?'} m"
@@ -64,33 +87,32 @@ class CaseView(CaseworkBase):
                   for w in shown]
         if len(events) > len(shown):
             points.insert(0, f"(+{len(events) - len(shown)})")
-        surveys = research_db.completed(conn, person.id)
         locale = staff.locale
         scores = [self._score_line(locale, row) for row in surveys] or [
             self.catalogs.render(locale, Msg(N_("no complete survey yet")))]
-        self._reply(conn, staff, now, N_(
-            "Person {person}: country {country}, language {language}, return {returned}, "
-            "profile {profile}.\nRecent check-ins:\n{checkins}\nUps and downs (W model):\n"
-            "{points}\nSurvey scores (suggestions, not decisions):\n{scores}\n"
-            "Escalations:\n{history}"),
-            person=person.pseudonym, country=person.country or "-",
-            language=person.locale or "-", returned=returned, profile=person.profile,
-            checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
-            scores="\n".join(scores), history="\n".join(history) or "-", about=person.id)
+        changes: list[Change] = [
+            staff_audit(staff, "case.viewed", person.pseudonym),
+            to_staff(staff, N_(
+                "Person {person}: country {country}, language {language}, return {returned}, "
+                "profile {profile}.\nRecent check-ins:\n{checkins}\nUps and downs (W model):\n"
+                "{points}\nSurvey scores (suggestions, not decisions):\n{scores}\n"
+                "Escalations:\n{history}"),
+                person=person.pseudonym, country=person.country or "-",
+                language=person.locale or "-", returned=returned, profile=person.profile,
+                checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
+                scores="\n".join(scores), history="\n".join(history) or "-", about=person.id)]
         if events:  # the charts, drawn by the sender when they go out
-            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
-                            chat_id=staff.chat_id, kind="chart", now=now, about_id=person.id,
-                            payload=wmodel_payload(self.catalogs, locale, Msg(
-                                N_("W model of {person}"), {"person": person.pseudonym}),
-                                events, caption=person.pseudonym))
+            changes.append(Outbox(staff.channel, staff.chat_id, wmodel_payload(
+                self.catalogs, locale, Msg(N_("W model of {person}"), {"person": person.pseudonym}),
+                events, caption=person.pseudonym), kind="chart", about=person.id))
         if surveys:
             note = weights_note(self.catalogs, locale, surveys[-1].weights_version,
                                 self.weights.provisional_for(surveys[-1].weights_version))
-            repo.add_outbox(conn, participant_id=None, channel=staff.channel,
-                            chat_id=staff.chat_id, kind="chart", now=now, about_id=person.id,
-                            payload=survey_payload(self.catalogs, locale, Msg(
-                                N_("Survey scores of {person}"), {"person": person.pseudonym}),
-                                surveys, note))
+            changes.append(Outbox(staff.channel, staff.chat_id, survey_payload(
+                self.catalogs, locale, Msg(N_("Survey scores of {person}"),
+                                           {"person": person.pseudonym}), surveys, note),
+                kind="chart", about=person.id))
+        return tuple(changes)
 
     def _score_line(self, locale: str, row: Any) -> str:
         """One survey's scores, with the weights version, and the abstentions when many."""

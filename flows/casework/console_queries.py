@@ -22,13 +22,8 @@ from flows.l10n.i18n import N_
 from flows.research.chartdata import survey_payload, weights_note, wmodel_payload
 from flows.research.rss import DONT_KNOW_FLAG
 from flows.research.scoring import suggestion
-from storage import casework as db
-from storage import console as console_db
-from storage import followups as followups_db
-from storage import research as research_db
-from storage.console import QueueFilter
-from storage.db import Connection
-from storage.models import OPEN_STATUSES
+from storage import casestore as store
+from storage.casestore import OPEN_STATUSES, Connection, QueueFilter
 
 NOT_ALLOWED = N_("Sorry, that is not allowed.")
 PAGE = 50
@@ -104,8 +99,8 @@ class ConsoleDesk(StaffDesk, Handoff):
                         status=status if status in OPEN_STATUSES else None,
                         assignee=staff.id if assignee == "mine" else None,
                         unassigned=assignee == "unassigned")
-        rows = console_db.queue_page(conn, f, PAGE, page * PAGE)
-        total = console_db.queue_count(conn, f)
+        rows = store.queue_page(conn, f, PAGE, page * PAGE)
+        total = store.queue_count(conn, f)
         if audit:
             self._audit(conn, staff, "queue.viewed", now, count=total, via="console")
         locale = staff.locale
@@ -116,7 +111,7 @@ class ConsoleDesk(StaffDesk, Handoff):
             r.status == "open" and r.ack_deadline is not None and r.ack_deadline < now)
             for r in rows]
         categories = [(c, self.category_name(locale, c))
-                      for c in console_db.open_categories(conn, scope)]
+                      for c in store.open_categories(conn, scope)]
         countries = ([staff.country] if scope else [])
         return QueueView(items, total, f, categories, countries)
 
@@ -125,15 +120,15 @@ class ConsoleDesk(StaffDesk, Handoff):
     def console_case(self, conn: Connection, staff: StaffView, pseudonym: str,
                      now: datetime) -> CaseData | None:
         """One returnee's whole story; None (audited) when out of scope or unknown."""
-        person = db.participant_by_pseudonym(conn, pseudonym) if pseudonym else None
+        person = store.participant_by_pseudonym(conn, pseudonym) if pseudonym else None
         if person is None or not staff.may_see(person.country):
             self._audit(conn, staff, "staff.refused", now, attempt=f"case:{pseudonym[:20]}")
             return None
         self._audit(conn, staff, "case.viewed", now, person.pseudonym, via="console")
         locale = staff.locale
-        escalations = console_db.case_escalations(conn, person.id)
+        escalations = store.case_escalations(conn, person.id)
         signals: dict[int, list[dict[str, Any]]] = {}
-        for s in console_db.signals_of_many(conn, [e.id for e in escalations]):
+        for s in store.signals_of_many(conn, [e.id for e in escalations]):
             words, reading = split_reading(s.excerpt) if s.excerpt else ("", "")
             signals.setdefault(s.escalation_id, []).append(
                 {"at": s.at, "source": s.source, "tier": s.tier, "words": words,
@@ -144,28 +139,28 @@ class ConsoleDesk(StaffDesk, Handoff):
                     "breached": e.ack_deadline is not None and (
                         (e.acknowledged_at or now) > e.ack_deadline)}
                    for e in escalations]
-        checkins = followups_db.recent_checkins(conn, person.id, limit=60)
+        checkins = store.recent_checkins(conn, person.id, limit=60)
         needs = Counter(n for c in checkins for n in (c.needs or []))
-        followups = console_db.followups_of(conn, person.id)
-        handoffs = console_db.handoffs_of(conn, person.id)
+        followups = store.followups_of(conn, person.id)
+        handoffs = store.handoffs_of(conn, person.id)
         messages: dict[int, list[Any]] = {}
-        for m in console_db.handoff_messages(conn, [h.id for h in handoffs]):
+        for m in store.handoff_messages(conn, [h.id for h in handoffs]):
             messages.setdefault(m.handoff_id, []).append(m)
         return CaseData(
-            person=person, consents=console_db.consents_of(conn, person.id),
+            person=person, consents=store.consents_of(conn, person.id),
             escalations=history,
             checkins=[{"at": c.at, "mood": c.mood, "events": c.events,
                        "needs": [self.category_name(locale, f"need_{n}") for n in c.needs or []]}
                       for c in reversed(checkins)],
             needs=[(self.category_name(locale, f"need_{n}"), k) for n, k in needs.most_common()],
             points=StoredRecords(conn, person.id).wmodel_points(),
-            surveys=[self._survey(locale, s) for s in research_db.completed(conn, person.id)],
+            surveys=[self._survey(locale, s) for s in store.completed_surveys(conn, person.id)],
             planned=[(self._kind(locale, f.kind), f.due_at) for f in followups
                      if f.status == "scheduled" and f.due_at >= now],
             missed=[(self._kind(locale, f.kind), f.due_at) for f in followups
                     if f.status == "missed"],
             handoffs=[{"row": h, "messages": messages.get(h.id, [])} for h in handoffs],
-            notes=console_db.case_notes(conn, person.id),
+            notes=store.case_notes(conn, person.id),
             chatting=any(h.ended_at is None and h.staff_id == staff.id for h in handoffs),
             open_ids=[e.id for e in escalations if e.status in OPEN_STATUSES])
 
@@ -184,7 +179,7 @@ class ConsoleDesk(StaffDesk, Handoff):
                       now: datetime) -> dict[str, Any] | None:
         """The W-model or survey chart of the case page, as the bot draws it for /case;
         None (audited) out of scope, or when there is nothing to draw."""
-        person = db.participant_by_pseudonym(conn, pseudonym)
+        person = store.participant_by_pseudonym(conn, pseudonym)
         if person is None or not staff.may_see(person.country) or kind not in ("wmodel",
                                                                                "survey"):
             self._audit(conn, staff, "staff.refused", now, attempt=f"chart:{pseudonym[:20]}")
@@ -196,7 +191,7 @@ class ConsoleDesk(StaffDesk, Handoff):
             events = StoredRecords(conn, person.id).wmodel_points()
             return wmodel_payload(self.catalogs, locale, Msg(N_("W model of {person}"), {
                 "person": person.pseudonym}), events, caption=person.pseudonym) if events else None
-        surveys = research_db.completed(conn, person.id)
+        surveys = store.completed_surveys(conn, person.id)
         if not surveys:
             return None
         version = surveys[-1].weights_version
@@ -206,17 +201,17 @@ class ConsoleDesk(StaffDesk, Handoff):
             "person": person.pseudonym}), surveys, note)
 
     def queue_signature(self, conn: Connection) -> tuple[Any, ...]:
-        return console_db.queue_signature(conn)
+        return store.queue_signature(conn)
 
     def add_case_note(self, conn: Connection, staff: StaffView, pseudonym: str, text: str,
                       now: datetime) -> Msg:
-        person = db.participant_by_pseudonym(conn, pseudonym)
+        person = store.participant_by_pseudonym(conn, pseudonym)
         if person is None or not staff.may_see(person.country):
             self._audit(conn, staff, "staff.refused", now, attempt=f"note:{pseudonym[:20]}")
             return Msg(NOT_ALLOWED)
         if not text.strip():
             return Msg(N_("A note cannot be empty."))
-        console_db.add_case_note(conn, person.id, staff.id, text.strip(), now)
+        store.add_case_note(conn, person.id, staff.id, text.strip(), now)
         self._audit(conn, staff, "case.note_added", now, person.pseudonym, via="console")
         return Msg(N_("Note kept with the case."))
 

@@ -7,24 +7,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flows.casework import decisions as decide
 from flows.casework.base import CaseworkBase
 from flows.casework.staff import (
     CASE_COMMANDS,
     PROFILES,
     STAFF_BUTTON,
     StaffView,
-    case_number,
     is_pseudonym,
     parse_profile,
     unparsed,
 )
 from flows.engine.events import Event, EventKind, Msg
 from flows.l10n.i18n import N_
-from storage import casework as db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
-BUTTON_ACTIONS = ("ack", "claim", "chat", "resolve")
+BUTTON_ACTIONS = decide.BUTTON_ACTIONS
 
 
 class StaffDesk(CaseworkBase):
@@ -42,89 +41,35 @@ class StaffDesk(CaseworkBase):
         elif event.kind is EventKind.MEDIA:
             self._reply(conn, staff, now, N_("Files cannot be passed on yet; please write."))
 
+    def scoped_escalation(self, conn: Connection, staff: StaffView, escalation_id: int
+                          ) -> Any | None:
+        """The escalation, if this staff member may act on it (a read; nothing written)."""
+        row = store.get_escalation(conn, escalation_id)
+        return row if row is not None and staff.may_see(row.country) else None
+
     def escalation_in_scope(self, conn: Connection, staff: StaffView, escalation_id: int,
                             action: str, now: datetime) -> Any | None:
         """The escalation, if this staff member may act on it; else None, audited."""
-        row = db.get_escalation(conn, escalation_id)
-        if row is None or not staff.may_see(row.country):
-            self._audit(conn, staff, "staff.refused", now, attempt=f"{action}:{escalation_id}")
-            return None
-        return row
-
-    def _escalation_for(self, conn: Connection, staff: StaffView, escalation_id: int,
-                        action: str, now: datetime) -> Any | None:
-        row = self.escalation_in_scope(conn, staff, escalation_id, action, now)
+        row = self.scoped_escalation(conn, staff, escalation_id)
         if row is None:
-            self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
+            self.apply(conn, (decide.refused(staff, f"{action}:{escalation_id}"),), now)
         return row
 
     def _button(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
-        _, action, raw_id = [*event.payload.split(":"), "", ""][:3]
-        escalation_id = case_number(raw_id)
-        if action not in BUTTON_ACTIONS or escalation_id is None:
-            # Not what the bot sends: only the action is kept, never the rest of it.
-            self._audit(conn, staff, "staff.refused", now, attempt="button",
-                        button=action if action in BUTTON_ACTIONS else "other")
-            self._reply(conn, staff, now, N_("Sorry, that is not allowed."))
-            return
-        row = self._escalation_for(conn, staff, escalation_id, action, now)
-        if row is None:
-            return
-        if action == "ack":
-            self._acknowledge(conn, staff, row, now)
-        elif action == "claim":
-            self._claim(conn, staff, row, now)
-        elif action == "chat":
-            self._open_chat(conn, staff, row, now)
-        else:
-            db.set_pending(conn, staff.id, {"resolve": row.id})
-            self._audit(conn, staff, "escalation.resolve_started", now, row.pseudonym,
-                        escalation=row.id)
-            self._reply(conn, staff, now, N_("Write a short note on how case #{id} was "
-                                             "resolved. It is kept with the case."), id=row.id)
-
-    def _tell_person_seen(self, conn: Connection, row: Any, now: datetime) -> None:
-        locale = row.locale or "en"
-        self.send(conn, row.p_channel, row.p_chat_id, locale,
-                  [Msg(N_("A person from the reintegration team has seen your message. They "
-                          "will write to you here soon."))], now, participant_id=row.participant_id)
+        """Read the case the button names, decide (``decisions.button``), write."""
+        action, escalation_id = decide.pressed(event.payload)
+        row = (self.scoped_escalation(conn, staff, escalation_id)
+               if action in decide.BUTTON_ACTIONS and escalation_id is not None else None)
+        self.apply(conn, decide.button(staff, event.payload, row), now)
 
     def acknowledge(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
         """Acknowledge (audited), and tell the person someone has seen it. False when it
         was no longer open. Telegram and the console both come here."""
-        if not db.acknowledge(conn, row.id, staff.id, now):
-            return False
-        self._audit(conn, staff, "escalation.acknowledged", now, row.pseudonym,
-                    escalation=row.id)
-        self._tell_person_seen(conn, row, now)
-        return True
-
-    def _acknowledge(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> None:
-        if self.acknowledge(conn, staff, row, now):
-            self._reply(conn, staff, now, N_("Case #{id} acknowledged. The person has been "
-                                             "told that someone has seen it."), id=row.id)
-        else:
-            self._reply(conn, staff, now, N_("Case #{id} was already acknowledged."), id=row.id)
+        return self.apply(conn, (decide.acknowledge(staff, row),), now)[0]
 
     def claim(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
         """Take the case (audited either way); False when another case manager holds it."""
-        was_open = row.status == "open"
-        if not db.claim(conn, row.id, staff.id, now):
-            self._audit(conn, staff, "escalation.claim_lost", now, row.pseudonym,
-                        escalation=row.id)
-            return False
-        self._audit(conn, staff, "escalation.claimed", now, row.pseudonym, escalation=row.id)
-        if was_open:
-            self._tell_person_seen(conn, row, now)
-        return True
-
-    def _claim(self, conn: Connection, staff: StaffView, row: Any, now: datetime) -> bool:
-        if not self.claim(conn, staff, row, now):
-            self._reply(conn, staff, now, N_("Case #{id} is already held by another case "
-                                             "manager."), id=row.id)
-            return False
-        self._reply(conn, staff, now, N_("Case #{id} is yours."), id=row.id)
-        return True
+        return self.apply(conn, (decide.claim(staff, row),), now)[0]
 
     def _command(self, conn: Connection, staff: StaffView, event: Event, now: datetime) -> None:
         if event.command == "queue":
@@ -140,10 +85,10 @@ class StaffDesk(CaseworkBase):
         elif event.command == "console":
             self.send_login_link(conn, staff, now)
         else:
-            self._reply(conn, staff, now, N_("Commands: /queue, /case NUMBER, /endchat."))
+            self._reply(conn, staff, now, decide.COMMANDS)
 
     def _queue(self, conn: Connection, staff: StaffView, now: datetime) -> None:
-        rows = db.queue(conn, None if staff.role == "admin" else staff.country)
+        rows = store.queue(conn, None if staff.role == "admin" else staff.country)
         self._audit(conn, staff, "queue.viewed", now, count=len(rows))
         if not rows:
             self._reply(conn, staff, now, N_("No open cases."))
@@ -178,7 +123,7 @@ class StaffDesk(CaseworkBase):
         # What was typed is never echoed nor audited: it may be a name or a phone number.
         if len(parts) < 2 or not is_pseudonym(parts[0]):
             return self._profile_refused(conn, staff, now, "usage")
-        person = db.participant_by_pseudonym(conn, parts[0])
+        person = store.participant_by_pseudonym(conn, parts[0])
         if person is None or not staff.may_see(person.country):
             self._profile_refused(conn, staff, now, "person", N_(
                 "No returnee {person} in your country: check the number."),
@@ -190,12 +135,12 @@ class StaffDesk(CaseworkBase):
                 "Word {position} after the person was not understood."),
                 position=(unparsed(parts[1:], now.date()) or 1) + 1)
             return
-        record = repo.load_participant(conn, person.channel, person.chat_id)
+        record = store.load_participant(conn, person.channel, person.chat_id)
         assert record is not None
         record.set(**fields)
         if {"profile", "followup_until_months"} & fields.keys():
             self.replan(conn, record, now)
-        repo.save_participant(conn, record)
+        store.save_participant(conn, record)
         self._audit(conn, staff, "participant.profile_set", now, person.pseudonym,
                     fields=sorted(fields), profile=fields.get("profile"))
         if "profile" in fields:

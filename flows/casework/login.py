@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 from flows.casework.base import CaseworkBase
 from flows.casework.staff import StaffView
 from flows.l10n.i18n import N_
-from storage import console as db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 LINKS_PER_WINDOW = 5  # login links one staff member may ask for ...
 LINK_WINDOW = timedelta(minutes=15)  # ... within this time
@@ -52,13 +51,13 @@ class ConsoleLogin(CaseworkBase):
         if not self.console_url:
             self._reply(conn, staff, now, N_("The web console is not set up here."))
             return
-        if db.login_tokens_since(conn, staff.id, now - LINK_WINDOW) >= LINKS_PER_WINDOW:
+        if store.login_tokens_since(conn, staff.id, now - LINK_WINDOW) >= LINKS_PER_WINDOW:
             self._audit(conn, staff, "console.link_throttled", now)
             self._reply(conn, staff, now, N_("Too many login links were asked for. Please "
                                              "wait a few minutes and try again."))
             return
         token = secrets.token_urlsafe(32)
-        db.create_login_token(conn, secret_hash(token), staff.id, now, self.login_valid)
+        store.create_login_token(conn, secret_hash(token), staff.id, now, self.login_valid)
         self._audit(conn, staff, "console.link_sent", now)
         minutes = max(1, int(self.login_valid.total_seconds() // 60))
         self._reply(conn, staff, now, N_(
@@ -69,15 +68,15 @@ class ConsoleLogin(CaseworkBase):
     def sign_in(self, conn: Connection, token: str, now: datetime) -> SignedIn | None:
         """Spend a login link and open a session; None for a wrong, used or expired link
         (audited, without the link)."""
-        row = db.redeem_login_token(conn, secret_hash(token), now) if token else None
+        row = store.redeem_login_token(conn, secret_hash(token), now) if token else None
         if row is None:
-            repo.audit(conn, now, actor="console:unknown", action="console.sign_in_refused")
+            store.audit(conn, now, actor="console:unknown", action="console.sign_in_refused")
             return None
         staff = StaffView.of(row, self.catalogs)
         secret = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
-        db.create_session(conn, secret_hash(secret), staff.id, csrf, now)
-        session_row = db.live_session(conn, secret_hash(secret), now, now)
+        store.create_session(conn, secret_hash(secret), staff.id, csrf, now)
+        session_row = store.live_session(conn, secret_hash(secret), now, now)
         assert session_row is not None
         self._audit(conn, staff, "console.signed_in", now)
         return SignedIn(Session(staff, session_row.session_id, csrf), secret)
@@ -88,11 +87,11 @@ class ConsoleLogin(CaseworkBase):
         ``touch``: this request is the person's doing, so the idle time starts again."""
         if not secret:
             return None
-        row = db.live_session(conn, secret_hash(secret), now - idle, now, touch=touch)
+        row = store.live_session(conn, secret_hash(secret), now - idle, now, touch=touch)
         if row is None:
             return None
         return Session(StaffView.of(row, self.catalogs), row.session_id, row.csrf)
 
     def sign_out(self, conn: Connection, session: Session, now: datetime) -> None:
-        db.end_session(conn, session.session_id, now)
+        store.end_session(conn, session.session_id, now)
         self._audit(conn, session.staff, "console.signed_out", now)

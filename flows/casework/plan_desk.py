@@ -14,16 +14,22 @@ from typing import Any
 
 from flows.casework.case_base import CaseError
 from flows.casework.case_views import PlanVersionView, ProgressView
+from flows.casework.changes import (
+    AddProgress,
+    AnswerQuestion,
+    Changes,
+    NotifyTeam,
+    RecordConsent,
+    SetPlanConsent,
+)
 from flows.casework.plan import Plan, PlanChange, PlanError, parse_lines
 from flows.casework.plan_text import plan_message
 from flows.casework.sessions import Sessions
 from flows.casework.staff import StaffView
 from flows.engine.events import Msg
 from flows.l10n.i18n import N_
-from storage import casefile as case_db
-from storage import repository as repo
-from storage import research as research_db
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 PLAN_CONSENT = "plan_consent"  # the question "do you agree with this version?"
 PROGRESS_STATUSES = ("well", "slowly", "stuck", "not_started", "note")
@@ -53,28 +59,28 @@ class PlanDesk(Sessions):
         version = self._new_version(conn, person, change.apply(self._current(conn, person)),
                                     author=f"staff:{staff.pseudonym}", consent=None, now=now)
         self._audit(conn, staff, "plan.version_saved", now, person.pseudonym, version=version)
-        case_db.cancel_questions(conn, person.id, PLAN_CONSENT)
-        case_db.add_question(conn, person.id, PLAN_CONSENT, version, now)
-        if change.plan_date is not None and case_db.plan_date(conn, person.id) is None:
+        store.cancel_questions(conn, person.id, PLAN_CONSENT)
+        store.add_question(conn, person.id, PLAN_CONSENT, version, now)
+        if change.plan_date is not None and store.plan_date(conn, person.id) is None:
             self.anchor_plan_date(conn, person, change.plan_date, now)
-        row = case_db.current_plan(conn, person.id)
+        row = store.current_plan(conn, person.id)
         assert row is not None
         return _version(person.pseudonym, row)
 
-    def _current(self, conn: Connection, person: repo.ParticipantRecord) -> Plan:
-        row = case_db.current_plan(conn, person.id)
+    def _current(self, conn: Connection, person: store.ParticipantRecord) -> Plan:
+        row = store.current_plan(conn, person.id)
         return Plan.from_json(row.content) if row is not None else Plan()
 
-    def _new_version(self, conn: Connection, person: repo.ParticipantRecord, plan: Plan, *,
+    def _new_version(self, conn: Connection, person: store.ParticipantRecord, plan: Plan, *,
                      author: str, consent: str | None, now: datetime) -> int:
         """Saved with the survey's baseline (the first complete survey), where known."""
-        surveys = research_db.completed(conn, person.id)
+        surveys = store.completed_surveys(conn, person.id)
         if surveys:
             first = surveys[0]
             plan = plan.with_baseline({"economic": first.economic, "social": first.social,
                                        "psychosocial": first.psychosocial,
                                        "composite": first.composite})
-        return case_db.add_plan_version(conn, person.id, content=plan.to_json(),
+        return store.add_plan_version(conn, person.id, content=plan.to_json(),
                                         plan_date=plan.plan_date, author=author,
                                         consent=consent, now=now)
 
@@ -83,28 +89,28 @@ class PlanDesk(Sessions):
         """Every version of the person's plan, oldest first."""
         person = self.person_in_scope(conn, staff, reference, "plan", now)
         self._audit(conn, staff, "plan.viewed", now, person.pseudonym)
-        return [_version(person.pseudonym, r) for r in case_db.plan_versions(conn, person.id)]
+        return [_version(person.pseudonym, r) for r in store.plan_versions(conn, person.id)]
 
     def plan_progress(self, conn: Connection, staff: StaffView, reference: str,
                       now: datetime) -> list[ProgressView]:
         """What the person said of their activities at check-ins, oldest first."""
         person = self.person_in_scope(conn, staff, reference, "plan", now)
-        row = case_db.current_plan(conn, person.id)
+        row = store.current_plan(conn, person.id)
         plan = Plan.from_json(row.content) if row is not None else Plan()
         self._audit(conn, staff, "plan.progress_viewed", now, person.pseudonym)
         return [ProgressView(p.at, p.plan_version, p.activity,
                              step.what if (step := plan.activity(p.activity)) else None,
-                             p.status, p.note) for p in case_db.progress_of(conn, person.id)]
+                             p.status, p.note) for p in store.progress_of(conn, person.id)]
 
     # What the returnee answers (effects of the plan flow) --------------------------------
 
-    def plan_drafted(self, conn: Connection, person: repo.ParticipantRecord,
+    def plan_drafted(self, conn: Connection, person: store.ParticipantRecord,
                      objectives: dict[str, str], now: datetime) -> int:
         """Their objectives, in their words: a version of their own (agreed by them)."""
         version = self._new_version(conn, person,
                                     self._current(conn, person).with_objectives(objectives),
                                     author="participant", consent="agreed", now=now)
-        repo.audit(conn, now, actor=f"participant:{person.pseudonym}",
+        store.audit(conn, now, actor=f"participant:{person.pseudonym}",
                    action="plan.objectives_written", subject=person.pseudonym,
                    details={"version": version})
         self.notify_team(conn, person, [Msg(N_(
@@ -113,35 +119,17 @@ class PlanDesk(Sessions):
             {"person": person.pseudonym, "version": version})], now)
         return version
 
-    def answer_plan(self, conn: Connection, person: repo.ParticipantRecord, version: int,
+    def answer_plan(self, conn: Connection, person: store.ParticipantRecord, version: int,
                     agreed: bool, now: datetime) -> None:
-        current = case_db.current_plan(conn, person.id)
-        if current is None or current.version != version:
-            return  # an answer to a version since replaced: the newer one is asked
-        case_db.set_plan_consent(conn, person.id, version, "agreed" if agreed else "declined",
-                                 now)
-        repo.record_consent(conn, person, "plan", f"plan-v{version}", agreed, now)
-        case_db.answer_question(conn, person.id, PLAN_CONSENT, version)
-        self.notify_team(conn, person, [Msg(
-            N_("{person} agreed to version {version} of their plan.") if agreed else
-            N_("{person} would like to talk about version {version} of their plan before "
-               "agreeing."), {"person": person.pseudonym, "version": version})], now)
+        self.apply(conn, decide_plan_answer(person, store.current_plan(conn, person.id),
+                                            version, agreed), now)
 
-    def record_progress(self, conn: Connection, person: repo.ParticipantRecord, version: int,
+    def record_progress(self, conn: Connection, person: store.ParticipantRecord, version: int,
                         activity: str, status: str, note: str | None, now: datetime) -> None:
         """The answer is kept beside the activity; "stuck" reaches the case manager."""
-        if status not in PROGRESS_STATUSES:
-            return
-        case_db.add_progress(conn, participant_id=person.id, plan_version=version,
-                             activity=activity[:32], status=status,
-                             note=(note or "")[:2000] or None, now=now)
-        if status == "stuck":
-            current = case_db.current_plan(conn, person.id)
-            step = Plan.from_json(current.content).activity(activity) if current else None
-            self.notify_team(conn, person, [Msg(N_(
-                "{person} says an activity of their plan is stuck: \u201c{activity}\u201d."),
-                {"person": person.pseudonym, "activity": step.what if step else activity})],
-                now)
+        current = store.current_plan(conn, person.id) if status == "stuck" else None
+        self.apply(conn, decide_progress(person, current, version, activity, status, note),
+                   now)
 
     # Telegram -------------------------------------------------------------------------
 
@@ -168,7 +156,7 @@ class PlanDesk(Sessions):
     def _show_plan(self, conn: Connection, staff: StaffView, reference: str,
                    now: datetime) -> None:
         person = self.person_in_scope(conn, staff, reference, "plan", now)
-        row = case_db.current_plan(conn, person.id)
+        row = store.current_plan(conn, person.id)
         self._audit(conn, staff, "plan.viewed", now, person.pseudonym)
         if row is None:
             self._reply(conn, staff, now, N_("{person} has no plan yet.\n\n{usage}"),
@@ -178,7 +166,7 @@ class PlanDesk(Sessions):
         parts: list[Msg | str] = [plan_message(plan, row.version, staff.locale, person.country,
                                                staff=True, author=row.author,
                                                consent=row.consent)]
-        progress = case_db.progress_of(conn, person.id)
+        progress = store.progress_of(conn, person.id)
         if progress:
             parts.append(Msg(N_("How the activities are going, in their words:")))
             for p in progress[-8:]:
@@ -187,6 +175,36 @@ class PlanDesk(Sessions):
                              f"{p.status}{' — “' + p.note + '”' if p.note else ''}")
         self.send(conn, staff.channel, staff.chat_id, staff.locale, parts, now,
                   about=person.id)
+
+
+def decide_plan_answer(person: Any, current: Any | None, version: int, agreed: bool
+                       ) -> Changes:
+    """The returnee's yes or no to a version of their plan (``current``: the latest);
+    pure."""
+    if current is None or current.version != version:
+        return ()  # an answer to a version since replaced: the newer one is asked
+    return (SetPlanConsent(person.id, version, "agreed" if agreed else "declined"),
+            RecordConsent(person, "plan", f"plan-v{version}", agreed),
+            AnswerQuestion(person.id, PLAN_CONSENT, version),
+            NotifyTeam(person.id, person.country, (Msg(
+                N_("{person} agreed to version {version} of their plan.") if agreed else
+                N_("{person} would like to talk about version {version} of their plan before "
+                   "agreeing."), {"person": person.pseudonym, "version": version}),)))
+
+
+def decide_progress(person: Any, current: Any | None, version: int, activity: str,
+                    status: str, note: str | None) -> Changes:
+    """What the returnee said of an activity (``current``: the latest plan, read when the
+    activity is stuck); pure."""
+    if status not in PROGRESS_STATUSES:
+        return ()
+    kept = AddProgress(person.id, version, activity[:32], status, (note or "")[:2000] or None)
+    if status != "stuck":
+        return (kept,)
+    step = Plan.from_json(current.content).activity(activity) if current else None
+    return (kept, NotifyTeam(person.id, person.country, (Msg(N_(
+        "{person} says an activity of their plan is stuck: \u201c{activity}\u201d."),
+        {"person": person.pseudonym, "activity": step.what if step else activity}),)))
 
 
 PLAN_USAGE = N_(

@@ -10,7 +10,7 @@ from flows.casework.referrals import PROVIDER_USAGE, Referrals
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import SERVICE_NAMES, SHARED_NAMES
 from flows.l10n.i18n import N_
-from storage.db import Connection
+from storage.casestore import Connection
 
 REFER_USAGE = N_("Use /refer PERSON PROVIDER SERVICE [share=need,language,…] [note], or "
                  "/refer PERSON to list their referrals. Services: {services}. What may be "

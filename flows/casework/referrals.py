@@ -17,16 +17,24 @@ from typing import Any
 
 from flows.casework.case_base import CaseBase, CaseError
 from flows.casework.case_views import ProviderView, ReferralView, UnmetNeedView
+from flows.casework.changes import (
+    AnswerQuestion,
+    AskQuestion,
+    Change,
+    Changes,
+    NotifyTeam,
+    RecordConsent,
+    UpdateReferral,
+    person_audit,
+)
 from flows.casework.plan import Plan
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import SERVICE_NAMES, SHARED_NAMES
 from flows.conversations.common import CONSENT_VERSION
 from flows.engine.events import AnswerReferral, Msg
 from flows.l10n.i18n import N_
-from storage import casefile as case_db
-from storage import casework as db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 DEFAULT_SHARED = ("need",)
 SERVICE_DIMENSION = {"work": "economic", "training": "economic", "money": "economic",
@@ -49,14 +57,14 @@ class Referrals(CaseBase):
         listed = [ProviderView(f"S{i}", s.name, tuple(s.topics), s.contact, "pack")
                   for i, s in enumerate(pack.services, start=1)] if country else []
         return listed + [ProviderView(f"P{r.id}", r.name, tuple(r.services), r.contact or "",
-                                      "office") for r in case_db.providers(conn, country)]
+                                      "office") for r in store.providers(conn, country)]
 
     def add_provider(self, conn: Connection, staff: StaffView, name: str,
                      services: list[str], contact: str, now: datetime) -> ProviderView:
         unknown = [s for s in services if s not in SERVICE_NAMES]
         if not name.strip() or not services or unknown:
             raise CaseError(PROVIDER_USAGE, services=", ".join(SERVICE_NAMES))
-        provider_id = case_db.add_provider(conn, country=staff.country, name=name.strip()[:200],
+        provider_id = store.add_provider(conn, country=staff.country, name=name.strip()[:200],
                                            services=services, contact=contact.strip()[:200]
                                            or None, by=f"staff:{staff.pseudonym}", now=now)
         self._audit(conn, staff, "provider.added", now, provider=provider_id)
@@ -80,15 +88,15 @@ class Referrals(CaseBase):
         fields = tuple(dict.fromkeys(shared or DEFAULT_SHARED))
         if any(f not in SHARED_NAMES for f in fields):
             raise CaseError(N_("What may be shared: {fields}."), fields=", ".join(SHARED_NAMES))
-        referral_id = case_db.add_referral(
+        referral_id = store.add_referral(
             conn, participant_id=person.id, country=person.country, provider_ref=found.ref,
             provider_name=found.name, service=service, shared=list(fields),
             note=(note or "").strip()[:2000] or None, status="proposed",
             created_by=f"staff:{staff.pseudonym}", created_at=now)
-        case_db.add_question(conn, person.id, "referral_consent", referral_id, now)
+        store.add_question(conn, person.id, "referral_consent", referral_id, now)
         self._audit(conn, staff, "referral.proposed", now, person.pseudonym,
                     referral=referral_id, provider=found.ref, shared=list(fields))
-        row = case_db.referral(conn, referral_id)
+        row = store.referral(conn, referral_id)
         return _referral(person.pseudonym, row)
 
     def record_unmet(self, conn: Connection, staff: StaffView, reference: str, service: str,
@@ -96,7 +104,7 @@ class Referrals(CaseBase):
         person = self.person_in_scope(conn, staff, reference, "unmet", now)
         if service not in SERVICE_NAMES:
             raise CaseError(N_("Services: {services}."), services=", ".join(SERVICE_NAMES))
-        need_id = case_db.add_unmet(conn, participant_id=person.id, country=person.country,
+        need_id = store.add_unmet(conn, participant_id=person.id, country=person.country,
                                     service=service, note=(note or "").strip()[:2000] or None,
                                     by=f"staff:{staff.pseudonym}", now=now)
         self._audit(conn, staff, "unmet_need.recorded", now, person.pseudonym, service=service)
@@ -108,20 +116,20 @@ class Referrals(CaseBase):
         person = self.person_in_scope(conn, staff, reference, "unmet", now)
         self._audit(conn, staff, "unmet_needs.viewed", now, person.pseudonym)
         return [UnmetNeedView(r.id, person.pseudonym, r.country, r.service, r.note,
-                              r.created_at) for r in case_db.unmet_of(conn, person.id)]
+                              r.created_at) for r in store.unmet_of(conn, person.id)]
 
     def referrals_of(self, conn: Connection, staff: StaffView, reference: str,
                      now: datetime) -> list[ReferralView]:
         person = self.person_in_scope(conn, staff, reference, "referrals", now)
         self._audit(conn, staff, "referrals.viewed", now, person.pseudonym)
-        return [_referral(person.pseudonym, r) for r in case_db.referrals_of(conn, person.id)]
+        return [_referral(person.pseudonym, r) for r in store.referrals_of(conn, person.id)]
 
     def referral_slip(self, conn: Connection, staff: StaffView, referral_id: int,
                       now: datetime) -> dict[str, Any]:
         """What may go to the provider: only the fields the person consented to share with
         them, and nothing unless they did."""
-        row = case_db.referral(conn, referral_id)
-        person = (repo.load_participant(conn, *_chat(conn, row.participant_id))
+        row = store.referral(conn, referral_id)
+        person = (store.load_participant(conn, *_chat(conn, row.participant_id))
                   if row is not None else None)
         if row is None or person is None or not staff.may_see(person.country):
             self._audit(conn, staff, "staff.refused", now, attempt=f"slip:{referral_id}")
@@ -145,7 +153,7 @@ class Referrals(CaseBase):
             elif field == "vulnerability":
                 slip["vulnerability"] = person.profile
             elif field == "plan":
-                plan = case_db.current_plan(conn, person.id)
+                plan = store.current_plan(conn, person.id)
                 dimension = SERVICE_DIMENSION.get(row.service, "social")
                 slip["plan_objectives"] = (Plan.from_json(plan.content).dimension(dimension)
                                            .objectives if plan is not None else None)
@@ -153,55 +161,62 @@ class Referrals(CaseBase):
 
     # What the returnee answers ------------------------------------------------------
 
-    def answer_referral(self, conn: Connection, person: repo.ParticipantRecord,
+    def answer_referral(self, conn: Connection, person: store.ParticipantRecord,
                         effect: AnswerReferral, now: datetime) -> None:
-        row = case_db.referral(conn, effect.referral_id)
-        if row is None or row.participant_id != person.id:
-            return  # not theirs (data from an old conversation): nothing to write
-        about = {"person": person.pseudonym, "provider": row.provider_name,
-                 "service": Msg(SERVICE_NAMES.get(row.service, row.service))}
-        if effect.consent is not None and row.status == "proposed":
-            self._consented(conn, person, row, effect.consent, now, about)
-        elif effect.reached is not None and row.status == "made":
-            case_db.update_referral(conn, row.id, status="reached" if effect.reached
-                                    else "not_reached", reached=effect.reached,
-                                    helped=effect.helped, answered_at=now)
-            case_db.answer_question(conn, person.id, "referral_outcome", row.id)
-            repo.audit(conn, now, actor=f"participant:{person.pseudonym}",
-                       action="referral.outcome", subject=person.pseudonym,
-                       details={"referral": row.id, "reached": effect.reached,
-                                "helped": effect.helped})
-            if not effect.reached:
-                self.notify_team(conn, person, [Msg(N_(
-                    "{person} has not reached {provider} ({service}). Please help them reach "
-                    "it, or find another way."), about)], now)
-            elif effect.helped == "no":
-                self.notify_team(conn, person, [Msg(N_(
-                    "{person} reached {provider} ({service}), but says it did not help."),
-                    about)], now)
+        row = store.referral(conn, effect.referral_id)
+        days = self.packs.get(person.country).referral_follow_up_days
+        self.apply(conn, decide_referral_answer(person, row, effect, days, now), now)
 
-    def _consented(self, conn: Connection, person: repo.ParticipantRecord, row: Any,
-                   granted: bool, now: datetime, about: dict[str, Any]) -> None:
-        pack = self.packs.get(person.country)
-        ask_at = now + timedelta(days=pack.referral_follow_up_days) if granted else None
-        case_db.update_referral(conn, row.id, status="made" if granted else "declined",
-                                consent_version=CONSENT_VERSION, consent_at=now,
-                                ask_at=ask_at)
-        repo.record_consent(conn, person, f"referral:{row.provider_ref}"[:32], CONSENT_VERSION,
-                            granted, now)
-        case_db.answer_question(conn, person.id, "referral_consent", row.id)
-        if ask_at is not None:
-            case_db.add_question(conn, person.id, "referral_outcome", row.id, ask_at)
-        shared = ", ".join(row.shared or ())
-        self.notify_team(conn, person, [Msg(
+
+def decide_referral_answer(person: Any, row: Any | None, effect: AnswerReferral,
+                           follow_up_days: int, now: datetime) -> Changes:
+    """The returnee's consent to a referral proposed, or whether they reached the provider
+    of one made; pure (``follow_up_days``: the country's wait before asking)."""
+    if row is None or row.participant_id != person.id:
+        return ()  # not theirs (data from an old conversation): nothing to write
+    about = {"person": person.pseudonym, "provider": row.provider_name,
+             "service": Msg(SERVICE_NAMES.get(row.service, row.service))}
+    if effect.consent is not None and row.status == "proposed":
+        return _consented(person, row, effect.consent, follow_up_days, now, about)
+    if effect.reached is None or row.status != "made":
+        return ()
+    changes: list[Change] = [
+        UpdateReferral(row.id, {"status": "reached" if effect.reached else "not_reached",
+                                "reached": effect.reached, "helped": effect.helped,
+                                "answered_at": now}),
+        AnswerQuestion(person.id, "referral_outcome", row.id),
+        person_audit(person, "referral.outcome", referral=row.id, reached=effect.reached,
+                     helped=effect.helped)]
+    if not effect.reached:
+        changes.append(NotifyTeam(person.id, person.country, (Msg(N_(
+            "{person} has not reached {provider} ({service}). Please help them reach "
+            "it, or find another way."), about),)))
+    elif effect.helped == "no":
+        changes.append(NotifyTeam(person.id, person.country, (Msg(N_(
+            "{person} reached {provider} ({service}), but says it did not help."), about),)))
+    return tuple(changes)
+
+
+def _consented(person: Any, row: Any, granted: bool, follow_up_days: int, now: datetime,
+               about: dict[str, Any]) -> Changes:
+    ask_at = now + timedelta(days=follow_up_days) if granted else None
+    shared = ", ".join(row.shared or ())
+    return (
+        UpdateReferral(row.id, {"status": "made" if granted else "declined",
+                                "consent_version": CONSENT_VERSION, "consent_at": now,
+                                "ask_at": ask_at}),
+        RecordConsent(person, f"referral:{row.provider_ref}"[:32], CONSENT_VERSION, granted),
+        AnswerQuestion(person.id, "referral_consent", row.id),
+        *((AskQuestion(person.id, "referral_outcome", row.id, ask_at),) if ask_at else ()),
+        NotifyTeam(person.id, person.country, (Msg(
             N_("{person} agreed to be referred to {provider} for {service}. Share only: "
                "{shared}.") if granted else
             N_("{person} did not agree to be referred to {provider} for {service}: nothing is "
-               "shared."), {**about, "shared": shared})], now)
+               "shared."), {**about, "shared": shared}),)))
 
 
 def _chat(conn: Connection, participant_id: int) -> tuple[str, str]:
-    row = db.participant_by_id(conn, participant_id)
+    row = store.participant_by_id(conn, participant_id)
     return (row.channel, row.chat_id) if row is not None else ("", "")
 
 

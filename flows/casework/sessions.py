@@ -17,9 +17,8 @@ from flows.casework.case_views import MonitoringDates, SessionView
 from flows.casework.staff import StaffView
 from flows.followups.schedule import FOLLOW_UP_AFTER_PLAN, Kind, add_months, monitoring_dates
 from flows.l10n.i18n import N_
-from storage import casefile as case_db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 SESSION_KINDS = ("plan", "wmodel", "survey", "midterm", "final", "other")
 SESSION_MODES = ("in_person", "phone", "online", "chat")
@@ -39,25 +38,25 @@ class Sessions(CaseBase):
         if held_on > now.date() or held_on.year < 2000:
             raise CaseError(N_("A session is recorded once held: the date cannot be in the "
                                "future."))
-        session_id = case_db.add_session(
+        session_id = store.add_session(
             conn, participant_id=person.id, staff_id=staff.id, staff_pseudonym=staff.pseudonym,
             kind=kind, mode=mode, held_on=held_on, note=(note or "").strip()[:4000] or None,
             now=now)
         self._audit(conn, staff, "session.recorded", now, person.pseudonym, kind=kind,
                     mode=mode, held_on=held_on.isoformat())
-        if kind == "plan" and case_db.plan_date(conn, person.id) is None:
+        if kind == "plan" and store.plan_date(conn, person.id) is None:
             self.anchor_plan_date(conn, person, held_on, now)
         elif kind in (Kind.MIDTERM.value, Kind.FINAL.value):
             self.replan(conn, person, now)  # a session held is not due again
         return SessionView(session_id, person.pseudonym, kind, mode, held_on,
                            (note or "").strip() or None, staff.pseudonym)
 
-    def anchor_plan_date(self, conn: Connection, person: repo.ParticipantRecord, day: date,
+    def anchor_plan_date(self, conn: Connection, person: store.ParticipantRecord, day: date,
                          now: datetime) -> None:
         """The plan was agreed on ``day``: monitoring is planned again from it."""
-        case_db.set_case_file(conn, person.id, now, plan_date=day)
+        store.set_case_file(conn, person.id, now, plan_date=day)
         self.replan(conn, person, now)
-        repo.audit(conn, now, actor="system", action="plan.date_recorded",
+        store.audit(conn, now, actor="system", action="plan.date_recorded",
                    subject=person.pseudonym, details={"plan_date": day.isoformat()})
 
     def sessions_of(self, conn: Connection, staff: StaffView, reference: str, now: datetime
@@ -65,11 +64,11 @@ class Sessions(CaseBase):
         person = self.person_in_scope(conn, staff, reference, "sessions", now)
         self._audit(conn, staff, "sessions.viewed", now, person.pseudonym)
         return [SessionView(r.id, person.pseudonym, r.kind, r.mode, r.held_on, r.note,
-                            r.staff_pseudonym) for r in case_db.sessions_of(conn, person.id)]
+                            r.staff_pseudonym) for r in store.sessions_of(conn, person.id)]
 
-    def monitoring_of(self, conn: Connection, person: repo.ParticipantRecord
+    def monitoring_of(self, conn: Connection, person: store.ParticipantRecord
                       ) -> MonitoringDates:
-        agreed = case_db.plan_date(conn, person.id)
+        agreed = store.plan_date(conn, person.id)
         if agreed is None:
             return MonitoringDates(person.pseudonym, None, None, None, None)
         due = monitoring_dates(agreed)

@@ -18,9 +18,8 @@ from flows.casework.vocabulary import CATEGORY_NAMES
 from flows.engine.events import Msg
 from flows.research.case_exports import EXPORTS as CASE_EXPORTS
 from flows.research.exports import rss_rows, wmodel_rows
-from storage import casework as db
-from storage import console as console_db
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 WEEKS = 8  # weeks of alerts per category on the chart
 ACK_WINDOW = timedelta(days=30)  # acknowledgement times and check-ins over this window
@@ -80,14 +79,14 @@ class Supervision(Handoff):
         self._audit(conn, staff, "supervision.viewed", now, country=country)
         since = now - ACK_WINDOW
         minutes: dict[int, list[float]] = {1: [], 2: [], 3: []}
-        for row in console_db.acknowledgements(conn, country, since):
+        for row in store.acknowledgements(conn, country, since):
             minutes.setdefault(row.tier, []).append(
                 (row.acknowledged_at - row.created_at).total_seconds() / 60)
         monday = now.date() - timedelta(days=now.weekday())
         weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
         start = datetime.combine(weeks[0], datetime.min.time(), now.tzinfo)
         counts: Counter[tuple[str, date]] = Counter()
-        for row in console_db.alerts_since(conn, country, start):
+        for row in store.alerts_since(conn, country, start):
             day = row.created_at.date()
             counts[(row.category, day - timedelta(days=day.weekday()))] += 1
         per_week: dict[str, list[int]] = {}
@@ -96,13 +95,13 @@ class Supervision(Handoff):
                                                                 for w in weeks]
         week_start = datetime.combine(monday, datetime.min.time(), now.tzinfo)
         return Figures(
-            country=country, open_by_tier=console_db.open_by_tier(conn, country),
-            breaches_week=console_db.breaches(conn, country, week_start, now),
+            country=country, open_by_tier=store.open_by_tier(conn, country),
+            breaches_week=store.breaches(conn, country, week_start, now),
             ack_minutes={tier: (percentile(v, 0.5), percentile(v, 0.9), len(v))
                          for tier, v in sorted(minutes.items())},
             weeks=weeks, per_week=per_week,
-            followups=console_db.followup_counts(conn, country, since, now),
-            holders=console_db.holders(conn, country))
+            followups=store.followup_counts(conn, country, since, now),
+            holders=store.holders(conn, country))
 
     def _category(self, locale: str, code: str) -> str:
         return self.catalogs.render(locale, Msg(CATEGORY_NAMES.get(code, code)))
@@ -140,25 +139,25 @@ class Supervision(Handoff):
                                   for k in ("actor", "subject", "action"))
         self._audit(conn, staff, "audit.viewed", now, filters={
             "actor": actor or None, "subject": subject or None, "action": action or None})
-        return console_db.audit_page(conn, actor=actor or None, subject=subject or None,
+        return store.audit_page(conn, actor=actor or None, subject=subject or None,
                                      action=action or None)
 
     def staff_members(self, conn: Connection, staff: StaffView, now: datetime) -> list[Any] | None:
         if not self._admin(conn, staff, "staff", now):
             return None
         self._audit(conn, staff, "staff.listed", now)
-        return console_db.staff_list(conn)
+        return store.staff_list(conn)
 
     def invite_staff(self, conn: Connection, staff: StaffView, role: str, country: str | None,
                      languages: list[str], now: datetime) -> str | None:
         """A one-time invite code (shown once; only its hash is kept), or None."""
         country = (country or "").upper() or None
-        if (not self._admin(conn, staff, "staff.invite", now) or role not in db.ROLES
+        if (not self._admin(conn, staff, "staff.invite", now) or role not in store.ROLES
                 or (country is not None and not (len(country) == 2 and country.isalpha()))
                 or (role != "admin" and country is None)):
             return None
         code = secrets.token_urlsafe(12)
-        db.create_invite(conn, code_hash=invite_hash(code), role=role, country=country,
+        store.create_invite(conn, code_hash=invite_hash(code), role=role, country=country,
                          languages=languages or ["en"], now=now,
                          valid_for=timedelta(days=INVITE_DAYS))
         self._audit(conn, staff, "staff.invited", now, role=role, country=country)
@@ -168,19 +167,19 @@ class Supervision(Handoff):
                      role: str | None = None, active: bool | None = None,
                      now: datetime) -> bool:
         """Change a role, or (de)activate; deactivating ends their sessions and chats."""
-        target = console_db.staff_by_pseudonym(conn, pseudonym)
+        target = store.staff_by_pseudonym(conn, pseudonym)
         if (not self._admin(conn, staff, "staff.change", now) or target is None
-                or (role is not None and role not in db.ROLES)
+                or (role is not None and role not in store.ROLES)
                 or (target.id == staff.id and active is False)):
             return False
         if role is not None:
-            console_db.set_staff(conn, target.id, role=role)
+            store.set_staff(conn, target.id, role=role)
             self._audit(conn, staff, "staff.role_changed", now, target=target.pseudonym,
                         role=role)
         if active is not None:
-            console_db.set_staff(conn, target.id, active=active)
+            store.set_staff(conn, target.id, active=active)
             if not active:
-                ended = console_db.end_sessions_of(conn, target.id, now)
+                ended = store.end_sessions_of(conn, target.id, now)
                 target_view = StaffView.of(target, self.catalogs)
                 self.end_chat(conn, target_view, now)
                 self._audit(conn, staff, "staff.deactivated", now, target=target.pseudonym,

@@ -16,9 +16,8 @@ from flows.casework.alerts import Alerts
 from flows.casework.staff import StaffView
 from flows.engine.events import Msg
 from flows.l10n.i18n import N_
-from storage import casework as db
-from storage import repository as repo
-from storage.db import Connection
+from storage import casestore as store
+from storage.casestore import Connection
 
 log = logging.getLogger("flows.casework")
 
@@ -27,7 +26,7 @@ class Undelivered(Alerts):
     """Re-alerts for urgent messages past their delivery deadline."""
 
     def sweep_undelivered(self, conn: Connection, now: datetime) -> int:
-        rows = repo.overdue(conn, now)
+        rows = store.overdue(conn, now)
         for row in rows:
             if row.about_id is not None:  # an alert to a staff member
                 self._alert_others(conn, row, now)
@@ -36,26 +35,26 @@ class Undelivered(Alerts):
         return len(rows)
 
     def _alert_others(self, conn: Connection, row: Any, now: datetime) -> None:
-        escalation = db.open_escalation_of(conn, row.about_id)
-        staff = db.load_staff(conn, row.channel, row.chat_id)
+        escalation = store.open_escalation_of(conn, row.about_id)
+        staff = store.load_staff(conn, row.channel, row.chat_id)
         if escalation is None or escalation.tier != 1 or staff is None:
             return  # acknowledged, resolved or no longer Tier 1: someone has it in hand
         log.warning("escalation %s: alert undelivered in time (%s); alerting other staff",
                     escalation.id, row.last_error or "waiting")
         self._alert(conn, escalation, now, level=escalation.alert_level, instead_of=staff)
-        repo.audit(conn, now, actor="system", action="escalation.undelivered",
+        store.audit(conn, now, actor="system", action="escalation.undelivered",
                    subject=escalation.pseudonym,
                    details={"escalation": escalation.id, "staff": staff.pseudonym})
 
     def _tell_team(self, conn: Connection, row: Any, now: datetime) -> None:
-        person = db.participant_by_id(conn, row.participant_id)
+        person = store.participant_by_id(conn, row.participant_id)
         if person is None:
             return
-        escalation = db.open_escalation_of(conn, person.id)
+        escalation = store.open_escalation_of(conn, person.id)
         log.warning("participant %s: urgent reply undelivered in time (%s); telling staff",
                     person.id, row.last_error or "waiting")
         minutes = max(1, int((now - row.created_at).total_seconds() // 60))
-        for staff_row in db.recipients(conn, person.country, supervisors=True):
+        for staff_row in store.recipients(conn, person.country, supervisors=True):
             staff = StaffView.of(staff_row, self.catalogs)
             self.send(conn, staff.channel, staff.chat_id, staff.locale, [Msg(
                 N_("Urgent: the emergency numbers sent to {person} (case #{case}) have not "
@@ -63,6 +62,6 @@ class Undelivered(Alerts):
                    "way."),
                 {"person": person.pseudonym, "minutes": minutes,
                  "case": escalation.id if escalation is not None else "-"})], now,
-                priority=repo.URGENT, about=person.id, bundle="alert", watch=False)
-        repo.audit(conn, now, actor="system", action="participant.urgent_undelivered",
+                priority=store.URGENT, about=person.id, bundle="alert", watch=False)
+        store.audit(conn, now, actor="system", action="participant.urgent_undelivered",
                    subject=person.pseudonym, details={"minutes": minutes})
