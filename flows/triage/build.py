@@ -113,7 +113,7 @@ def search(readings: Sequence[Reading], lexicon: Sequence[tuple[int | None, bool
     # whether a message is flagged at all does not depend on ask1 or tier2: the budget on
     # false positives is checked once for each (alert1, any, confirm)
     for alert1, any_, confirm in itertools.product(
-            [*grid[9:], 0.99], grid, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)):
+            [*grid[9:], 0.99], grid, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)):
         probe = Thresholds(alert1, 0.0, 0.5, any_, confirm)
         first, other = vector_decisions(p1, p12, pany, lex, negated, probe)
         flagged = first | (other > 0)
