@@ -44,7 +44,7 @@ from bench.cluster import (  # noqa: E402
     prepare,
 )
 
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 AVOID = ("person", "help", "delete", "erase", "forget", "stop", "pause", "numbers")
 
 
