@@ -239,3 +239,31 @@ async def test_a_tier1_alert_is_not_queued_behind_notices_in_a_staff_chat(
     texts = [p["text"] for _, p in transport.sent]
     assert texts[0] == "TIER 1"
     assert texts.index("notice 1") < texts.index("notice 2")
+
+
+async def test_a_mark_refused_by_a_locked_database_is_tried_again(
+        database: Database, clock: FakeClock, monkeypatch: Any) -> None:
+    """Sent, then the database refuses the "sent" mark for a moment: the mark is written
+    when it comes back, and the message is not sent a second time."""
+    import bot.sender
+    from sqlalchemy.exc import OperationalError
+
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock)
+    await queue(database, clock, 1)
+    real, refusals = repo.mark_sent, [1]
+
+    def locked_once(conn: Connection, ids: Any, now: Any) -> None:
+        if refusals:
+            refusals.pop()
+            raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+        real(conn, ids, now)
+
+    monkeypatch.setattr(repo, "mark_sent", locked_once)
+    monkeypatch.setattr(bot.sender, "MARK_WAITS", (0.01,))
+    assert await sender.drain() == 1
+    [row] = await rows(database)
+    assert row.status == "sent" and not refusals
+    clock.advance(seconds=120)  # past the lease: nothing is due again
+    assert await sender.drain() == 0
+    assert len(transport.sent) == 1
