@@ -84,6 +84,27 @@ if wait < 0 then wait = 0 end
 return wait
 """
 
+# Both keys in one round trip: KEYS[1] the chat's, KEYS[2] the global one; ARGV the chat's
+# interval and tolerance, then the global ones. The chat's slot is reserved; when it is now,
+# the global slot too ({0, its wait}); otherwise only the chat's ({chat wait, -1}), and the
+# global slot is taken when the chat's turn comes, so a chat that waits holds back no one.
+_GCRA_BOTH = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local function reserve(key, interval, tolerance)
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  redis.call('SET', key, new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1000)
+  local wait = tat - tolerance - now
+  if wait < 0 then wait = 0 end
+  return wait
+end
+local chat_wait = reserve(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
+if chat_wait > 0 then return {chat_wait, -1} end
+return {0, reserve(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]))}
+"""
+
 
 class RedisRateLimiter:
     """GCRA in Redis: one budget for every process that sends with this bot."""
@@ -95,6 +116,7 @@ class RedisRateLimiter:
 
         self.redis = redis.from_url(url)
         self.script = self.redis.register_script(_GCRA)
+        self.both = self.redis.register_script(_GCRA_BOTH)
         self.interval_us = int(1_000_000 / per_second)
         self.chat_interval_us = int(1_000_000 / per_chat_per_second)
         self.tolerance_us = (burst - 1) * self.interval_us
@@ -107,13 +129,17 @@ class RedisRateLimiter:
         return f"{self.prefix}:chat:{digest}"
 
     async def acquire(self, chat_key: str) -> float:
-        chat_wait = int(await self.script(keys=[self._chat_key(chat_key)],
-                                          args=[self.chat_interval_us,
-                                                self.chat_tolerance_us])) / 1e6
-        if chat_wait > 0:
+        """One round trip when the chat may send now (the usual case), two when it waits."""
+        chat_us, global_us = await self.both(
+            keys=[self._chat_key(chat_key), f"{self.prefix}:global"],
+            args=[self.chat_interval_us, self.chat_tolerance_us, self.interval_us,
+                  self.tolerance_us])
+        chat_wait = int(chat_us) / 1e6
+        if int(global_us) < 0:  # the chat waits for its turn, then takes a global slot
             await asyncio.sleep(chat_wait)
-        wait = int(await self.script(keys=[f"{self.prefix}:global"],
-                                     args=[self.interval_us, self.tolerance_us])) / 1e6
+            global_us = await self.script(keys=[f"{self.prefix}:global"],
+                                          args=[self.interval_us, self.tolerance_us])
+        wait = int(global_us) / 1e6
         if wait > 0:
             await asyncio.sleep(wait)
         return chat_wait + wait
