@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
 import statistics
@@ -35,6 +34,7 @@ from aiohttp import ClientSession, ClientTimeout, TCPConnector  # noqa: E402
 
 from bench.botapi import BotApi  # noqa: E402
 from bench.cluster import (  # noqa: E402
+    PG_ADMIN,
     Cluster,
     add_onboarded,
     add_staff,
@@ -55,13 +55,33 @@ def percentile(values: list[float], p: float) -> float:
 
 def cpu_seconds(cluster: Cluster) -> dict[str, float]:
     """CPU time (user + system) each bot process has used so far."""
+    return {name: used for name, proc in cluster.procs.items()
+            if (used := process_cpu(proc.pid)) is not None}
+
+
+def process_cpu(pid: int) -> float | None:
     ticks = os.sysconf("SC_CLK_TCK")
-    found = {}
-    for name, proc in cluster.procs.items():
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            found[name] = (int(fields[11]) + int(fields[12])) / ticks
-    return found
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+async def others_cpu(database: str) -> dict[str, float]:
+    """CPU time so far of this process (the load and the Bot API server) and of the
+    PostgreSQL backends serving ``database`` (those on this machine)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        pids = [row[0] for row in await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+    finally:
+        await conn.close()
+    own = process_cpu(os.getpid()) or 0.0
+    return {"bench": own, **{f"pg{pid}": used for pid in pids
+                             if (used := process_cpu(pid)) is not None}}
 
 
 def buttons_of(params: dict[str, Any]) -> list[str]:
@@ -116,6 +136,7 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
         await asyncio.sleep(0.2)
     await asyncio.sleep(1.0)
     cpu_before: dict[str, float] = {}
+    others_before: dict[str, float] = {}
     latencies: list[float] = []
     lost = 0
     measured = 0
@@ -131,6 +152,7 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
         async def mark_cpu() -> None:
             await asyncio.sleep(max(0.0, warm - time.monotonic()))
             cpu_before.update(cpu_seconds(cluster))
+            others_before.update(await others_cpu(args.database))
 
         marker = asyncio.create_task(mark_cpu())
 
@@ -172,8 +194,14 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
                                for n, chat in enumerate(chats)))
         await marker
         cpu_after = cpu_seconds(cluster)
+        others_after = await others_cpu(args.database)
     cpu = sum(cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after)
-    return {"cpu ms": cpu * 1000 / max(1, measured), "processes": processes,
+    bench = others_after["bench"] - others_before.get("bench", 0.0)
+    postgres = sum(v - others_before[k] for k, v in others_after.items()
+                   if k != "bench" and k in others_before)
+    per = 1000 / max(1, measured)
+    return {"cpu ms": cpu * per, "bench ms": bench * per, "pg ms": postgres * per,
+            "processes": processes,
             "updates/s": measured / args.seconds,
             "p50": statistics.median(latencies), "p99": percentile(latencies, 99),
             "max": max(latencies), "lost": lost}
@@ -194,12 +222,15 @@ async def main() -> None:
           f"{round(args.rate * args.interval)} returnees over HTTP, {args.seconds:g} s "
           "measured; PostgreSQL + Redis; webhook → engine → outbox → sender → local Bot API")
     print(f"{'layout':<34}{'updates/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-          f"{'no reply':>9}{'bot CPU ms/update':>19}")
+          f"{'no reply':>9}{'bot CPU ms/update':>19}{'PostgreSQL':>11}{'bench':>7}")
     for r in results:
         n = r["processes"]
         name = f"{n} webhook + {n} worker process{'es' if n > 1 else ''}"
         print(f"{name:<34}{r['updates/s']:>10.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
-              f"{r['max']:>9.1f}{r['lost']:>9}{r['cpu ms']:>19.1f}")
+              f"{r['max']:>9.1f}{r['lost']:>9}{r['cpu ms']:>19.1f}{r['pg ms']:>11.1f}"
+              f"{r['bench ms']:>7.1f}")
+    print("CPU ms per update: the bot's processes; the PostgreSQL backends serving them; "
+          "this script (the load and the Bot API server)")
     print("target: at least 300 updates/s with reply p99 under 250 ms")
 
 
