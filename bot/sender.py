@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sys
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -97,7 +98,18 @@ class Sender:
                 # Stopping: what is in flight finishes (a send and its mark belong together),
                 # nothing new is taken.
                 room = 0 if self._stopping else self.batch - len(sending)
-                items = await self._settle(sent, room) if sent or room > 0 else []
+                try:
+                    items = await self._settle(sent, room) if sent or room > 0 else []
+                except Exception:
+                    # The claim failed: the sends that ended are still marked (else they
+                    # would go again after their lease), and those in flight finish first.
+                    if sent:
+                        await self._settle(sent, 0)
+                    if not sending:
+                        raise
+                    log.error("claiming due messages failed (%s); the sends in flight go on",
+                              type(sys.exc_info()[1]).__name__)
+                    items = []
                 delivered += len(sent)
                 sent = []
                 sending.update(asyncio.create_task(self._send_one(item)) for item in items)
@@ -215,8 +227,9 @@ class Sender:
         The time of a beat is read when its unit runs, not when it was asked for: a beat
         held up by a locked database (SQLite held for 8 s in bench/chaos.py) could write a
         time already 5 s old, and the sender then took itself for dead and sent the rows it
-        had in flight a second time; its own rows are never reclaimed by it either. Nor does a sender judge others right after its own beats
-        were held up (its previous beat more than three beats ago): theirs were too."""
+        had in flight a second time; its own rows are never reclaimed by it either. Nor does a
+        sender judge others right after its own beats were held up (its previous beat more
+        than three beats ago): theirs were held up too."""
         last: float | None = None  # when this sender's previous beat landed (monotonic)
         while not stop.is_set():
             try:
