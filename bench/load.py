@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -109,7 +110,8 @@ async def run_layout(processes: int, args: argparse.Namespace) -> dict[str, Any]
             future.set_result((time.monotonic(), params))
 
     api.on_send = on_send
-    with tempfile.TemporaryDirectory() as tmp:
+    with (contextlib.nullcontext(tempfile.mkdtemp(dir=args.keep)) if args.keep
+          else tempfile.TemporaryDirectory()) as tmp:
         await prepare(url, Path(tmp),
                       lambda c, now: add_staff(c, ["900001"], None, now, "supervisor"),
                       lambda c, now: add_onboarded(c, chats, "SN", now))
@@ -216,6 +218,7 @@ async def main() -> None:
                         help="seconds between one returnee's updates")
     parser.add_argument("--layouts", default="1,2", help="processes of each kind, per run")
     parser.add_argument("--database", default="bench_rel")
+    parser.add_argument("--keep", default=None, help="a folder for the processes' logs")
     args = parser.parse_args()
     results = [await run_layout(int(n), args) for n in args.layouts.split(",")]
     print(f"load benchmark: {args.rate:g} updates/s offered by "
