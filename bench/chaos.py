@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ from bench.cluster import (  # noqa: E402
 )
 from storage import db  # noqa: E402
 
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 CM, SUPERVISOR = 900_001, 900_002
 DISTRESS = "I want to kill myself"
 ONBOARDING: list[tuple[str, str]] = [
@@ -75,6 +76,7 @@ class Run:
     received: dict[int, list[tuple[float, str]]] = field(
         default_factory=lambda: defaultdict(list))
     distress_at: dict[int, float] = field(default_factory=dict)  # chat → when it was sent
+    distress_wall: dict[int, float] = field(default_factory=dict)  # the same, wall clock
     alerts: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
     faults: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -109,6 +111,7 @@ class Returnee:
             self.run.expected[self.chat] += 1
             if value == DISTRESS:
                 self.run.distress_at[self.chat] = time.monotonic()
+                self.run.distress_wall[self.chat] = time.time()
             deadline = time.monotonic() + self.patience
             while len(self.run.received[self.chat]) <= before:
                 if time.monotonic() > deadline:
@@ -306,15 +309,18 @@ async def figures(run: Run, cluster: Cluster, backend: str, chaos_seconds: float
     async with database.engine.connect() as conn:
         processed = {row[0] for row in await conn.execute(text(
             "SELECT update_id FROM processed_updates"))}
-        cases = {int(row[1]): int(row[0]) for row in await conn.execute(text(
-            "SELECT e.id, p.chat_id FROM escalations e JOIN participants p "
-            "ON p.id = e.participant_id WHERE e.tier = 1 AND e.status <> 'cancelled'"))}
+        opened: dict[int, tuple[int, datetime]] = {
+            int(row[1]): (int(row[0]), row[2]) for row in await conn.execute(text(
+                "SELECT e.id, p.chat_id, e.created_at FROM escalations e JOIN participants p "
+                "ON p.id = e.participant_id WHERE e.tier = 1 AND e.status <> 'cancelled'"))}
+    cases = {chat: case for chat, (case, _) in opened.items()}
     await database.dispose()
     updates_lost = sum(1 for update_id in run.updates if update_id not in processed)
     replies_lost = sum(max(0, n - len(run.received[c])) for c, n in run.expected.items())
     replies = sum(len(v) for v in run.received.values())
     duplicated = sum(max(0, len(run.received[c]) - n) for c, n in run.expected.items())
     delays_chaos, delays_crowd, lost, dup = [], [], 0, 0
+    opening: list[float] = []  # the crowd's: distress sent → escalation opened (the turn)
     for chat, sent_at in run.distress_at.items():
         case = cases.get(chat)
         arrivals = run.alerts.get(case, []) if case is not None else []
@@ -324,13 +330,18 @@ async def figures(run: Run, cluster: Cluster, backend: str, chaos_seconds: float
         dup += len(arrivals) - 1
         delay = arrivals[0] - sent_at
         (delays_crowd if chat in crowd else delays_chaos).append(delay)
+        if chat in crowd:
+            at = opened[chat][1]
+            at = datetime.fromisoformat(at) if isinstance(at, str) else at
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            opening.append(at.timestamp() - run.distress_wall[chat])
     return {"backend": backend, "seconds": chaos_seconds, "updates": len(run.updates),
             "updates lost": updates_lost, "replies": replies, "replies lost": replies_lost,
             "replies duplicated": duplicated, "alerts": len(run.distress_at),
             "alerts lost": lost, "alerts duplicated": dup, "kills": cluster.kills,
             "crashes": cluster.crashes,
             "faults": dict(run.faults), "delays chaos": delays_chaos,
-            "delays crowd": delays_crowd}
+            "delays crowd": delays_crowd, "opening crowd": opening}
 
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -353,6 +364,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
             if values:
                 print(f"  Tier 1 alert delay {name}: p50 {statistics.median(values):.2f} s, "
                       f"p99 {percentile(values, 99):.2f} s, max {max(values):.2f} s")
+        if r["opening crowd"]:
+            values = r["opening crowd"]
+            print(f"    of which to the escalation opened (triage, the turn): p50 "
+                  f"{statistics.median(values):.2f} s, p99 {percentile(values, 99):.2f} s")
     print("\ntargets: 0 lost; 0 alerts duplicated; replies duplicated < 0.5 %; Tier 1 alert "
           "p99 ≤ 5 s with 50 at once")
 

@@ -35,6 +35,7 @@ from aiohttp import ClientSession, ClientTimeout, TCPConnector  # noqa: E402
 
 from bench.botapi import BotApi  # noqa: E402
 from bench.cluster import (  # noqa: E402
+    PG_ADMIN,
     Cluster,
     add_onboarded,
     add_staff,
@@ -44,7 +45,7 @@ from bench.cluster import (  # noqa: E402
     prepare,
 )
 
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 AVOID = ("person", "help", "delete", "erase", "forget", "stop", "pause", "numbers")
 
 
@@ -55,13 +56,33 @@ def percentile(values: list[float], p: float) -> float:
 
 def cpu_seconds(cluster: Cluster) -> dict[str, float]:
     """CPU time (user + system) each bot process has used so far."""
+    return {name: used for name, proc in cluster.procs.items()
+            if (used := process_cpu(proc.pid)) is not None}
+
+
+def process_cpu(pid: int) -> float | None:
     ticks = os.sysconf("SC_CLK_TCK")
-    found = {}
-    for name, proc in cluster.procs.items():
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            found[name] = (int(fields[11]) + int(fields[12])) / ticks
-    return found
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+async def others_cpu(database: str) -> dict[str, float]:
+    """CPU time so far of this process (the load and the Bot API server) and of the
+    PostgreSQL backends serving ``database`` (those on this machine)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        pids = [row[0] for row in await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+    finally:
+        await conn.close()
+    own = process_cpu(os.getpid()) or 0.0
+    return {"bench": own, **{f"pg{pid}": used for pid in pids
+                             if (used := process_cpu(pid)) is not None}}
 
 
 def buttons_of(params: dict[str, Any]) -> list[str]:
@@ -89,7 +110,8 @@ async def run_layout(processes: int, args: argparse.Namespace) -> dict[str, Any]
             future.set_result((time.monotonic(), params))
 
     api.on_send = on_send
-    with tempfile.TemporaryDirectory() as tmp:
+    with (contextlib.nullcontext(tempfile.mkdtemp(dir=args.keep)) if args.keep
+          else tempfile.TemporaryDirectory()) as tmp:
         await prepare(url, Path(tmp),
                       lambda c, now: add_staff(c, ["900001"], None, now, "supervisor"),
                       lambda c, now: add_onboarded(c, chats, "SN", now))
@@ -116,6 +138,7 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
         await asyncio.sleep(0.2)
     await asyncio.sleep(1.0)
     cpu_before: dict[str, float] = {}
+    others_before: dict[str, float] = {}
     latencies: list[float] = []
     lost = 0
     measured = 0
@@ -131,6 +154,7 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
         async def mark_cpu() -> None:
             await asyncio.sleep(max(0.0, warm - time.monotonic()))
             cpu_before.update(cpu_seconds(cluster))
+            others_before.update(await others_cpu(args.database))
 
         marker = asyncio.create_task(mark_cpu())
 
@@ -172,8 +196,14 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
                                for n, chat in enumerate(chats)))
         await marker
         cpu_after = cpu_seconds(cluster)
+        others_after = await others_cpu(args.database)
     cpu = sum(cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after)
-    return {"cpu ms": cpu * 1000 / max(1, measured), "processes": processes,
+    bench = others_after["bench"] - others_before.get("bench", 0.0)
+    postgres = sum(v - others_before[k] for k, v in others_after.items()
+                   if k != "bench" and k in others_before)
+    per = 1000 / max(1, measured)
+    return {"cpu ms": cpu * per, "bench ms": bench * per, "pg ms": postgres * per,
+            "processes": processes,
             "updates/s": measured / args.seconds,
             "p50": statistics.median(latencies), "p99": percentile(latencies, 99),
             "max": max(latencies), "lost": lost}
@@ -188,18 +218,22 @@ async def main() -> None:
                         help="seconds between one returnee's updates")
     parser.add_argument("--layouts", default="1,2", help="processes of each kind, per run")
     parser.add_argument("--database", default="bench_rel")
+    parser.add_argument("--keep", default=None, help="a folder for the processes' logs")
     args = parser.parse_args()
     results = [await run_layout(int(n), args) for n in args.layouts.split(",")]
     print(f"load benchmark: {args.rate:g} updates/s offered by "
           f"{round(args.rate * args.interval)} returnees over HTTP, {args.seconds:g} s "
           "measured; PostgreSQL + Redis; webhook → engine → outbox → sender → local Bot API")
     print(f"{'layout':<34}{'updates/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-          f"{'no reply':>9}{'bot CPU ms/update':>19}")
+          f"{'no reply':>9}{'bot CPU ms/update':>19}{'PostgreSQL':>11}{'bench':>7}")
     for r in results:
         n = r["processes"]
         name = f"{n} webhook + {n} worker process{'es' if n > 1 else ''}"
         print(f"{name:<34}{r['updates/s']:>10.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
-              f"{r['max']:>9.1f}{r['lost']:>9}{r['cpu ms']:>19.1f}")
+              f"{r['max']:>9.1f}{r['lost']:>9}{r['cpu ms']:>19.1f}{r['pg ms']:>11.1f}"
+              f"{r['bench ms']:>7.1f}")
+    print("CPU ms per update: the bot's processes; the PostgreSQL backends serving them; "
+          "this script (the load and the Bot API server)")
     print("target: at least 300 updates/s with reply p99 under 250 ms")
 
 

@@ -49,7 +49,8 @@ def make_adapter(settings: Settings, transport: str = "aiogram") -> TelegramAdap
 
 def make_limiter(settings: Settings) -> RateLimiter:
     rates = {"per_second": settings.telegram_rate_per_second,
-             "per_chat_per_second": settings.telegram_rate_per_chat_per_second}
+             "per_chat_per_second": settings.telegram_rate_per_chat_per_second,
+             "chat_burst": settings.telegram_chat_burst}
     if settings.redis_url:
         return RedisRateLimiter(settings.redis_url, **rates)
     return LocalRateLimiter(**rates)
@@ -171,6 +172,11 @@ async def serve(
     try:
         if receive and settings.console_with_bot:
             console = await _start_console(settings, runtime, console_stop)
+        if receive:  # triage's models loaded before the first update, not during it
+            try:
+                await runtime.engine.warm_up()
+            except Exception as exc:
+                log.error("triage could not be warmed up (%s)", type(exc).__name__)
         username = await adapter.open()
         adapter.bind(runtime.engine.handle)
         if receive:

@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sys
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -22,10 +24,11 @@ from bot.ratelimit import LocalRateLimiter, RateLimiter
 from flows.engine.engine import utcnow
 from storage import repository as repo
 from storage import workers
-from storage.db import Connection, Database, group_commits
+from storage.db import Connection, Database, group_commits, is_transient
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0  # seconds between tries of a message Telegram keeps refusing for now
+MARK_WAITS = (0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # a "sent" mark the database refused
 
 
 class SendError(Exception):
@@ -80,20 +83,35 @@ class Sender:
 
         A pipeline, not batches: due rows are claimed again as soon as any send ends (or new
         rows are written, or every ``poll`` seconds), so a chat that must wait for its pace
-        or a retry never holds back the others. Each message is marked sent right after it
-        is sent; marks that land together share one durable commit.
+        or a retry never holds back the others. Each message is marked sent as soon as it
+        is sent: the sends that ended together are marked in the unit of work that claims
+        the next rows (one transaction, not one to mark and one to claim: on PostgreSQL
+        that was 4 round trips of an update's ~20; the chat's next message, waiting behind
+        the one just sent, is claimed in the same unit).
         """
         delivered = 0
-        sending: set[asyncio.Task[bool]] = set()
+        sending: set[asyncio.Task[repo.OutboxItem | None]] = set()
+        sent: list[repo.OutboxItem] = []  # delivered, to be marked
         with group_commits():
             while True:
                 self._wake.clear()
                 # Stopping: what is in flight finishes (a send and its mark belong together),
                 # nothing new is taken.
                 room = 0 if self._stopping else self.batch - len(sending)
-                items = (await self.db.run(repo.claim_outbox, self.clock(), limit=room,
-                                           lease=self.lease, sender=self.id, chat=self.chat)
-                         if room > 0 else [])
+                try:
+                    items = await self._settle(sent, room) if sent or room > 0 else []
+                except Exception:
+                    # The claim failed: the sends that ended are still marked (else they
+                    # would go again after their lease), and those in flight finish first.
+                    if sent:
+                        await self._settle(sent, 0)
+                    if not sending:
+                        raise
+                    log.error("claiming due messages failed (%s); the sends in flight go on",
+                              type(sys.exc_info()[1]).__name__)
+                    items = []
+                delivered += len(sent)
+                sent = []
                 sending.update(asyncio.create_task(self._send_one(item)) for item in items)
                 if not sending:
                     return delivered
@@ -105,10 +123,11 @@ class Sender:
                     sending.discard(task)
                     if task.exception() is not None:
                         log.error("a send failed (%s)", type(task.exception()).__name__)
-                    else:
-                        delivered += task.result()
+                    elif (item := task.result()) is not None:
+                        sent.append(item)
 
-    async def _send_one(self, item: repo.OutboxItem) -> bool:
+    async def _send_one(self, item: repo.OutboxItem) -> repo.OutboxItem | None:
+        """Send one message; the item sent (to be marked), or None if it was not."""
         transport = self.transports.get(item.channel)
         try:
             if transport is None:
@@ -120,17 +139,44 @@ class Sender:
             await transport.send(item.chat_id, item.kind, item.payload)
         except SendError as exc:
             await self._record_failure(item, exc)
-            return False
+            return None
         except Exception as exc:  # network and the like: retried
             await self._record_failure(item, SendError(type(exc).__name__))
-            return False
-        # Marked sent as soon as it is sent, each on its own: a crash after this message
-        # and before the rest of the batch does not send this one twice.
-        if item.payload.get("erase_when_sent"):  # the goodbye to someone who erased their data
-            await self.db.run(repo.delete_outbox, item.id)
-        else:
-            await self.db.run(repo.mark_sent, item.ids, self.clock())
-        return True
+            return None
+        return item
+
+    async def _settle(self, sent: list[repo.OutboxItem], room: int) -> list[repo.OutboxItem]:
+        """Mark ``sent`` delivered and claim up to ``room`` due rows, in one unit of work.
+
+        Marks are retried while the database is unavailable. A mark lost to a lock or a
+        restart left the row leased, and it was sent again when the lease ended: with SQLite
+        held locked for 8 s (bench/chaos.py), the rows already claimed are sent meanwhile
+        and their marks gave up after the 5 s busy timeout. Given up after about a lease's
+        time: by then the rows are due again anyway."""
+        waits = list(MARK_WAITS)
+        while True:
+            try:
+                return await self.db.run(self._mark_and_claim, sent, self.clock(), room)
+            except Exception as exc:
+                if not sent or not waits or not is_transient(exc):
+                    raise
+                log.warning("%s message(s) sent, but their marks failed (%s); trying again",
+                            len(sent), type(exc).__name__)
+                await asyncio.sleep(waits.pop(0))
+
+    def _mark_and_claim(self, conn: Connection, sent: list[repo.OutboxItem], now: datetime,
+                        room: int) -> list[repo.OutboxItem]:
+        marks = [i for item in sent if not item.payload.get("erase_when_sent")
+                 for i in item.ids]
+        for item in sent:
+            if item.payload.get("erase_when_sent"):  # the goodbye to someone who erased
+                repo.delete_outbox(conn, item.id)  # their data
+        if marks:
+            repo.mark_sent(conn, marks, now)
+        if room <= 0:
+            return []
+        return repo.claim_outbox(conn, now, limit=room, lease=self.lease, sender=self.id,
+                                 chat=self.chat)
 
     async def _record_failure(self, item: repo.OutboxItem, exc: SendError) -> None:
         """Only a permanent error ends a message (blocked, chat not found, bad request).
@@ -176,14 +222,28 @@ class Sender:
                 await self.db.run(workers.leave, self.id, self.clock())
 
     async def _beat(self, stop: asyncio.Event, every: float) -> None:
+        """Beat, and free the rows of senders that stopped beating.
+
+        The time of a beat is read when its unit runs, not when it was asked for: a beat
+        held up by a locked database (SQLite held for 8 s in bench/chaos.py) could write a
+        time already 5 s old, and the sender then took itself for dead and sent the rows it
+        had in flight a second time; its own rows are never reclaimed by it either. Nor does a
+        sender judge others right after its own beats were held up (its previous beat more
+        than three beats ago): theirs were held up too."""
+        last: float | None = None  # when this sender's previous beat landed (monotonic)
         while not stop.is_set():
             try:
-                await self.db.run(workers.beat, self.id, self.clock())
-                if await self.db.run(workers.reclaim, self.clock()):
+                await self.db.run(self._beat_now)
+                landed, previous, last = time.monotonic(), last, time.monotonic()
+                regular = previous is not None and landed - previous < 3 * every
+                if regular and await self.db.run(workers.reclaim, self.clock(), by=self.id):
                     self.wake()  # a chat held by a dead sender goes on now
             except Exception as exc:
                 log.warning("sender heartbeat failed (%s)", type(exc).__name__)
             await asyncio.sleep(every)
+
+    def _beat_now(self, conn: Connection) -> None:
+        workers.beat(conn, self.id, self.clock())
 
     def stop_soon(self) -> None:
         self._stopping = True

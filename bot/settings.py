@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
     telegram_rate_per_second: Annotated[float, Field(gt=0)] = 30.0
     telegram_rate_per_chat_per_second: Annotated[float, Field(gt=0)] = 1.0
+    # Messages one chat may get at once before its pace applies (bot/ratelimit.py)
+    telegram_chat_burst: Annotated[int, Field(ge=1, le=10)] = 3
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8080"
     alert_sweep_seconds: Annotated[float, Field(gt=0)] = 30.0

@@ -41,17 +41,21 @@ def leave(conn: Connection, sender_id: str, now: datetime) -> None:
     conn.execute(delete(_beats).where(_beats.c.id == sender_id))
 
 
-def reclaim(conn: Connection, now: datetime, dead_after: timedelta = DEAD_AFTER) -> int:
+def reclaim(conn: Connection, now: datetime, dead_after: timedelta = DEAD_AFTER, *,
+            by: str | None = None) -> int:
     """Messages leased by senders that are not alive are due now. Returns how many.
 
     A sender is alive while its beat is recent; one with no beat at all (a sender of an
     older version, or one whose row was forgotten) counts as dead only once its lease ends.
-    Senders silent for long are forgotten."""
+    ``by``, the sender asking, is alive whatever its last beat says (its beats may have
+    been held up by the database it shares): its own rows stay leased. Senders silent for
+    long are forgotten."""
     alive = select(_beats.c.id).where(_beats.c.beat_at > now - dead_after)
     known = select(_beats.c.id)
     result = conn.execute(update(_outbox).where(
         _outbox.c.status == "sending", _outbox.c.not_before > now,
         _outbox.c.leased_by.in_(known), _outbox.c.leased_by.not_in(alive),
+        *((_outbox.c.leased_by != by,) if by is not None else ()),
     ).values(not_before=now))
     conn.execute(delete(_beats).where(_beats.c.beat_at < now - timedelta(days=1)))
     return int(result.rowcount or 0)

@@ -193,6 +193,21 @@ async def test_a_live_senders_lease_is_kept_and_a_stopped_one_frees_its_own(
     assert await other.drain() == 1
 
 
+async def test_a_sender_whose_beats_were_held_up_keeps_its_own_rows(
+        database: Database, clock: FakeClock) -> None:
+    """Its beats held up by a locked database, a sender does not take itself for dead: the
+    rows it is sending stay leased to it (freed, they were sent a second time)."""
+    await database.run(lambda conn: repo.add_outbox(
+        conn, participant_id=None, channel="test", chat_id="9", payload={"text": "hi"},
+        now=clock()))
+    me = Sender(database, {"test": RecordingTransport()}, clock=clock)
+    await database.run(workers.beat, me.id, clock())
+    await database.run(repo.claim_outbox, clock(), lease=timedelta(seconds=60), sender=me.id)
+    clock.advance(seconds=8)  # no beat landed meanwhile
+    assert await database.run(workers.reclaim, clock(), by=me.id) == 0
+    assert await database.run(workers.reclaim, clock()) == 1  # to anyone else: dead
+
+
 async def test_alerts_queued_while_one_waits_for_its_chats_pace_go_with_it(
         database: Database, clock: FakeClock) -> None:
     import asyncio

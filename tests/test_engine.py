@@ -409,3 +409,22 @@ async def test_a_permanent_failure_still_records_the_distress_first(bot: Harness
     async with bot.sessions() as session:
         [escalation] = list(await session.scalars(select(Escalation)))
     assert escalation.tier == 1
+
+
+async def test_warm_up_loads_what_triage_reads_with(bot: Harness) -> None:
+    """Started, the engine loads the language identifier and the embedder before the first
+    update: the first person who writes after a (re)start does not wait for them."""
+    from flows.triage import language
+    from flows.triage.embedder import E5Embedder
+    from flows.triage.triage import Triage
+
+    loaded = bot.engine.triage
+    fresh = E5Embedder()
+    bot.engine.triage = Triage(loaded.lexicons, loaded.model, fresh)
+    language._identifier.cache_clear()
+    try:
+        await bot.engine.warm_up()
+        assert language._identifier.cache_info().currsize == 1
+        assert fresh._model is not None or loaded.model is None
+    finally:
+        bot.engine.triage = loaded

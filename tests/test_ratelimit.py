@@ -44,6 +44,14 @@ async def test_local_per_chat_rate_does_not_hold_back_other_chats() -> None:
     assert same_done >= 0.4 * 0.95  # the third message to one chat waits two intervals
 
 
+async def test_local_chat_burst_then_pace() -> None:
+    """A chat takes ``chat_burst`` messages at once, then one per interval."""
+    limiter = LocalRateLimiter(per_second=1000, per_chat_per_second=5, chat_burst=3)
+    stamps = await timed(limiter, ["a"] * 5)
+    assert stamps[2] < 0.1  # the burst: three at once
+    assert stamps[3] >= 0.2 * 0.95 and stamps[4] >= 0.4 * 0.95  # then the pace
+
+
 @pytest.fixture
 async def redis_url() -> AsyncIterator[str]:
     from redis import asyncio as redis
@@ -85,5 +93,17 @@ async def test_redis_per_chat_rate_and_private_keys(redis_url: str) -> None:
         assert stamps[-1] >= 0.4 * 0.9
         keys = [k.decode() async for k in limiter.redis.scan_iter(f"{prefix}:*")]
         assert keys and not any("5551001" in k for k in keys)  # only digests of chat ids
+    finally:
+        await limiter.close()
+
+
+async def test_redis_chat_burst_then_pace(redis_url: str) -> None:
+    prefix = f"test:{uuid.uuid4().hex}"
+    limiter = RedisRateLimiter(redis_url, per_second=1000, per_chat_per_second=5,
+                               chat_burst=3, prefix=prefix)
+    try:
+        stamps = await timed(limiter, ["telegram:5551002"] * 5)
+        assert stamps[2] < 0.1
+        assert stamps[3] >= 0.2 * 0.9 and stamps[4] >= 0.4 * 0.9
     finally:
         await limiter.close()

@@ -239,3 +239,56 @@ async def test_a_tier1_alert_is_not_queued_behind_notices_in_a_staff_chat(
     texts = [p["text"] for _, p in transport.sent]
     assert texts[0] == "TIER 1"
     assert texts.index("notice 1") < texts.index("notice 2")
+
+
+async def test_a_mark_refused_by_a_locked_database_is_tried_again(
+        database: Database, clock: FakeClock, monkeypatch: Any) -> None:
+    """Sent, then the database refuses the "sent" mark for a moment: the mark is written
+    when it comes back, and the message is not sent a second time."""
+    from sqlalchemy.exc import OperationalError
+
+    import bot.sender
+
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock)
+    await queue(database, clock, 1)
+    real, refusals = repo.mark_sent, [1]
+
+    def locked_once(conn: Connection, ids: Any, now: Any) -> None:
+        if refusals:
+            refusals.pop()
+            raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+        real(conn, ids, now)
+
+    monkeypatch.setattr(repo, "mark_sent", locked_once)
+    monkeypatch.setattr(bot.sender, "MARK_WAITS", (0.01,))
+    assert await sender.drain() == 1
+    [row] = await rows(database)
+    assert row.status == "sent" and not refusals
+    clock.advance(seconds=120)  # past the lease: nothing is due again
+    assert await sender.drain() == 0
+    assert len(transport.sent) == 1
+
+
+async def test_messages_sent_before_a_claim_fails_are_still_marked(
+        database: Database, clock: FakeClock, monkeypatch: Any) -> None:
+    """The unit that marks the sends that ended also claims the next rows: when the claim
+    fails, the marks are written anyway (unmarked, they would go again after their lease)."""
+    import pytest
+
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock)
+    await queue(database, clock, 2)
+    real, calls = repo.claim_outbox, []
+
+    def fails_after_the_first(conn: Connection, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("a claim that fails")
+        return real(conn, *args, **kwargs)
+
+    monkeypatch.setattr(repo, "claim_outbox", fails_after_the_first)
+    with pytest.raises(RuntimeError):
+        await sender.drain()
+    assert len(transport.sent) == 2
+    assert {r.status for r in await rows(database)} == {"sent"}

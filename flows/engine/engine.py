@@ -43,6 +43,7 @@ from storage.db import Connection, Database, is_transient
 
 log = logging.getLogger(__name__)
 TRANSIENT_WAITS = (0.2, 0.5, 1.0, 2.0, 4.0)  # seconds between tries while the database is down
+WARM_UP_TEXT = "Since I came back I cannot sleep and I feel alone."
 
 
 def utcnow() -> datetime:
@@ -262,6 +263,15 @@ class Engine(ScheduledWork):
             if isinstance(effect, SendChart):
                 self.applier.send_chart(conn, participant, effect.kind, now)
         return Result(Outcome.DONE, flow_name, state)
+
+    async def warm_up(self) -> None:
+        """Load what triage reads with (the language identifier, the embedder, the heads)
+        before the first update, off the event loop. Loaded on first use instead, the first
+        free text after a start (or a restart after a crash) waited about a second for them,
+        with the loop blocked for part of it: measured in ``bench/chaos.py``, where the
+        language identifier alone took ~0.9 s of the first distress messages' time."""
+        await asyncio.get_running_loop().run_in_executor(
+            None, self.ctx.triage.assess_now, WARM_UP_TEXT, ["en"])
 
     async def locale_of(self, channel: str, chat_id: str, hint: str | None = None) -> str:
         """The language to address this chat in outside a turn (greetings, farewells)."""
