@@ -58,7 +58,13 @@ def main() -> int:
     tiers = {lang: lex.tiers for lang, lex in full.lexicons.lexicons.items()}
     messages = [(e.text, e.language) for e in load_banks(DEFAULT_LOCALES_DIR, tiers)
                 if e.split == "test"]
+    from flows.triage.triage import pieces
+
+    single = [m for m in messages if len(pieces(m[0])) == 1]
+    several = [m for m in messages if len(pieces(m[0])) > 1]
     show("all layers", timings(full, messages, args.rounds))
+    show("  one sentence", timings(full, single, args.rounds))
+    show("  several sentences", timings(full, several, args.rounds))
     if full.model is not None and full.model.blend < 1.0:  # the neighbours' share, same run
         import dataclasses
 
