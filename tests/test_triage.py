@@ -148,3 +148,20 @@ def test_violence_told_as_long_past_is_tier2_and_recent_is_tier1(
     result = triage.assess(text, [language])
     assert result.tier == tier
     assert result.note_72h == (tier == 1 and "raped" in text)
+
+
+@pytest.mark.parametrize(("text", "language", "tier"), [
+    ("bghit nmout, 3yit", "ar", 1),  # Darija in Arabizi
+    ("ana 3ayez amoot", "ar", 1),  # Egyptian in Arabizi
+    ("اريد اموت والله", "ar", 1),  # without أن
+    ("bla3t kol el 7boob dyal mama", "ar", 1),
+    ("me quiero matar la neta", "es", 1),
+    ("jveux mourir", "fr", 1),
+    ("mikham bemiram", "fa", 1),  # Finglish
+    ("mot efelgalehu", "am", 1),  # Amharic in Latin letters
+    ("7ra9t yeddi bla9sd w ana ntayeb", "ar", None),  # burned my hand cooking
+    ("حرقت يدي وانا نطيب", "ar", None),
+])
+def test_the_lexicon_knows_how_people_spell_it(triage: Triage, text: str, language: str,
+                                               tier: int | None) -> None:
+    assert triage.assess(text, [language]).tier == tier
