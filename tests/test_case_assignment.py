@@ -149,3 +149,15 @@ async def test_mid_term_monitoring_is_planned_again_when_the_plan_date_is_record
     # Once held, mid-term monitoring is not due again when the schedule is recomputed.
     await desk.say(CM2, f"/session {person} midterm phone 2027-05-20")
     assert await due("midterm") == []
+
+
+async def test_the_case_view_names_the_case_manager_the_plan_and_the_referrals(
+        desk: Desk) -> None:
+    person = await pseudonym(desk)
+    [before] = await desk.say(CM2, f"/case {person}")
+    assert "Case manager: -. Reintegration plan: -. Referrals: -." in before["text"]
+    await assign_to_cm2(desk)
+    async with desk.db.sessions() as s:
+        manager = str(await s.scalar(select(CaseAssignment.staff_pseudonym)))
+    [after] = await desk.say(CM2, f"/case {person}")
+    assert f"Case manager: {manager}." in after["text"]

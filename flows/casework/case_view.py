@@ -1,16 +1,17 @@
 """The case view (/case): one returnee's history for the case manager, pseudonymous, with
-check-ins, needs, the W model and survey scores (with their weights), and the charts.
+the assigned case manager, the reintegration plan and referrals, check-ins, needs, the W
+model and survey scores (with their weights), and the charts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flows.casework.alerts import split_reading
 from flows.casework.base import CaseworkBase
-from flows.casework.changes import Change, Changes, Outbox, staff_audit, to_staff
+from flows.casework.changes import Change, Changes, Outbox, Send, staff_audit, to_staff
 from flows.casework.staff import StaffView, case_number, is_pseudonym
 from flows.casework.vocabulary import SUGGESTIONS
 from flows.engine.events import Msg
@@ -36,6 +37,9 @@ class CaseRead:
     checkins: list[Any]
     events: list[WPoint]
     surveys: list[Any]
+    assignment: Any | None = None  # the open assignment: who is this person's case manager
+    plan: Any | None = None  # the current version of the reintegration plan
+    referrals: list[Any] = field(default_factory=list)
 
 
 class CaseView(CaseworkBase):
@@ -58,7 +62,8 @@ class CaseView(CaseworkBase):
             person, [(esc, store.signals_of(conn, esc.id))
                      for esc in store.escalations_of(conn, person.id)],
             store.recent_checkins(conn, person.id), StoredRecords(conn, person.id).wmodel_points(),
-            store.completed_surveys(conn, person.id))
+            store.completed_surveys(conn, person.id), store.current_assignment(conn, person.id),
+            store.current_plan(conn, person.id), store.referrals_of(conn, person.id))
 
     def case_page(self, staff: StaffView, read: CaseRead | None) -> Changes:
         """The page, the charts and the audit entry; pure (the catalogs render)."""
@@ -92,15 +97,18 @@ class CaseView(CaseworkBase):
             self.catalogs.render(locale, Msg(N_("no complete survey yet")))]
         changes: list[Change] = [
             staff_audit(staff, "case.viewed", person.pseudonym),
-            to_staff(staff, N_(
+            Send(staff.channel, staff.chat_id, staff.locale, (Msg(N_(
                 "Person {person}: country {country}, language {language}, return {returned}, "
                 "profile {profile}.\nRecent check-ins:\n{checkins}\nUps and downs (W model):\n"
                 "{points}\nSurvey scores (suggestions, not decisions):\n{scores}\n"
-                "Escalations:\n{history}"),
-                person=person.pseudonym, country=person.country or "-",
-                language=person.locale or "-", returned=returned, profile=person.profile,
-                checkins="\n".join(checkins) or "-", points="\n".join(points) or "-",
-                scores="\n".join(scores), history="\n".join(history) or "-", about=person.id)]
+                "Escalations:\n{history}"), {
+                "person": person.pseudonym, "country": person.country or "-",
+                "language": person.locale or "-", "returned": returned,
+                "profile": person.profile, "checkins": "\n".join(checkins) or "-",
+                "points": "\n".join(points) or "-", "scores": "\n".join(scores),
+                "history": "\n".join(history) or "-"}), Msg(N_(
+                    "Case manager: {manager}. Reintegration plan: {plan}. Referrals: "
+                    "{referrals}."), _case_file(read))), about=person.id)]
         if events:  # the charts, drawn by the sender when they go out
             changes.append(Outbox(staff.channel, staff.chat_id, wmodel_payload(
                 self.catalogs, locale, Msg(N_("W model of {person}"), {"person": person.pseudonym}),
@@ -133,3 +141,14 @@ class CaseView(CaseworkBase):
                 "⚠ {n} answers were \u201cdon't know\u201d or \u201cdon't wish to answer\u201d."),
                 {"n": row.abstentions}))
         return line
+
+
+def _case_file(read: CaseRead) -> dict[str, str]:
+    """Who manages the case, the plan's version and date, and each referral's state."""
+    manager = read.assignment.staff_pseudonym if read.assignment is not None else "-"
+    plan = "-"
+    if read.plan is not None:
+        dated = read.plan.plan_date.isoformat() if read.plan.plan_date else "-"
+        plan = f"v{read.plan.version} {dated}"
+    referrals = ", ".join(f"#{r.id} {r.status}" for r in read.referrals) or "-"
+    return {"manager": manager, "plan": plan, "referrals": referrals}
