@@ -80,6 +80,8 @@ async def test_a_referral_with_consent_then_not_reached_goes_back_to_the_case_ma
 async def test_a_refused_referral_shares_nothing(desk: Desk) -> None:
     person = await assign_to_cm2(desk)
     await desk.say(CM2, f"/refer {person} S1 work share=need,return_date,age_sex")
+    [waiting] = await desk.say(CM2, f"/case {person}")  # the state named, not its code
+    assert "waiting for their consent." in waiting["text"]
     await desk.engine.run_followups()
     await desk.sender.drain()
     desk.new_for(RETURNEE)
@@ -88,6 +90,8 @@ async def test_a_refused_referral_shares_nothing(desk: Desk) -> None:
     async with desk.db.sessions() as s:
         referral = (await s.scalars(select(Referral))).one()
     assert referral.status == "declined" and referral.ask_at is None
+    [case] = await desk.say(CM2, f"/case {person}")
+    assert f"Referrals: #{referral.id} declined." in case["text"]
     cm2 = await staff_id(desk, CM2)
     slip = await desk.db.run(api.referral_slip, desk.engine.casework, cm2, referral.id,
                              desk.clock())

@@ -46,6 +46,7 @@ from flows.casework.plan import (
 )
 from flows.casework.plan_text import ASSISTANCE_NAMES, DIMENSION_NAMES
 from flows.casework.sessions import SESSION_KINDS, SESSION_MODES
+from flows.casework.vocabulary import REFERRAL_STATUS_NAMES as STATUS_NAMES
 from flows.casework.vocabulary import SERVICE_NAMES, SESSION_NAMES, SHARED_NAMES
 from flows.engine.events import Msg
 from flows.l10n.i18n import N_
@@ -54,8 +55,6 @@ from storage.db import Connection
 NEW_ACTIVITY_ROWS = 2  # empty rows for new activities under each dimension's own
 MODE_NAMES = {"in_person": N_("in person"), "phone": N_("by phone"), "online": N_("online"),
               "chat": N_("in the chat")}
-STATUS_NAMES = {"proposed": N_("waiting for their consent"), "declined": N_("declined"),
-                "made": N_("made"), "reached": N_("reached"), "not_reached": N_("not reached")}
 PROGRESS_NAMES = {"well": N_("going well"), "slowly": N_("going slowly"), "stuck": N_("stuck"),
                   "not_started": N_("not started"), "note": N_("a note")}
 REASON_NAMES = {"manual": N_("assigned"), "preference": N_("their wish"),

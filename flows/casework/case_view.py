@@ -13,7 +13,7 @@ from flows.casework.alerts import split_reading
 from flows.casework.base import CaseworkBase
 from flows.casework.changes import Change, Changes, Outbox, Send, staff_audit, to_staff
 from flows.casework.staff import StaffView, case_number, is_pseudonym
-from flows.casework.vocabulary import SUGGESTIONS
+from flows.casework.vocabulary import REFERRAL_STATUS_NAMES, SUGGESTIONS
 from flows.engine.events import Msg
 from flows.engine.records import StoredRecords, WPoint
 from flows.l10n.i18n import N_
@@ -108,7 +108,7 @@ class CaseView(CaseworkBase):
                 "points": "\n".join(points) or "-", "scores": "\n".join(scores),
                 "history": "\n".join(history) or "-"}), Msg(N_(
                     "Case manager: {manager}. Reintegration plan: {plan}. Referrals: "
-                    "{referrals}."), _case_file(read))), about=person.id)]
+                    "{referrals}."), self._case_file(read, locale))), about=person.id)]
         if events:  # the charts, drawn by the sender when they go out
             changes.append(Outbox(staff.channel, staff.chat_id, wmodel_payload(
                 self.catalogs, locale, Msg(N_("W model of {person}"), {"person": person.pseudonym}),
@@ -121,6 +121,18 @@ class CaseView(CaseworkBase):
                                            {"person": person.pseudonym}), surveys, note),
                 kind="chart", about=person.id))
         return tuple(changes)
+
+    def _case_file(self, read: CaseRead, locale: str) -> dict[str, str]:
+        """Who manages the case, the plan's version and date, and each referral's state."""
+        manager = read.assignment.staff_pseudonym if read.assignment is not None else "-"
+        plan = "-"
+        if read.plan is not None:
+            dated = read.plan.plan_date.isoformat() if read.plan.plan_date else "-"
+            plan = f"v{read.plan.version} {dated}"
+        states = [f"#{r.id} " + (self.catalogs.render(locale, Msg(REFERRAL_STATUS_NAMES[r.status]))
+                                 if r.status in REFERRAL_STATUS_NAMES else str(r.status))
+                  for r in read.referrals]
+        return {"manager": manager, "plan": plan, "referrals": ", ".join(states) or "-"}
 
     def _score_line(self, locale: str, row: Any) -> str:
         """One survey's scores, with the weights version, and the abstentions when many."""
@@ -142,13 +154,3 @@ class CaseView(CaseworkBase):
                 {"n": row.abstentions}))
         return line
 
-
-def _case_file(read: CaseRead) -> dict[str, str]:
-    """Who manages the case, the plan's version and date, and each referral's state."""
-    manager = read.assignment.staff_pseudonym if read.assignment is not None else "-"
-    plan = "-"
-    if read.plan is not None:
-        dated = read.plan.plan_date.isoformat() if read.plan.plan_date else "-"
-        plan = f"v{read.plan.version} {dated}"
-    referrals = ", ".join(f"#{r.id} {r.status}" for r in read.referrals) or "-"
-    return {"manager": manager, "plan": plan, "referrals": referrals}

@@ -1,4 +1,5 @@
-"""Names a case manager reads: distress categories, support suggestions, sessions.
+"""Names a case manager reads: distress categories, support suggestions, sessions,
+referrals' states.
 """
 
 from __future__ import annotations
@@ -68,3 +69,8 @@ SHARED_NAMES: dict[str, str] = {
     "plan": N_("the objectives of your plan for this"),
     "vulnerability": N_("that you need extra care"),
 }
+
+# A referral's state, as /case and the console's case page name it.
+REFERRAL_STATUS_NAMES: dict[str, str] = {
+    "proposed": N_("waiting for their consent"), "declined": N_("declined"),
+    "made": N_("made"), "reached": N_("reached"), "not_reached": N_("not reached")}
