@@ -33,6 +33,7 @@ from aiogram.types import (
 from bot.charts import render_async
 from bot.sender import SendError
 from bot.telegram.adapter import Conflict, TelegramAdapter, Unauthorized
+from bot.telegram.botapi import BotApiClient
 from bot.telegram.updates import callback_event, keyboard_rows, member_event, message_event
 
 
@@ -57,6 +58,7 @@ class AiogramAdapter(TelegramAdapter):
         super().__init__(token, api_url)
         session = AiohttpSession(api=TelegramAPIServer.from_base(self.api_url))
         self.bot = Bot(token, session=session)
+        self.api = BotApiClient(token, self.api_url)  # the calls of every button press
         self.dispatcher = Dispatcher()
         self.dispatcher.include_router(self._router())
 
@@ -82,9 +84,11 @@ class AiogramAdapter(TelegramAdapter):
         finally:
             # Stop the button's spinner, and close the answered keyboard. Best effort.
             try:
-                await query.answer()
+                await self.api.call("answerCallbackQuery", {"callback_query_id": query.id})
                 if isinstance(query.message, Message) and query.message.reply_markup:
-                    await query.message.edit_reply_markup(reply_markup=None)
+                    await self.api.call("editMessageReplyMarkup", {
+                        "chat_id": str(query.message.chat.id),
+                        "message_id": str(query.message.message_id)})
             except Exception:  # a missing keyboard must not fail the update
                 pass
 
@@ -122,8 +126,8 @@ class AiogramAdapter(TelegramAdapter):
                 await self.bot.copy_message(chat_id, payload["from_chat_id"],
                                             int(payload["message_id"]))
             else:
-                await self.bot.send_message(chat_id, payload["text"],
-                                            reply_markup=self._keyboard(payload))
+                await self.api.call("sendMessage", {"chat_id": chat_id, "text": payload["text"],
+                                                    "reply_markup": _markup_json(payload)})
         except TelegramRetryAfter as exc:
             raise SendError("429 Too Many Requests", retry_after=exc.retry_after) from None
         except TelegramForbiddenError:
@@ -135,11 +139,11 @@ class AiogramAdapter(TelegramAdapter):
         try:
             await self.bot.send_photo(chat_id, FSInputFile(Path(payload["path"])),
                                       caption=payload.get("caption"),
-                                      reply_markup=self._keyboard(payload))
+                                      reply_markup=_keyboard_of(payload))
         except TelegramNotFound:
             # A server without sendPhoto: the words still reach the person.
             await self.bot.send_message(chat_id, payload["fallback_text"],
-                                        reply_markup=self._keyboard(payload))
+                                        reply_markup=_keyboard_of(payload))
 
     async def _send_chart(self, chat_id: str, payload: dict[str, Any]) -> None:
         png = await render_async(payload)
@@ -148,13 +152,6 @@ class AiogramAdapter(TelegramAdapter):
                                       caption=payload.get("caption"))
         except TelegramNotFound:
             await self.bot.send_message(chat_id, payload["fallback_text"])
-
-    @staticmethod
-    def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-        rows = keyboard_rows(payload.get("buttons") or [])
-        if not rows:
-            return None
-        return _markup(tuple(tuple((b["label"], b["data"]) for b in row) for row in rows))
 
     async def set_commands(self, commands: list[tuple[str, str]], language: str | None
                            ) -> None:
@@ -180,6 +177,7 @@ class AiogramAdapter(TelegramAdapter):
 
     async def close(self) -> None:
         await self.bot.session.close()
+        await self.api.close()
 
 
 @lru_cache(maxsize=1024)
@@ -191,3 +189,25 @@ def _markup(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMark
         [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
         for row in rows
     ])
+
+
+def _rows(payload: dict[str, Any]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """A payload's buttons as rows of (label, data), hashable for the caches below."""
+    rows = keyboard_rows(payload.get("buttons") or [])
+    return tuple(tuple((b["label"], b["data"]) for b in row) for row in rows)
+
+
+def _keyboard_of(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    rows = _rows(payload)
+    return _markup(rows) if rows else None
+
+
+def _markup_json(payload: dict[str, Any]) -> str | None:
+    """A payload's keyboard as the Bot API takes it (JSON), built once per keyboard."""
+    rows = _rows(payload)
+    return _markup_text(rows) if rows else None
+
+
+@lru_cache(maxsize=1024)
+def _markup_text(rows: tuple[tuple[tuple[str, str], ...], ...]) -> str:
+    return _markup(rows).model_dump_json(exclude_none=True)
