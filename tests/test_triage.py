@@ -56,6 +56,16 @@ def test_misspelling_and_inflection(triage: Triage) -> None:
     assert triage.assess("what a lovely day", ["en"]).tier is None  # short words stay exact
 
 
+def test_a_tier_that_rests_on_a_typo_carries_the_reading_without_it(triage: Triage) -> None:
+    typo = triage.lexicons.assess("thinking about sucide", ["en"])
+    assert typo.tier == 1 and typo.exact is not None and typo.exact.tier is None
+    mixed = triage.lexicons.assess("so sad, thinking about sucide", ["en"])
+    assert mixed.tier == 1 and mixed.exact is not None and mixed.exact.tier == 3
+    exact = triage.lexicons.assess("thinking about suicide", ["en"])
+    assert exact.tier == 1 and exact.exact is None
+    assert triage.lexicons.assess("el curso de cocina", ["es"]).exact is not None
+
+
 def test_negated_tier1_still_reaches_a_person(triage: Triage) -> None:
     result = triage.assess("I will never kill myself", ["en"])
     assert result.tier == 2 and result.categories == ("suicide",)

@@ -18,8 +18,9 @@ import numpy as np
 
 from flows.triage.banks import Example, digest, load_banks, tier_of
 from flows.triage.embedder import Embedder
-from flows.triage.lexicon import Lexicons
+from flows.triage.lexicon import LexiconResult, Lexicons
 from flows.triage.reading import ALERT, ASK, decide
+from flows.triage.reading import weighed as weigh
 from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel, Thresholds, train
 from flows.triage.triage import combined, pieces
 
@@ -49,13 +50,8 @@ def embed_all(embedder: Embedder, texts: Sequence[str],
     return np.vstack(rows) if rows else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
-def lexicon_reads(lexicons: Lexicons, examples: Sequence[Example]) -> list[tuple[int | None,
-                                                                               bool]]:
-    found = []
-    for e in examples:
-        result = lexicons.assess(e.text, (e.language, "en"))
-        found.append((result.tier, result.negated))
-    return found
+def lexicon_reads(lexicons: Lexicons, examples: Sequence[Example]) -> list[LexiconResult]:
+    return [lexicons.assess(e.text, (e.language, "en")) for e in examples]
 
 
 def score(decisions: Sequence[tuple[str, int | None]], truth: Sequence[int | None]
@@ -77,10 +73,18 @@ def score(decisions: Sequence[tuple[str, int | None]], truth: Sequence[int | Non
 
 
 def vector_decisions(p1: np.ndarray, p12: np.ndarray, pany: np.ndarray, lex: np.ndarray,
-                     negated: np.ndarray, t: Thresholds) -> tuple[np.ndarray, np.ndarray]:
-    """``reading.decide`` for many messages at once: (reached as Tier 1, by alert or ask;
-    the tier alerted at otherwise, 0 for none). The threshold search tries thousands of
-    settings; ``tests/triage/test_semantic.py`` checks this against ``decide``."""
+                     negated: np.ndarray, t: Thresholds,
+                     exact: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``reading.weighed`` then ``reading.decide`` for many messages at once: (reached as
+    Tier 1, by alert or ask; the tier alerted at otherwise, 0 for none). ``exact``: the
+    lexicon tiers and negations without typo matches, and where the top tier rests on them.
+    The threshold search tries thousands of settings; ``tests/triage/test_semantic.py``
+    checks this against ``weighed`` and ``decide``."""
+    if exact is not None:
+        exact_lex, exact_negated, typo = exact
+        weak = typo & (pany < t.confirm)
+        lex, negated = np.where(weak, exact_lex, lex), np.where(weak, exact_negated, negated)
     clear = ((lex == 1) & ~negated) | (p1 >= t.alert1)
     lex = np.where(clear | (pany >= t.confirm), lex, 0)
     flagged = clear | (lex > 0) | (pany >= t.any)
@@ -89,20 +93,23 @@ def vector_decisions(p1: np.ndarray, p12: np.ndarray, pany: np.ndarray, lex: np.
     return first, np.where(flagged & ~first, lower, 0)
 
 
-def choose_thresholds(readings: Sequence[Reading], lexicon: Sequence[tuple[int | None, bool]],
+def choose_thresholds(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
                       examples: Sequence[Example], tiers: dict[str, int]) -> Thresholds:
     return search(readings, lexicon, examples, tiers)[1]
 
 
-def search(readings: Sequence[Reading], lexicon: Sequence[tuple[int | None, bool]],
+def search(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
            examples: Sequence[Example], tiers: dict[str, int]) -> tuple[float, Thresholds]:
     """The thresholds of most value on these (dev) messages, and that value."""
     truth = np.array([tier_of(e, tiers) or 0 for e in examples])
     p1 = np.array([r.tier1 for r in readings])
     p12 = np.array([r.tier12 for r in readings])
     pany = np.array([r.any for r in readings])
-    lex = np.array([t or 0 for t, _ in lexicon])
-    negated = np.array([n for _, n in lexicon], dtype=bool)
+    lex = np.array([read.tier or 0 for read in lexicon])
+    negated = np.array([read.negated for read in lexicon], dtype=bool)
+    exact = (np.array([(read.exact or read).tier or 0 for read in lexicon]),
+             np.array([(read.exact or read).negated for read in lexicon], dtype=bool),
+             np.array([read.exact is not None for read in lexicon], dtype=bool))
     languages = [np.array([e.language == lang for e in examples])
                  for lang in sorted({e.language for e in examples})]
     benign = truth == 0
@@ -115,7 +122,7 @@ def search(readings: Sequence[Reading], lexicon: Sequence[tuple[int | None, bool
     for alert1, any_, confirm in itertools.product(
             [*grid[9:], 0.99], grid, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)):
         probe = Thresholds(alert1, 0.0, 0.5, any_, confirm)
-        first, other = vector_decisions(p1, p12, pany, lex, negated, probe)
+        first, other = vector_decisions(p1, p12, pany, lex, negated, probe, exact)
         flagged = first | (other > 0)
         if (flagged & benign).sum() > MAX_FALSE_POSITIVES * benign.sum() or any(
                 (flagged & benign & lang).sum() > MAX_FALSE_POSITIVES_PER_LANGUAGE
@@ -125,7 +132,7 @@ def search(readings: Sequence[Reading], lexicon: Sequence[tuple[int | None, bool
             if ask1 > alert1:
                 continue
             t = Thresholds(alert1, ask1, tier2, any_, confirm)
-            first, other = vector_decisions(p1, p12, pany, lex, negated, t)
+            first, other = vector_decisions(p1, p12, pany, lex, negated, t, exact)
             recall1 = (first & is1).sum() / max(is1.sum(), 1)
             weakest = min((first & is1 & lang).sum() / max((is1 & lang).sum(), 1)
                           for lang in languages)
@@ -166,9 +173,11 @@ def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
     assert best is not None
     _, model.blend, model.neighbours, model.thresholds = best
     readings = dev_readings(model, dev_set, vectors, index)
-    decisions = [(d.action, d.tier) for d in (
-        decide(lt, ln, r, model.thresholds) for r, (lt, ln) in zip(readings, lexicon,
-                                                                   strict=True))]
+    decisions = []
+    for reading, read in zip(readings, lexicon, strict=True):
+        kept = weigh(read, reading, model.thresholds)
+        decided = decide(kept.tier, kept.negated, reading, model.thresholds)
+        decisions.append((decided.action, decided.tier))
     dev_scores = score(decisions, [tier_of(e, tiers) for e in dev_set])
     path = out or locales_dir / MODEL_FILE
     path.write_bytes(model.to_bytes())

@@ -8,6 +8,10 @@ offices extend them without code. Matching works on normalised words:
   short-vowel marks and Persian half-spaces removed; Ethiopic homophones unified (ሐ ኀ → ሀ);
 - letters repeated for emphasis collapsed ("soooo saaad" = "so sad"), on both sides;
 - a word may differ from the lexicon's by one letter (a typo) when it has seven or more;
+  such a match is weaker evidence ("cocina" is one letter from "cocaína", "toiture" from
+  "torture"): when a message's top tier rests on typo matches alone, the result says so
+  (``typo``) and carries the reading without them (``exact``), and the semantic layer
+  must not read the message as plainly benign for the typo to count (``reading.decide``);
 - a lexicon word ending in ``*`` matches any word it begins ("kill*" = "killing"), one
   starting with ``*`` any word it ends, one in stars any word it is part of ("*انتحار*"
   finds "الانتحار", "بالانتحار": Arabic joins articles and prepositions to words);
@@ -26,7 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -151,6 +155,7 @@ class Hit:
     start: int
     end: int
     negated: bool
+    typo: bool = False  # a word matched only one letter off
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +166,8 @@ class LexiconResult:
     note_72h: bool = False
     negated: bool = False  # the Tier 1 phrase found was negated (read as Tier 2)
     possible: bool = False  # Tier 1 only from "ask" phrases: possible, not clear
+    # The top tier rests on typo matches alone: the reading without them (else None).
+    exact: LexiconResult | None = None
 
 
 NOTHING = LexiconResult(None, (), ())
@@ -227,18 +234,25 @@ class Lexicon:
         return Phrase(tuple(words), text, category)
 
     @staticmethod
-    def _word_matches(pattern: str, word: str) -> bool:
+    def _word_exact(pattern: str, word: str) -> bool:
         if pattern.startswith("*") and pattern.endswith("*") and len(pattern) > 2:
             return pattern[1:-1] in word
         if pattern.startswith("*"):
             return word.endswith(pattern[1:])
         if pattern.endswith("*"):
             return word.startswith(pattern[:-1])
-        if pattern == word:
-            return True
-        if len(pattern) >= FUZZY_MIN_LENGTH and abs(len(pattern) - len(word)) <= 1:
-            return bool(_deletions(pattern) & _deletions(word))
-        return False
+        return pattern == word
+
+    @staticmethod
+    def _word_typo(pattern: str, word: str) -> bool:
+        """One letter off (added, dropped or changed), for words of FUZZY_MIN_LENGTH."""
+        return (len(pattern) >= FUZZY_MIN_LENGTH and "*" not in pattern
+                and abs(len(pattern) - len(word)) <= 1
+                and bool(_deletions(pattern) & _deletions(word)))
+
+    @classmethod
+    def _word_matches(cls, pattern: str, word: str) -> bool:
+        return cls._word_exact(pattern, word) or cls._word_typo(pattern, word)
 
     def _candidates(self, word: str) -> list[Phrase]:
         found = list(self._exact.get(word, ()))
@@ -259,10 +273,11 @@ class Lexicon:
                 end = start + len(phrase.words)
                 if end > len(words) or (phrase.text, start) in seen:
                     continue
-                if all(self._word_matches(p, w)
-                       for p, w in zip(phrase.words, words[start:end], strict=True)):
+                pairs = list(zip(phrase.words, words[start:end], strict=True))
+                if all(self._word_matches(p, w) for p, w in pairs):
                     seen.add((phrase.text, start))
-                    hit = Hit(phrase, start, end, self._negated(words, start, end))
+                    typo = not all(self._word_exact(p, w) for p, w in pairs)
+                    hit = Hit(phrase, start, end, self._negated(words, start, end), typo)
                     (idioms if not phrase.category else found).append(hit)
         return found, idioms
 
@@ -305,7 +320,15 @@ class Lexicons:
 
     def assess(self, text: str, languages: list[str] | tuple[str, ...]) -> LexiconResult:
         """Read ``text`` with the lexicons of ``languages`` (in that order)."""
+        found = self._assess(text, languages, typos=True)
+        if not found.typo_only:
+            return found.result
+        return replace(found.result, exact=self._assess(text, languages, typos=False).result)
+
+    def _assess(self, text: str, languages: list[str] | tuple[str, ...], *, typos: bool
+                ) -> _Found:
         tiers: dict[str, int] = {}
+        exact_top = 4  # the best tier of the hits without a typo
         matched: list[str] = []
         note = False
         negated = False
@@ -318,7 +341,8 @@ class Lexicons:
             hits, idioms = lexicon.hits(words)
             past = bool(hits) and lexicon.long_past(words)
             for hit in hits:
-                if any(i.start < hit.end and hit.start < i.end for i in idioms):
+                if (hit.typo and not typos) or any(
+                        i.start < hit.end and hit.start < i.end for i in idioms):
                     continue
                 tier = lexicon.tiers[hit.phrase.category]
                 long_ago = past and hit.phrase.category in lexicon.recent_only
@@ -332,14 +356,23 @@ class Lexicons:
                 category = hit.phrase.category
                 clear = clear or (tier == 1 and category not in lexicon.ask)
                 tiers[category] = min(tier, tiers.get(category, 3))
+                if not hit.typo:
+                    exact_top = min(exact_top, tier)
                 matched.append(hit.phrase.text)
                 note = note or (category in lexicon.note_72h and not long_ago)
         if not tiers:
-            return NOTHING
+            return _Found(NOTHING, False)
         ordered = tuple(sorted(tiers, key=lambda c: (tiers[c], c)))
         top = min(tiers.values())
-        return LexiconResult(top, ordered, tuple(dict.fromkeys(matched)), note,
-                             negated and top == 2, top == 1 and not clear)
+        return _Found(LexiconResult(top, ordered, tuple(dict.fromkeys(matched)), note,
+                                    negated and top == 2, top == 1 and not clear),
+                      exact_top > top)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    result: LexiconResult
+    typo_only: bool  # its top tier rests on typo matches alone
 
 
 @lru_cache(maxsize=64)

@@ -35,7 +35,7 @@ from flows.triage.embedder import Embedder, load_embedder
 from flows.triage.language import detect
 from flows.triage.lexicon import NOTHING as LEXICON_NOTHING
 from flows.triage.lexicon import LexiconResult, Lexicons
-from flows.triage.reading import ALERT, ASK, NONE, Decision, decide
+from flows.triage.reading import ALERT, ASK, NONE, Decision, decide, weighed
 from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel, Thresholds
 
 log = logging.getLogger(__name__)
@@ -188,6 +188,8 @@ class Triage:
         if best is not None:
             best = combined(readings, best)
         thresholds = self.model.thresholds if self.model is not None else None
+        if thresholds is not None:
+            lexicon = weighed(lexicon, best, thresholds)
         decision = decide(lexicon.tier, lexicon.negated, best, thresholds or Thresholds(),
                           lexicon.possible) if thresholds or lexicon.possible else (
             _lexicon_only(lexicon))

@@ -14,7 +14,8 @@ from flows.triage import NeedsEmbedding, Triage
 from flows.triage.banks import BankError, load_banks, read_bank
 from flows.triage.build import build, vector_decisions
 from flows.triage.language import detect
-from flows.triage.reading import ALERT, ASK, NONE, decide
+from flows.triage.lexicon import LexiconResult
+from flows.triage.reading import ALERT, ASK, NONE, decide, weighed
 from flows.triage.semantic import Reading, Thresholds
 from flows.triage.triage import pieces
 
@@ -138,6 +139,23 @@ def test_decide_follows_the_thresholds() -> None:
     assert decide(1, False, r(0.9, 0.9, 0.9), t, lexicon_possible=True).action == ALERT
 
 
+@pytest.mark.parametrize(("text", "language"), [
+    ("Aprendí mucho en el curso de cocina de la alcaldía, ya hago pasteles", "es"),
+    ("me pagaron el sueldo completo este mes, gracias a Dios", "es"),
+    ("on a commencé la toiture de la maison de ma mère, ça avance bien", "fr"),
+])
+def test_one_letter_from_a_phrase_is_not_an_alert_in_a_plainly_ordinary_message(
+        triage: Triage, text: str, language: str) -> None:
+    # cocina/cocaína, pagaron/pegaron, toiture/torture: typo matches, and nothing else
+    assert triage.lexicons.assess(text, [language]).exact is not None
+    assert triage.assess_now(text, [language]).action == NONE
+
+
+def test_a_typo_in_a_message_of_distress_still_alerts(triage: Triage) -> None:
+    result = triage.assess_now("i keep thinking about sucide, i have the rope ready", ["en"])
+    assert result.action == ALERT and result.tier == 1
+
+
 def test_the_threshold_search_decides_as_the_bot_does() -> None:
     rng = random.Random(7)
     for _ in range(300):
@@ -145,9 +163,19 @@ def test_the_threshold_search_decides_as_the_bot_does() -> None:
                        rng.random(), rng.random())
         p1, p12, pany = rng.random(), rng.random(), rng.random()
         lex, negated = rng.choice([None, 1, 2, 3]), rng.random() < 0.3
-        d = decide(lex, negated, Reading(p1, p12, pany, "x", 0.5), t)
+        exact = None  # sometimes the top tier rests on a typo: the reading without it
+        if lex is not None and rng.random() < 0.5:
+            exact = LexiconResult(rng.choice([None, *range(lex + 1, 4)]), (), (),
+                                  negated=rng.random() < 0.3)
+        found = LexiconResult(lex, (), (), negated=negated, exact=exact)
+        reading = Reading(p1, p12, pany, "x", 0.5)
+        kept = weighed(found, reading, t)
+        d = decide(kept.tier, kept.negated, reading, t)
+        exact_arrays = (np.array([(exact or found).tier or 0]),
+                        np.array([(exact or found).negated]), np.array([exact is not None]))
         first, other = vector_decisions(np.array([p1]), np.array([p12]), np.array([pany]),
-                                        np.array([lex or 0]), np.array([negated]), t)
+                                        np.array([lex or 0]), np.array([negated]), t,
+                                        exact_arrays)
         if d.action in (ALERT, ASK) and d.tier == 1:
             assert first[0]
         else:
