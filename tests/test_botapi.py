@@ -25,6 +25,32 @@ def test_flood_control_carries_its_wait() -> None:
     assert caught.value.retry_after == 12 and not caught.value.permanent
 
 
+def test_a_wait_in_seconds_and_a_fraction_is_kept_whole() -> None:
+    with pytest.raises(SendError) as caught:
+        answer(429, body(ok=False, error_code=429, parameters={"retry_after": 4.2}))
+    assert caught.value.retry_after == 5
+
+
+def test_a_chat_that_moved_is_retried_not_dropped() -> None:
+    with pytest.raises(BotApiError):
+        answer(400, body(ok=False, error_code=400, description="Bad Request: group chat was "
+                         "upgraded to a supergroup chat", parameters={"migrate_to_chat_id": -1}))
+
+
+def test_the_http_status_decides_as_aiogram_reads_it() -> None:
+    with pytest.raises(BotApiError):  # an error told with 200: retried, not dropped
+        answer(200, body(ok=False, error_code=400, description="Bad Request"))
+
+
+async def test_a_closed_client_sends_nothing() -> None:
+    from bot.telegram.botapi import BotApiClient
+
+    client = BotApiClient("1:x", "http://127.0.0.1:9")
+    await client.close()
+    with pytest.raises(BotApiError):
+        await client.call("sendMessage", {"chat_id": "1", "text": "hi"})
+
+
 def test_a_blocked_bot_ends_the_message_and_marks_the_person() -> None:
     with pytest.raises(SendError) as caught:
         answer(403, body(ok=False, error_code=403, description="Forbidden: bot was blocked"))

@@ -66,6 +66,27 @@ def test_a_tier_that_rests_on_a_typo_carries_the_reading_without_it(triage: Tria
     assert triage.lexicons.assess("el curso de cocina", ["es"]).exact is not None
 
 
+@pytest.mark.parametrize(("text", "language", "tier"), [
+    # hyperbole and endearments that use the words of dying, and what they must not hide
+    ("Arsenal will give me a heart attack this season", "en", None),
+    ("my uncle had a heart attack at the market, he fell down", "en", 1),
+    ("cette chaleur va me tuer, 43 degrés", "fr", None),
+    ("je vais me tuer, je n'en peux plus", "fr", 1),
+    ("casi me da un infarto con la factura de la luz", "es", None),
+    ("mi mamá está teniendo un infarto", "es", 1),
+    ("الحر قاتلني اليوم في السوق", "ar", None),
+    ("bmoot fik ya 3omri", "ar", None),
+    ("baddi mout, ma ba2a fiyye", "ar", 1),
+    ("میمیرم برات خواهر جان", "fa", None),
+    ("میخوام بمیرم دیگه", "fa", 1),
+    ("ልሙትልሽ እናቴ ደህና ነሽ?", "am", None),
+    ("መሞት እፈልጋለሁ ደክሞኛል", "am", 1),
+])
+def test_hyperbole_is_not_distress_and_does_not_hide_it(triage: Triage, text: str,
+                                                        language: str, tier: int | None) -> None:
+    assert triage.assess(text, [language]).tier == tier
+
+
 def test_negated_tier1_still_reaches_a_person(triage: Triage) -> None:
     result = triage.assess("I will never kill myself", ["en"])
     assert result.tier == 2 and result.categories == ("suicide",)

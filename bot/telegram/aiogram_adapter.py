@@ -176,8 +176,10 @@ class AiogramAdapter(TelegramAdapter):
         return me.username or str(me.id)
 
     async def close(self) -> None:
-        await self.bot.session.close()
-        await self.api.close()
+        try:
+            await self.bot.session.close()
+        finally:
+            await self.api.close()
 
 
 @lru_cache(maxsize=1024)

@@ -17,9 +17,12 @@ sent, for good); 5xx, 401 and network errors are retried by the sender.
 from __future__ import annotations
 
 import json
+import math
+import ssl
 from typing import Any
 
 import aiohttp
+import certifi
 
 from bot.sender import SendError
 
@@ -34,12 +37,19 @@ class BotApiClient:
     def __init__(self, token: str, api_url: str) -> None:
         self._base = f"{api_url.rstrip('/')}/bot{token}/"
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         """Post ``method`` with ``params`` (``None`` values left out, as aiogram does);
         the result, or ``SendError`` for an error the sender acts on."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+        if self._closed:
+            raise BotApiError("the client is closed")
+        if self._session is None:
+            # as aiogram connects: certifi's certificates, DNS answers kept for an hour
+            context = ssl.create_default_context(cafile=certifi.where())
+            self._session = aiohttp.ClientSession(
+                timeout=TIMEOUT, connector=aiohttp.TCPConnector(ssl=context,
+                                                                ttl_dns_cache=3600))
         form = aiohttp.FormData(quote_fields=False)
         for name, value in params.items():
             if value is not None:
@@ -49,13 +59,15 @@ class BotApiClient:
         return answer(status, body)
 
     async def close(self) -> None:
+        self._closed = True
         if self._session is not None:
             await self._session.close()
 
 
 def answer(status: int, body: bytes) -> Any:
-    """The result of a Bot API answer, or the error it means for the sender. Never quotes
-    the message: the description is Telegram's own text."""
+    """The result of a Bot API answer, or the error it means for the sender, read in
+    aiogram's order (``check_response``): the answer's parameters first, then the HTTP
+    status. Never quotes the message: the description is Telegram's own text."""
     try:
         data = json.loads(body)
     except ValueError:
@@ -64,15 +76,16 @@ def answer(status: int, body: bytes) -> Any:
         raise BotApiError(f"{status}: not a Bot API answer")
     if data.get("ok") is True and 200 <= status < 300:
         return data.get("result")
-    code = data.get("error_code", status)
     description = str(data.get("description", ""))
-    parameters = data.get("parameters") or {}
-    if code == 429:
-        retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
-        raise SendError("429 Too Many Requests",
-                        retry_after=int(retry_after) if isinstance(retry_after, int) else None)
-    if code == 403:
+    parameters = data.get("parameters")
+    parameters = parameters if isinstance(parameters, dict) else {}
+    retry_after = parameters.get("retry_after")
+    if isinstance(retry_after, int | float) and not isinstance(retry_after, bool):
+        raise SendError("429 Too Many Requests", retry_after=math.ceil(retry_after))
+    if "migrate_to_chat_id" in parameters:  # a group became a supergroup: retried, as before
+        raise BotApiError(f"{status}: the chat moved")
+    if status == 403:
         raise SendError("403 blocked by the person", blocked=True)
-    if code in (400, 404):
+    if status in (400, 404):
         raise SendError(f"rejected: {description}", permanent=True)
-    raise BotApiError(f"{code}: {description}")
+    raise BotApiError(f"{status}: {description}")
