@@ -50,6 +50,7 @@ from bot.ratelimit import LocalRateLimiter  # noqa: E402
 from bot.runtime import settle_memory, start  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.telegram.aiogram_adapter import AiogramAdapter  # noqa: E402
+from bot.telegram.botapi import answer, form_of  # noqa: E402
 from storage import repository as repo  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
 
@@ -66,12 +67,15 @@ class FakeSession(BaseSession):
         self.all_sent = asyncio.Event()
         self.expected = 0
 
+    def count(self) -> None:
+        self.sent += 1
+        if self.sent >= self.expected:
+            self.all_sent.set()
+
     async def make_request(self, bot: Bot, method: TelegramMethod[Any],
                            timeout: int | None = None) -> Any:  # noqa: ASYNC109
         if isinstance(method, SendMessage):
-            self.sent += 1
-            if self.sent >= self.expected:
-                self.all_sent.set()
+            self.count()
             return Message(message_id=self.sent, date=datetime.now(UTC),
                            chat=Chat(id=int(method.chat_id), type="private"), text=method.text)
         return True
@@ -83,6 +87,24 @@ class FakeSession(BaseSession):
                              timeout: int = 30, chunk_size: int = 65536,  # noqa: ASYNC109
                              raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
         yield b""
+
+
+class FakeApi:
+    """The adapter's direct Bot API calls (``bot.telegram.botapi``), answered at once: the
+    request is built and the answer read as for Telegram, and messages counted."""
+
+    def __init__(self, session: FakeSession) -> None:
+        self.session = session
+
+    async def call(self, method: str, params: dict[str, Any]) -> Any:
+        form_of(params)()  # the body, encoded as it would be posted
+        if method == "sendMessage":
+            self.session.count()
+            return answer(200, b'{"ok": true, "result": {"message_id": 1}}')
+        return answer(200, b'{"ok": true, "result": true}')
+
+    async def close(self) -> None:
+        return None
 
 
 def updates_for(chats: range, first_id: int) -> list[list[Update]]:
@@ -162,6 +184,7 @@ async def step_variant(db_path: Path, rounds: list[list[Update]], batch: int,
     session = FakeSession()
     session.expected = sum(len(r) for r in rounds)
     adapter.bot = Bot(TOKEN, session=session)
+    adapter.api = FakeApi(session)  # type: ignore[assignment]
     limiter = LocalRateLimiter(per_second=1e9, per_chat_per_second=1e9)
     runtime = await start(settings, {adapter.channel: adapter}, limiter=limiter)
     adapter.bind(runtime.engine.handle)

@@ -50,11 +50,7 @@ class BotApiClient:
             self._session = aiohttp.ClientSession(
                 timeout=TIMEOUT, connector=aiohttp.TCPConnector(ssl=context,
                                                                 ttl_dns_cache=3600))
-        form = aiohttp.FormData(quote_fields=False)
-        for name, value in params.items():
-            if value is not None:
-                form.add_field(name, value if isinstance(value, str) else json.dumps(value))
-        async with self._session.post(self._base + method, data=form) as response:
+        async with self._session.post(self._base + method, data=form_of(params)) as response:
             status, body = response.status, await response.read()
         return answer(status, body)
 
@@ -62,6 +58,15 @@ class BotApiClient:
         self._closed = True
         if self._session is not None:
             await self._session.close()
+
+
+def form_of(params: dict[str, Any]) -> aiohttp.FormData:
+    """The request body as aiogram builds it: form fields, objects as JSON, no ``None``."""
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in params.items():
+        if value is not None:
+            form.add_field(name, value if isinstance(value, str) else json.dumps(value))
+    return form
 
 
 def answer(status: int, body: bytes) -> Any:
