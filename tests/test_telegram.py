@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -123,6 +124,11 @@ async def test_onboarding_over_http_with_inline_buttons(bot: Bot, fake: FakeTele
     # Every press was answered and its keyboard closed.
     await fake.wait_for(lambda: len(fake.sent(method="answerCallbackQuery")) == 6)
     await fake.wait_for(lambda: len(fake.sent(method="editMessageReplyMarkup")) == 6)
+    for edit in fake.sent(method="editMessageReplyMarkup"):  # that chat's message, emptied
+        assert int(edit.params["chat_id"]) == CHAT and int(edit.params["message_id"]) > 0
+        assert not edit.params.get("reply_markup") or json.loads(
+            edit.params["reply_markup"]) == {"inline_keyboard": []}
+    assert all(a.params.get("callback_query_id") for a in fake.sent(method="answerCallbackQuery"))
     commands = {c.params.get("language_code"): c.params["commands"]
                 for c in fake.sent(method="setMyCommands")}
     assert set(commands) == {None, "en", "am", "ar", "es", "fa", "fr"}

@@ -88,7 +88,8 @@ class AiogramAdapter(TelegramAdapter):
                 if isinstance(query.message, Message) and query.message.reply_markup:
                     await self.api.call("editMessageReplyMarkup", {
                         "chat_id": str(query.message.chat.id),
-                        "message_id": str(query.message.message_id)})
+                        "message_id": str(query.message.message_id),
+                        "business_connection_id": query.message.business_connection_id})
             except Exception:  # a missing keyboard must not fail the update
                 pass
 
