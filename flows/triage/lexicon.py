@@ -9,9 +9,9 @@ offices extend them without code. Matching works on normalised words:
 - letters repeated for emphasis collapsed ("soooo saaad" = "so sad"), on both sides;
 - a word may differ from the lexicon's by one letter (a typo) when it has seven or more;
   such a match is weaker evidence ("cocina" is one letter from "cocaína", "toiture" from
-  "torture"): when a message's top tier rests on typo matches alone, the result says so
-  (``typo``) and carries the reading without them (``exact``), and the semantic layer
-  must not read the message as plainly benign for the typo to count (``reading.decide``);
+  "torture"): when a message's top tier rests on typo matches alone, the result carries
+  the reading without them (``exact``), and the typo counts only where the semantic layer
+  does not read the message as plainly benign (``reading.weighed``);
 - a lexicon word ending in ``*`` matches any word it begins ("kill*" = "killing"), one
   starting with ``*`` any word it ends, one in stars any word it is part of ("*انتحار*"
   finds "الانتحار", "بالانتحار": Arabic joins articles and prepositions to words);

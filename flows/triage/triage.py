@@ -23,7 +23,7 @@ import asyncio
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +195,13 @@ class Triage:
             _lexicon_only(lexicon))
         if decision.action == NONE:
             return TriageResult(None, (), language=detected, confidence=decision.confidence)
+        sentences, shown = self._sentences(text, order,
+                                           dict(zip(parts, readings, strict=False)),
+                                           thresholds)
+        if shown:  # several sentences: the phrases of those that count, typos weighed in each
+            lexicon = replace(lexicon, categories=tuple(dict.fromkeys(
+                c for r in sorted(shown, key=lambda r: r.tier or 4) for c in r.categories)),
+                matched=tuple(dict.fromkeys(m for r in shown for m in r.matched)))
         layers = []
         categories = list(lexicon.categories)
         if lexicon.tier is not None:
@@ -207,25 +214,34 @@ class Triage:
             if best.category not in categories:
                 categories.append(best.category.split(":")[0])
             semantic_sentences = [piece for piece, r in zip(parts, readings, strict=True)
-                                  if _reaches(r, decision, thresholds)]
-        sentences = self._sentences(text, order, semantic_sentences)
+                                  if _reaches(r, decision, thresholds) and piece != parts[0]]
+        if semantic_sentences:
+            sentences = tuple(s for s in parts[1:] if s in sentences or s in semantic_sentences)
         # the 72-hour note is for a recent assault: Tier 1 (long past is read as Tier 2)
         note = decision.tier == 1 and (lexicon.note_72h or categories[:1] == ["sexual_violence"])
         return TriageResult(decision.tier, tuple(dict.fromkeys(categories)), lexicon.matched,
                             note, decision.action, decision.confidence, detected, tuple(layers),
                             sentences, decision.otherwise)
 
-    def _sentences(self, text: str, order: tuple[str, ...], semantic: list[str]
-                   ) -> tuple[str, ...]:
-        """The sentences that showed distress: those a lexicon phrase is in, and those the
-        semantic layer read as distress; the whole text when it is one sentence."""
+    def _sentences(self, text: str, order: tuple[str, ...], read: dict[str, Reading],
+                   thresholds: Thresholds | None
+                   ) -> tuple[tuple[str, ...], list[LexiconResult]]:
+        """The sentences a lexicon phrase is in, and what the lexicon read in each, weighed
+        against the sentence's own semantic reading (``reading.weighed``: "I start the
+        cooking course" is not quoted, nor "drugs" named, for a typo of "cocaine"); the
+        whole text, and nothing, when it is one sentence."""
         parts = pieces(text)
         if len(parts) == 1:
-            return parts
-        found = [s for s in parts[1:] if self.lexicons.assess(s, order).tier is not None]
-        found += [s for s in semantic if s != parts[0]]
-        ordered = [s for s in parts[1:] if s in found]
-        return tuple(ordered) or (parts[0],)
+            return parts, []
+        found, shown = [], []
+        for sentence in parts[1:]:
+            lexical = self.lexicons.assess(sentence, order)
+            if thresholds is not None:
+                lexical = weighed(lexical, read.get(sentence), thresholds)
+            if lexical.tier is not None:
+                found.append(sentence)
+                shown.append(lexical)
+        return tuple(found) or (parts[0],), shown
 
 
 def combined(readings: list[Reading], best: Reading) -> Reading:

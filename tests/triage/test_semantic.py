@@ -151,6 +151,15 @@ def test_one_letter_from_a_phrase_is_not_an_alert_in_a_plainly_ordinary_message(
     assert triage.assess_now(text, [language]).action == NONE
 
 
+def test_an_alert_does_not_quote_an_ordinary_sentence_for_a_typo(triage: Triage) -> None:
+    text = ("Hoy empecé el curso de cocina en la alcaldía. Ya no quiero vivir, tengo las "
+            "pastillas guardadas para esta noche.")
+    result = triage.assess_now(text, ["es"])
+    assert result.action == ALERT and result.tier == 1
+    assert result.sentences and all("cocina" not in s for s in result.sentences)
+    assert "drugs" not in result.categories and "suicide" in result.categories
+
+
 def test_a_typo_in_a_message_of_distress_still_alerts(triage: Triage) -> None:
     result = triage.assess_now("i keep thinking about sucide, i have the rope ready", ["en"])
     assert result.action == ALERT and result.tier == 1
