@@ -47,6 +47,10 @@ def test_normalisation() -> None:
     assert normalise("می‌خواهم") == normalise("میخواهم")  # Persian half-space
     assert normalise("ሐዘን") == normalise("ሀዘን")  # Ethiopic homophones
     assert normalise("ok. no") == ["ok", "|", "no"]
+    assert normalise("jsuis là", elisions=True) == ["j", "suis", "la"]  # j' without '
+    assert normalise("jai peur", elisions=True) == ["j", "ai", "peur"]
+    assert normalise("jamais", elisions=True) == ["jamais"]
+    assert normalise("jsuis") == ["jsuis"]  # only where the language elides
 
 
 def test_misspelling_and_inflection(triage: Triage) -> None:
@@ -190,6 +194,15 @@ def test_violence_told_as_long_past_is_tier2_and_recent_is_tier1(
     ("jveux mourir", "fr", 1),
     ("mikham bemiram", "fa", 1),  # Finglish
     ("mot efelgalehu", "am", 1),  # Amharic in Latin letters
+    ("jsuis fatigué de vivre", "fr", 1),  # French typed without its apostrophe
+    ("jarrive pas a respirer, ma poitrine serre", "fr", 1),
+    ("jamais de la vie, juste un jour de repos", "fr", None),  # j-words stay words
+    ("the voice is telling me walk inside the river now", "en", 1),
+    ("death better than this life wallahi", "en", 1),
+    ("el modir 5ad el basbor bta3y", "ar", 1),  # the boss took my passport
+    ("صاحب الشغل اخذ جوازي", "ar", 1),
+    ("saheb kar passportamo gereft", "fa", 1),
+    ("the voice note is telling me nothing", "en", None),
     ("7ra9t yeddi bla9sd w ana ntayeb", "ar", None),  # burned my hand cooking
     ("حرقت يدي وانا نطيب", "ar", None),
 ])

@@ -64,19 +64,29 @@ _REPEATS = re.compile(r"(\w)\1+")
 # that a negation never reaches across it: "I'm not ok. I want to die" is not negated.
 _TOKEN = re.compile(r"\w+|[.,;:!?\n؟،؛።፣፤፥፦]")
 BOUNDARY = "|"
+# French typed without its apostrophe ("jsuis", "jme suis coupé", "jarrive pas a respirer"):
+# no French word starts with j and a consonant, so that j is always "je" elided; before a
+# vowel only the verbs people type this way are split ("jai", "jarrive"), since "jamais",
+# "jour" and "juste" are words of their own.
+_GLUED_J = re.compile(r"\bj(?=[bcdfgklmnpqrstvwxz]\w)|\bj(?=(?:ai|arrive|arrivais|arrete|avais|"
+                      r"aurais|etais|en|y|ecoute|essaie|essaye|attends|habite|entends|ose|"
+                      r"aime|hais|appelle)\b)")
 
 
 def normalise(text: str, elisions: bool = False) -> list[str]:
     """The words of ``text`` in the form lexicons are compared in; "|" ends a clause.
 
     Apostrophes join ("don't" = "dont"), or with ``elisions`` separate, as French needs
-    ("n'arrête" = "n arrête", so that "arrête pas de pleurer" is found in it).
+    ("n'arrête" = "n arrête", so that "arrête pas de pleurer" is found in it), and then
+    "jsuis" is "j suis" too.
     """
     text = unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_VARIANTS)
     text = text.translate(_ETHIOPIC_HOMOPHONES)
     text = text.replace("'", " " if elisions else "")
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if elisions:
+        text = _GLUED_J.sub("j ", text)
     return [_REPEATS.sub(r"\1", token) if token[0].isalnum() or token[0] == "_" else BOUNDARY
             for token in _TOKEN.findall(text)]
 
