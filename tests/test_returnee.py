@@ -298,9 +298,17 @@ def test_terminal_chats_keep_their_place_their_clock_and_their_own_messages(
         tmp_path: Path) -> None:
     from tests.test_cli import homecoming
 
+    from datetime import UTC, datetime, timedelta
+
+    # past the check-in due in 30 days, to noon: a check-in due outside the allowed hours
+    # (9–20 h) waits for the next morning, wherever the wall clock stands when this runs
+    now = datetime.now(UTC)
+    noon = (now + timedelta(days=31)).replace(hour=12, minute=0, second=0, microsecond=0)
+    hours = int((noon - now).total_seconds() // 3600)
     db = tmp_path / "two.db"
     first = homecoming("chat", "--db", str(db), "--user", "ama", stdin="\n".join([
-        "English", "1", "1", "1", "Ghana", "1", "14/03/2026", "1", "/advance 30d", "/quit"])
+        "English", "1", "1", "1", "Ghana", "1", "14/03/2026", "1", f"/advance {hours}h",
+        "/quit"])
         + "\n", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     import re
@@ -321,8 +329,7 @@ def test_terminal_chats_keep_their_place_their_clock_and_their_own_messages(
     assert "good moment" in again.stdout
     later = homecoming("chat", "--db", str(db), "--user", "ama", stdin="/advance 1h\n/quit\n",
                        cwd=tmp_path)
-    from datetime import UTC, datetime, timedelta
-    shown = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d")
+    shown = (now + timedelta(hours=hours + 1)).strftime("%Y-%m-%d")
     assert f"it is now {shown}" in later.stdout  # the demo clock survived the restarts
 
 
