@@ -296,9 +296,9 @@ async def test_global_commands_and_leaving_the_survey_return_to_the_question(
 
 def test_terminal_chats_keep_their_place_their_clock_and_their_own_messages(
         tmp_path: Path) -> None:
-    from tests.test_cli import homecoming
-
     from datetime import UTC, datetime, timedelta
+
+    from tests.test_cli import homecoming
 
     # past the check-in due in 30 days, to noon: a check-in due outside the allowed hours
     # (9–20 h) waits for the next morning, wherever the wall clock stands when this runs
