@@ -202,8 +202,9 @@ async def test_pacing_per_chat_is_respected(bot: Bot, fake: FakeTelegram) -> Non
     await bot.replies(CHAT, 4)
     times = [c.at for c in fake.sent(CHAT)]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    # Unpaced they would arrive milliseconds apart; network jitter may shave a little.
-    assert min(gaps) >= 0.15, gaps
+    # Unpaced they would arrive milliseconds apart; on a busy machine the arrival of one
+    # send may lag its start by 50 ms or more (a CI run saw 0.147 s), so half the pace holds
+    assert min(gaps) >= 0.1, gaps
 
 
 async def test_blocked_person_is_marked_unreachable_and_kept(bot: Bot, fake: FakeTelegram
