@@ -29,6 +29,8 @@ MAX_FALSE_POSITIVES_PER_LANGUAGE = 0.20  # a language's dev benign set is small 
 BATCH = 32
 # (weight of the linear heads, neighbours): the blend is chosen on dev with the thresholds
 BLENDS = ((1.0, 3), (0.8, 5), (0.6, 5))
+# the letters layer's share of a transliterated piece's reading, chosen on dev with the rest
+LETTER_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 
 
 @dataclass
@@ -163,15 +165,20 @@ def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
     train_x = vectors[[index[pieces(e.text)[0]] for e in train_set]]
     model = train(train_set, train_x, tiers, embedder.name, digest(locales_dir))
     lexicon = lexicon_reads(lexicons, dev_set)
-    best: tuple[float, float, int, Thresholds] | None = None
-    for blend, neighbours in BLENDS:
+    best: tuple[float, float, int, float, Thresholds] | None = None
+    weights = LETTER_WEIGHTS if model.letters is not None else (0.0,)
+    for (blend, neighbours), weight in itertools.product(BLENDS, weights):
         model.blend, model.neighbours = blend, neighbours
+        if model.letters is not None:
+            model.letters.weight = weight
         readings = dev_readings(model, dev_set, vectors, index)
         value, thresholds = search(readings, lexicon, dev_set, tiers)
         if best is None or value > best[0] + 1e-12:
-            best = (value, blend, neighbours, thresholds)
+            best = (value, blend, neighbours, weight, thresholds)
     assert best is not None
-    _, model.blend, model.neighbours, model.thresholds = best
+    _, model.blend, model.neighbours, weight, model.thresholds = best
+    if model.letters is not None:
+        model.letters.weight = weight
     readings = dev_readings(model, dev_set, vectors, index)
     decisions = []
     for reading, read in zip(readings, lexicon, strict=True):
@@ -189,6 +196,7 @@ def dev_readings(model: SemanticModel, dev_set: Sequence[Example], vectors: np.n
     """Each message's reading as ``Triage`` combines it (``combined``)."""
     readings = []
     for example in dev_set:
-        read = model.read(vectors[[index[p] for p in pieces(example.text)]])
+        parts = pieces(example.text)
+        read = model.read(vectors[[index[p] for p in parts]], parts)
         readings.append(combined(read, max(read, key=lambda r: (r.tier1, r.tier12, r.any))))
     return readings

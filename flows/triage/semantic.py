@@ -16,6 +16,8 @@ by similarity). The neighbours catch what the heads smooth over: a paraphrase cl
 examples of a rare way of writing (Arabizi, Latin-letter Amharic, a farewell told as giving
 things away). Chosen on dev: with the linear heads, the blend raised dev Tier 1 recall from
 0.81 to 0.90 at the same false-positive budget; with the kernel heads, dev chose 0.6.
+Latin-letter writing of Arabic, Persian and Amharic is read by the letters layer as well
+(``letters.py``), blended in by a weight chosen on dev.
 
 The model file (``locales/distress-model.npz``) holds plain arrays only (no pickle), the
 embedder's name and the fingerprint of the banks it was built from, so that a stale or
@@ -34,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from flows.triage.banks import NONE, Example, tier_of
+from flows.triage.letters import Letters, transliterating
 
 MODEL_FILE = "distress-model.npz"
 HEADS = ("tier1", "tier12", "any")
@@ -154,9 +157,12 @@ class SemanticModel:
     blend: float = 1.0  # weight of the heads; the rest is the neighbours'
     neighbours: int = 3
     kernel: Kernel | None = None  # the heads as kernel machines (else the linear heads)
+    letters: Letters | None = None  # Arabizi, Finglish, Amharic in Latin letters
 
-    def read(self, vectors: np.ndarray) -> list[Reading]:
-        """One reading per row of ``vectors`` (L2-normalised embeddings)."""
+    def read(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> list[Reading]:
+        """One reading per row of ``vectors`` (L2-normalised embeddings); with ``texts``
+        (the rows' texts), Latin-letter writing of other scripts is read by the letters
+        layer too."""
         if vectors.shape[1] != self.dim:
             raise ValueError(f"embeddings of {vectors.shape[1]} values, the model needs "
                              f"{self.dim}")
@@ -172,6 +178,8 @@ class SemanticModel:
         if self.memory is not None and self.blend < 1.0:
             near = self.memory.near(vectors, self.neighbours, similarity)
             heads = self.blend * heads + (1.0 - self.blend) * near
+        if self.letters is not None and texts is not None:
+            heads = self.letters.blend(heads, texts)
         none = self.classes.index(NONE) if NONE in self.classes else -1
         readings = []
         for row, head in zip(probs, heads, strict=True):
@@ -201,6 +209,8 @@ class SemanticModel:
             memory |= {"kernel_dual": self.kernel.dual.astype(np.float32),
                        "kernel_intercept": self.kernel.intercept.astype(np.float32),
                        "kernel_platt": self.kernel.platt.astype(np.float32)}
+        if self.letters is not None:
+            memory |= self.letters.arrays()
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer, meta=np.array(json.dumps(meta, sort_keys=True)),
@@ -224,7 +234,7 @@ class SemanticModel:
                        data["head_intercept"], Thresholds(**meta["thresholds"]),
                        meta["banks"], {k: int(v) for k, v in meta["tiers"].items()},
                        memory, float(meta.get("blend", 1.0)), int(meta.get("neighbours", 3)),
-                       kernel)
+                       kernel, Letters.from_arrays(data))
 
 
 def _one_blas_thread() -> None:
@@ -310,7 +320,10 @@ def train(examples: Sequence[Example], vectors: np.ndarray, tiers: dict[str, int
     class_tiers = {e.label: tier_of(e, tiers) or 3 for e in examples if e.category != NONE}
     memory = Memory.of(vectors, [t or 0 for t in example_tiers])
     machines = _fit_kernel(memory.values, ys) if kernel else None
+    others = transliterating([(e.language, e.text) for e in examples])
+    letters = Letters.fit([e.text for e in examples], [t or 0 for t in example_tiers],
+                          [e.language in others for e in examples])
     return SemanticModel(embedder, vectors.shape[1], classes, coef, intercept,
                          np.array(head_coef), np.array(head_intercept), Thresholds(), banks,
                          dict(sorted(class_tiers.items())), memory, blend, neighbours,
-                         machines)
+                         machines, letters)

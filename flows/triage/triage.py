@@ -169,7 +169,7 @@ class Triage:
             if embedded is None or embedded.text != text:
                 raise NeedsEmbedding(text)
             assert self.model is not None
-            readings = self.model.read(embedded.vectors)
+            readings = self.model.read(embedded.vectors, embedded.pieces)
             parts = embedded.pieces
         return self._combine(text, order, detected, lexicon, readings, parts)
 
