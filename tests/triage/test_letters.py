@@ -89,3 +89,40 @@ def test_too_few_transliterated_examples_give_no_layer() -> None:
     assert Letters.fit(SPANISH, [0] * len(SPANISH), [False] * len(SPANISH)) is None
     assert Letters.fit(ARABIZI_DISTRESS[:5] + SPANISH, [1] * 5 + [0] * len(SPANISH),
                        [True] * 5 + [False] * len(SPANISH)) is None
+
+
+@pytest.fixture(scope="module")
+def shipped() -> object:
+    from flows.triage import Triage
+
+    return Triage.load()
+
+
+def test_the_shipped_model_reads_latin_letters_with_a_weight_chosen_on_dev(shipped: object
+                                                                         ) -> None:
+    letters = shipped.model.letters  # type: ignore[attr-defined]
+    assert letters is not None and 0.0 < letters.weight <= 1.0
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    # ordinary news in Arabizi, Finglish and Latin-letter Amharic (e5 alone: Tier 1 alerts)
+    ("sba7 lkhir a khouya, lyoum bdit lkhedma f lmagasin dial 3ammi w ghadi mzyan", "ar"),
+    ("ya jama3a el dawra kanet 7elwe ktir, bade sajjel bel dawra el jaye", "ar"),
+    ("salam khanum, emruz raftam kelas-e khayati, kheili khub bud, merci", "fa"),
+    ("selam new, zare ye sira silTena jemerku, betam tiru new, ameseginalehu", "am"),
+])
+def test_ordinary_transliterated_news_is_not_an_alert(shipped: object, text: str,
+                                                      language: str) -> None:
+    result = shipped.assess_now(text, [language])  # type: ignore[attr-defined]
+    assert result.action == "none", result
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("khlas ma b9itch baghi n3ich, had lila ghadi nsali m3a rasi", "ar"),
+    ("dige nemikham zende basham, ye boste ghors joftam", "fa"),
+    ("mot efeligalehu, hulum kenen aydekemeny", "am"),
+])
+def test_transliterated_distress_still_reaches_a_person(shipped: object, text: str,
+                                                        language: str) -> None:
+    result = shipped.assess_now(text, [language])  # type: ignore[attr-defined]
+    assert result.action in ("alert", "ask") and result.tier == 1, result
