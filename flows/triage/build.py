@@ -112,10 +112,14 @@ def search(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
     exact = (np.array([(read.exact or read).tier or 0 for read in lexicon]),
              np.array([(read.exact or read).negated for read in lexicon], dtype=bool),
              np.array([read.exact is not None for read in lexicon], dtype=bool))
-    languages = [np.array([e.language == lang for e in examples])
-                 for lang in sorted({e.language for e in examples})]
+    languages = np.array([[e.language == lang for e in examples]
+                          for lang in sorted({e.language for e in examples})], dtype=np.int32)
     benign = truth == 0
     is1, is12 = truth == 1, (truth == 1) | (truth == 2)
+    # per language, as matrix products (the search tries thousands of settings)
+    benign_budget = MAX_FALSE_POSITIVES_PER_LANGUAGE * (languages @ benign)
+    tier1_each = languages * is1
+    tier1_counts = np.maximum(tier1_each.sum(axis=1), 1)
     best: tuple[float, Thresholds] | None = None
     grid = [float(x) for x in np.round(np.arange(0.05, 0.96, 0.05), 2)]
     is3 = truth == 3
@@ -126,9 +130,8 @@ def search(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
         probe = Thresholds(alert1, 0.0, 0.5, any_, confirm)
         first, other = vector_decisions(p1, p12, pany, lex, negated, probe, exact)
         flagged = first | (other > 0)
-        if (flagged & benign).sum() > MAX_FALSE_POSITIVES * benign.sum() or any(
-                (flagged & benign & lang).sum() > MAX_FALSE_POSITIVES_PER_LANGUAGE
-                * (benign & lang).sum() for lang in languages):
+        if (flagged & benign).sum() > MAX_FALSE_POSITIVES * benign.sum() or (
+                languages @ (flagged & benign) > benign_budget).any():
             continue
         for ask1, tier2 in itertools.product(grid, grid[1::2]):
             if ask1 > alert1:
@@ -136,8 +139,7 @@ def search(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
             t = Thresholds(alert1, ask1, tier2, any_, confirm)
             first, other = vector_decisions(p1, p12, pany, lex, negated, t, exact)
             recall1 = (first & is1).sum() / max(is1.sum(), 1)
-            weakest = min((first & is1 & lang).sum() / max((is1 & lang).sum(), 1)
-                          for lang in languages)
+            weakest = float((tier1_each @ first / tier1_counts).min())
             reached = first | ((other > 0) & (other <= 2))
             reach = (reached & is12).sum() / max(is12.sum(), 1)
             asked = (first & ~is1 & ~((lex == 1) & ~negated) & (p1 < alert1)).sum() / len(truth)

@@ -212,6 +212,7 @@ def test_the_build_is_deterministic_and_refuses_another_embedder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # two blends to choose between, not the shipped six: the choice is what must repeat
     monkeypatch.setattr("flows.triage.build.BLENDS", ((1.0, 3), (0.5, 5)))
+    monkeypatch.setattr("flows.triage.build.LETTER_WEIGHTS", (0.0, 0.5))
     locales = tmp_path / "locales"
     shutil.copytree(DEFAULT_LOCALES_DIR, locales, ignore=shutil.ignore_patterns("*.mo"))
     # every sixth example of each bank: the search over thresholds is what takes time, and
@@ -228,6 +229,8 @@ def test_the_build_is_deterministic_and_refuses_another_embedder(
     assert (second.model.blend, second.model.neighbours) == (first.model.blend,
                                                              first.model.neighbours)
     assert first.model.memory is not None and len(first.model.memory.tiers) == first.train
+    assert first.model.letters is not None and second.model.letters is not None
+    assert second.model.letters.weight == first.model.letters.weight
     shutil.copy(tmp_path / "a.npz", locales / "distress-model.npz")
     with pytest.raises(ValueError, match="built with the embedder 'fake-words'"):
         Triage.load(locales)
