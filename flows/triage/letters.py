@@ -106,17 +106,20 @@ class Letters:
         logits = np.asarray(x @ self.coef.T) + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
 
-    def blend(self, heads: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    def blend(self, heads: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``heads`` (rows, 3), with each Latin-letter text's row moved towards the letters'
-        reading by ``weight`` times how surely the text is transliterated."""
+        reading by ``weight`` times how surely the text is transliterated; and that share
+        for each row (0 where the letters layer did not read it)."""
         rows = [i for i, text in enumerate(texts) if latin(text)]
+        shares = np.zeros(len(texts), dtype=np.float64)
         if self.weight <= 0.0 or not rows:
-            return heads
+            return heads, shares
         out = heads.copy()
         p = self.probabilities([texts[i] for i in rows])
         share = (self.weight * p[:, 3])[:, None]
         out[rows] = (1.0 - share) * heads[rows] + share * p[:, :3]
-        return out
+        shares[rows] = share[:, 0]
+        return out, shares
 
     # The model file ------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ class Reading:
     any: float
     category: str  # the most likely category that is not "none" (or "none")
     category_p: float
+    letters: float = 0.0  # the share of the heads the letters layer took (``letters.py``)
 
 
 @dataclass
@@ -178,17 +179,18 @@ class SemanticModel:
         if self.memory is not None and self.blend < 1.0:
             near = self.memory.near(vectors, self.neighbours, similarity)
             heads = self.blend * heads + (1.0 - self.blend) * near
+        shares = np.zeros(len(vectors))
         if self.letters is not None and texts is not None:
-            heads = self.letters.blend(heads, texts)
+            heads, shares = self.letters.blend(heads, texts)
         none = self.classes.index(NONE) if NONE in self.classes else -1
         readings = []
-        for row, head in zip(probs, heads, strict=True):
+        for row, head, share in zip(probs, heads, shares, strict=True):
             masked = row.copy()
             if none >= 0:
                 masked[none] = -1.0
             best = int(masked.argmax())
             readings.append(Reading(float(head[0]), float(head[1]), float(head[2]),
-                                    self.classes[best], float(row[best])))
+                                    self.classes[best], float(row[best]), float(share)))
         return readings
 
     def tier_of(self, label: str) -> int:

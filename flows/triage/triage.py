@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 MAX_PIECES = 5  # sentences read apart from the whole message (cost: ~5 ms each)
 MIN_LETTERS = 3  # "ok", "1", "?" are not read by the semantic layer
 MIN_WORDS = 2  # nor one word ("Senegal", "yes"): the lexicon reads those, at no wait
+LETTERS_SHOWN = 0.25  # the alert names the letters layer when it took this share or more
 _SENTENCE = re.compile(r"(?<=[.!?؟።\n])\s+|\n+")
 _EMBEDDING = ThreadPoolExecutor(1, thread_name_prefix="embedding")
 
@@ -66,7 +67,7 @@ class TriageResult:
     action: str = NONE  # alert | ask | none
     confidence: float = 1.0
     language: str | None = None  # detected, if sure
-    layers: tuple[str, ...] = ()  # which layers read distress: lexicon, semantic
+    layers: tuple[str, ...] = ()  # which layers read distress: lexicon, semantic, letters
     sentences: tuple[str, ...] = ()  # the sentences that showed it (for the alert)
     otherwise: int | None = None  # for "ask": the tier on a no (None: only a notice)
 
@@ -211,6 +212,8 @@ class Triage:
                 decision.action == ASK or lexicon.tier is None or decision.tier != lexicon.tier
                 or best.tier1 >= thresholds.ask1):
             layers.append("semantic")
+            if best.letters >= LETTERS_SHOWN:  # Arabizi, Finglish: read by its letters too
+                layers.append("letters")
             if best.category not in categories:
                 categories.append(best.category.split(":")[0])
             semantic_sentences = [piece for piece, r in zip(parts, readings, strict=True)
@@ -252,7 +255,7 @@ def combined(readings: list[Reading], best: Reading) -> Reading:
     had more sentences to misread: on long messages never trained on, false positives fell
     from 0.88 to 0.60 with no loss of recall on dev or test."""
     return Reading(max(r.tier1 for r in readings), max(r.tier12 for r in readings),
-                   readings[0].any, best.category, best.category_p)
+                   readings[0].any, best.category, best.category_p, best.letters)
 
 
 def _reaches(reading: Reading, decision: Decision, t: Any) -> bool:

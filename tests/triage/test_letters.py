@@ -63,12 +63,14 @@ def test_blend_moves_only_transliterated_rows() -> None:
     letters = fitted()
     heads = np.full((3, 3), 0.9, dtype=np.float64)
     texts = ["sba7 lkhir, lwalida bikhir", "صباح الخير", "el curso de hoy fue bueno"]
-    out = letters.blend(heads, texts)
+    out, shares = letters.blend(heads, texts)
+    assert shares[0] > 0.25 and shares[1] == 0.0 and shares[2] < shares[0]
     assert out[0, 0] < 0.8  # the Arabizi greeting, read as benign by its letters
     assert out[1, 0] == pytest.approx(0.9)  # Arabic script: e5 alone
     assert out[2, 0] > 0.85  # Spanish: the fourth head keeps the letters out
     letters.weight = 0.0
-    assert np.array_equal(letters.blend(heads, texts), heads)
+    out, shares = letters.blend(heads, texts)
+    assert np.array_equal(out, heads) and not shares.any()
 
 
 def test_arrays_keep_only_used_slots_and_read_the_same() -> None:
@@ -126,3 +128,9 @@ def test_transliterated_distress_still_reaches_a_person(shipped: object, text: s
                                                         language: str) -> None:
     result = shipped.assess_now(text, [language])  # type: ignore[attr-defined]
     assert result.action in ("alert", "ask") and result.tier == 1, result
+    assert "letters" in result.layers  # the alert says which layer read it
+
+
+def test_english_distress_is_not_said_to_be_read_by_letters(shipped: object) -> None:
+    result = shipped.assess_now("I can't go on anymore, I took all my pills", ["en"])  # type: ignore[attr-defined]
+    assert result.tier == 1 and "letters" not in result.layers, result

@@ -210,7 +210,8 @@ class Fake:
 
 def test_the_build_is_deterministic_and_refuses_another_embedder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # two blends to choose between, not the shipped six: the choice is what must repeat
+    # two blends and two letter weights to choose between, not the shipped three and four:
+    # the choice is what must repeat
     monkeypatch.setattr("flows.triage.build.BLENDS", ((1.0, 3), (0.5, 5)))
     monkeypatch.setattr("flows.triage.build.LETTER_WEIGHTS", (0.0, 0.5))
     locales = tmp_path / "locales"
