@@ -25,9 +25,11 @@ lock-check: $(UV)
 	  echo "uv.lock does not match pyproject.toml: run 'make lock' and commit uv.lock." >&2; \
 	  exit 1; }
 
-$(STAMP): pyproject.toml uv.lock | $(UV)
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every start
+# otherwise compiled the libraries again (3.7 s against 1.1 s for one command).
+$(STAMP): pyproject.toml uv.lock Makefile | $(UV)
 	@$(MAKE) --no-print-directory lock-check
-	$(UV) sync --locked --all-extras --python $(PYTHON) --quiet
+	$(UV) sync --locked --all-extras --compile-bytecode --python $(PYTHON) --quiet
 	touch $(STAMP)
 
 # Refresh the lock after changing dependencies in pyproject.toml.

@@ -13,6 +13,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's parser where PyYAML was built with it (its wheels are): the example banks read
+# in a tenth of the time of the pure-Python one (7 s at every build and start otherwise)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ContentError(Exception):
@@ -21,7 +24,7 @@ class ContentError(Exception):
 
 def read_yaml(path: Path, model: type[M], error: type[ContentError] = ContentError) -> M:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

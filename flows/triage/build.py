@@ -83,16 +83,25 @@ def vector_decisions(p1: np.ndarray, p12: np.ndarray, pany: np.ndarray, lex: np.
     lexicon tiers and negations without typo matches, and where the top tier rests on them.
     The threshold search tries thousands of settings; ``tests/triage/test_semantic.py``
     checks this against ``weighed`` and ``decide``."""
-    if exact is not None:
-        exact_lex, exact_negated, typo = exact
-        weak = typo & (pany < t.confirm)
-        lex, negated = np.where(weak, exact_lex, lex), np.where(weak, exact_negated, negated)
-    clear = ((lex == 1) & ~negated) | (p1 >= t.alert1)
-    lex = np.where(clear | (pany >= t.confirm), lex, 0)
-    flagged = clear | (lex > 0) | (pany >= t.any)
+    clear, lex, flagged = _flagged(p1, pany, lex, negated, t.alert1, t.any, t.confirm, exact)
     first = clear | (flagged & (p1 >= t.ask1))
     lower = np.where((lex == 2) | (p12 >= t.tier2), 2, 3)
     return first, np.where(flagged & ~first, lower, 0)
+
+
+def _flagged(p1: np.ndarray, pany: np.ndarray, lex: np.ndarray, negated: np.ndarray,
+             alert1: float, any_: float, confirm: float,
+             exact: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What does not depend on ``ask1`` or ``tier2``: the clear Tier 1 signals, the lexicon
+    tiers kept, and whether a message is flagged at all."""
+    if exact is not None:
+        exact_lex, exact_negated, typo = exact
+        weak = typo & (pany < confirm)
+        lex, negated = np.where(weak, exact_lex, lex), np.where(weak, exact_negated, negated)
+    clear = ((lex == 1) & ~negated) | (p1 >= alert1)
+    lex = np.where(clear | (pany >= confirm), lex, 0)
+    return clear, lex, clear | (lex > 0) | (pany >= any_)
 
 
 def choose_thresholds(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
@@ -123,6 +132,7 @@ def search(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
     best: tuple[float, Thresholds] | None = None
     grid = [float(x) for x in np.round(np.arange(0.05, 0.96, 0.05), 2)]
     is3 = truth == 3
+    asks, tier2s = np.array(grid), np.array(grid[1::2])
     # whether a message is flagged at all does not depend on ask1 or tier2: the budget on
     # false positives is checked once for each (alert1, any, confirm)
     for alert1, any_, confirm in itertools.product(
@@ -133,23 +143,31 @@ def search(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
         if (flagged & benign).sum() > MAX_FALSE_POSITIVES * benign.sum() or (
                 languages @ (flagged & benign) > benign_budget).any():
             continue
-        for ask1, tier2 in itertools.product(grid, grid[1::2]):
+        # every (ask1, tier2) at once, as rows; chosen in the order a loop would try them
+        clear, kept, flagged = _flagged(p1, pany, lex, negated, alert1, any_, confirm, exact)
+        first = clear | (flagged & (p1 >= asks[:, None]))  # (asks, messages)
+        lower2 = (kept == 2) | (p12 >= tier2s[:, None])  # (tier2s, messages): at Tier 2
+        recall1 = (first & is1).sum(axis=1) / max(is1.sum(), 1)
+        weakest = (first.astype(np.int32) @ tier1_each.T / tier1_counts).min(axis=1)
+        asked = (first & ~is1 & ~((lex == 1) & ~negated) & (p1 < alert1)).sum(axis=1) / len(
+            truth)
+        later = (flagged & ~first).astype(np.int32)  # alerted below Tier 1
+        reach = ((first & is12).sum(axis=1)[:, None] + later @ (lower2 & is12).T.astype(
+            np.int32)) / max(is12.sum(), 1)
+        over = ((first & is3).sum(axis=1)[:, None] + later @ (lower2 & is3).T.astype(
+            np.int32)) / max(is3.sum(), 1)
+        # Tier 1 recall first (overall and in the weakest language), then reach; then
+        # fewer questions asked of people who did not need them and Tier 3 worries sent
+        # as urgent, and, all else equal, alerting at once rather than asking
+        values = ((2 * recall1 + weakest)[:, None] + reach - 0.2 * asked[:, None]
+                  - 0.5 * over - 0.01 * alert1)
+        for k, ask1 in enumerate(grid):
             if ask1 > alert1:
                 continue
-            t = Thresholds(alert1, ask1, tier2, any_, confirm)
-            first, other = vector_decisions(p1, p12, pany, lex, negated, t, exact)
-            recall1 = (first & is1).sum() / max(is1.sum(), 1)
-            weakest = float((tier1_each @ first / tier1_counts).min())
-            reached = first | ((other > 0) & (other <= 2))
-            reach = (reached & is12).sum() / max(is12.sum(), 1)
-            asked = (first & ~is1 & ~((lex == 1) & ~negated) & (p1 < alert1)).sum() / len(truth)
-            over = (reached & is3).sum() / max(is3.sum(), 1)
-            # Tier 1 recall first (overall and in the weakest language), then reach; then
-            # fewer questions asked of people who did not need them and Tier 3 worries sent
-            # as urgent, and, all else equal, alerting at once rather than asking
-            value = 2 * recall1 + weakest + reach - 0.2 * asked - 0.5 * over - 0.01 * alert1
-            if best is None or value > best[0] + 1e-12:
-                best = (value, t)
+            for j, tier2 in enumerate(grid[1::2]):
+                value = float(values[k, j])
+                if best is None or value > best[0] + 1e-12:
+                    best = (value, Thresholds(alert1, ask1, tier2, any_, confirm))
     return best if best is not None else (float("-inf"), Thresholds())
 
 def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,

@@ -12,7 +12,8 @@ import yaml
 
 from flows.l10n.i18n import DEFAULT_LOCALES_DIR
 from flows.triage import NeedsEmbedding, Triage
-from flows.triage.banks import BankError, load_banks, read_bank
+from flows.triage import build as building
+from flows.triage.banks import BankError, Example, load_banks, read_bank
 from flows.triage.build import build, vector_decisions
 from flows.triage.language import detect
 from flows.triage.lexicon import LexiconResult
@@ -190,6 +191,74 @@ def test_the_threshold_search_decides_as_the_bot_does() -> None:
             assert first[0]
         else:
             assert not first[0] and other[0] == (d.tier or 0)
+
+
+def _search_one_at_a_time(readings: list[Reading], lexicon: list[LexiconResult],
+                          examples: list[Example]) -> tuple[float, Thresholds]:
+    """The threshold search written plainly, one setting at a time (as it first was)."""
+    import itertools
+
+    truth = np.array([e.tier or 0 for e in examples])
+    p1, p12, pany = (np.array([getattr(r, k) for r in readings]) for k in ("tier1", "tier12",
+                                                                           "any"))
+    lex = np.array([read.tier or 0 for read in lexicon])
+    negated = np.array([read.negated for read in lexicon], dtype=bool)
+    exact = (np.array([(read.exact or read).tier or 0 for read in lexicon]),
+             np.array([(read.exact or read).negated for read in lexicon], dtype=bool),
+             np.array([read.exact is not None for read in lexicon], dtype=bool))
+    spoken = np.array([e.language for e in examples])
+    masks = [spoken == name for name in sorted(set(spoken))]
+    benign, is1, is3 = truth == 0, truth == 1, truth == 3
+    is12 = is1 | (truth == 2)
+    grid = [float(x) for x in np.round(np.arange(0.05, 0.96, 0.05), 2)]
+    best: tuple[float, Thresholds] | None = None
+    for alert1, any_, confirm in itertools.product(
+            [*grid[9:], 0.99], grid, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)):
+        first, other = vector_decisions(p1, p12, pany, lex, negated,
+                                        Thresholds(alert1, 0.0, 0.5, any_, confirm), exact)
+        flagged = first | (other > 0)
+        if (flagged & benign).sum() > building.MAX_FALSE_POSITIVES * benign.sum() or any(
+                (flagged & benign & mask).sum()
+                > building.MAX_FALSE_POSITIVES_PER_LANGUAGE * (benign & mask).sum()
+                for mask in masks):
+            continue
+        for ask1, tier2 in itertools.product(grid, grid[1::2]):
+            if ask1 > alert1:
+                continue
+            t = Thresholds(alert1, ask1, tier2, any_, confirm)
+            first, other = vector_decisions(p1, p12, pany, lex, negated, t, exact)
+            recall1 = (first & is1).sum() / max(is1.sum(), 1)
+            weakest = min((first & is1 & mask).sum() / max((is1 & mask).sum(), 1)
+                          for mask in masks)
+            reached = first | ((other > 0) & (other <= 2))
+            reach = (reached & is12).sum() / max(is12.sum(), 1)
+            asked = (first & ~is1 & ~((lex == 1) & ~negated) & (p1 < alert1)).sum() / len(
+                truth)
+            over = (reached & is3).sum() / max(is3.sum(), 1)
+            value = 2 * recall1 + weakest + reach - 0.2 * asked - 0.5 * over - 0.01 * alert1
+            if best is None or value > best[0] + 1e-12:
+                best = (value, t)
+    assert best is not None
+    return best
+
+
+def test_the_threshold_search_chooses_as_one_setting_at_a_time_would() -> None:
+    rng = random.Random(1)
+    examples, readings, lexicon = [], [], []
+    for i in range(240):
+        tier = rng.choice([None, None, 1, 2, 3])
+        base = {None: 0.1, 1: 0.7, 2: 0.5, 3: 0.4}[tier]
+        noisy = [min(max(base + rng.gauss(0, 0.2), 0.0), 1.0) for _ in range(3)]
+        readings.append(Reading(noisy[0], max(noisy[:2]), max(noisy), "x", 0.5))
+        found = rng.choice([None, tier, 1, 2]) if tier is not None or rng.random() < 0.04 else None
+        typo = LexiconResult(None, (), ()) if found is not None and rng.random() < 0.2 else None
+        lexicon.append(LexiconResult(found, (), (), negated=rng.random() < 0.1, exact=typo))
+        examples.append(Example(LANGUAGES[i % 3], str(i), "none" if tier is None else "x",
+                                tier, "dev"))
+    expected = _search_one_at_a_time(readings, lexicon, examples)
+    value, thresholds = building.search(readings, lexicon, examples, {"x": 3})
+    assert thresholds == expected[1]
+    assert value == pytest.approx(expected[0], abs=1e-12)
 
 
 class Fake:
