@@ -13,8 +13,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
-# libyaml's parser where PyYAML was built with it (its wheels are): the example banks read
-# in a tenth of the time of the pure-Python one (7 s at every build and start otherwise)
+# libyaml's parser where PyYAML was built with it (its wheels are): the example banks parse
+# in 0.45 s against 4.1 s with the pure-Python one (one run), at every model build
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

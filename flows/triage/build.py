@@ -137,14 +137,11 @@ def search(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
     # false positives is checked once for each (alert1, any, confirm)
     for alert1, any_, confirm in itertools.product(
             [*grid[9:], 0.99], grid, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)):
-        probe = Thresholds(alert1, 0.0, 0.5, any_, confirm)
-        first, other = vector_decisions(p1, p12, pany, lex, negated, probe, exact)
-        flagged = first | (other > 0)
+        clear, kept, flagged = _flagged(p1, pany, lex, negated, alert1, any_, confirm, exact)
         if (flagged & benign).sum() > MAX_FALSE_POSITIVES * benign.sum() or (
                 languages @ (flagged & benign) > benign_budget).any():
             continue
         # every (ask1, tier2) at once, as rows; chosen in the order a loop would try them
-        clear, kept, flagged = _flagged(p1, pany, lex, negated, alert1, any_, confirm, exact)
         first = clear | (flagged & (p1 >= asks[:, None]))  # (asks, messages)
         lower2 = (kept == 2) | (p12 >= tier2s[:, None])  # (tier2s, messages): at Tier 2
         recall1 = (first & is1).sum(axis=1) / max(is1.sum(), 1)
