@@ -174,6 +174,7 @@ async def test_case_page_then_resolve_with_a_note_and_a_private_note(desk: Desk,
     page = await b.client.get(f"/case/{person.pseudonym}")
     assert page.status_code == 200
     assert "I want to kill myself" in page.text and "Profile and consents" in page.text
+    assert "phrase list" in page.text and "lexicon" not in page.text  # how it was read, in words
     csrf = await b.csrf(f"/case/{person.pseudonym}")
     empty = await b.client.post(f"/escalations/{escalation.id}/resolve",
                                 data={"csrf": csrf, "note": " ", "next": "/"})

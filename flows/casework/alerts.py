@@ -14,6 +14,7 @@ from typing import Any
 from flows.casework import decisions as decide
 from flows.casework.base import CaseworkBase
 from flows.casework.changes import NotifyTeam
+from flows.casework.readings import described, split_reading, with_reading
 from flows.casework.recipients import alert_recipients
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import CATEGORY_NAMES, SESSION_NAMES
@@ -45,7 +46,7 @@ class Alerts(CaseworkBase):
                 country=participant.country, note_72h=signal.note_72h,
                 due=now + self.screen_wait, now=now)
             store.add_signal(conn, screening_id, at=now, source=signal.source, tier=1,
-                          categories=categories, excerpt=_with_reading(signal))
+                          categories=categories, excerpt=with_reading(signal))
             return screening_id
         pack = self.packs.get(participant.country)
         deadline = now + pack.ack_target(signal.tier)
@@ -64,7 +65,7 @@ class Alerts(CaseworkBase):
                                 categories=merged, note_72h=existing.note_72h or signal.note_72h,
                                 ack_deadline=deadline if raised else None)
         store.add_signal(conn, escalation_id, at=now, source=signal.source, tier=signal.tier,
-                      categories=categories, excerpt=_with_reading(signal))
+                      categories=categories, excerpt=with_reading(signal))
         if raised:
             row = store.get_escalation(conn, escalation_id)
             assert row is not None
@@ -148,7 +149,8 @@ class Alerts(CaseworkBase):
                 words, reading = split_reading(excerpt)
                 parts.append(Msg(N_("Their words: \u201c{excerpt}\u201d"), {"excerpt": words}))
                 if reading:
-                    parts.append(Msg(N_("Read by: {reading}."), {"reading": reading}))
+                    parts.append(Msg(N_("Read by: {reading}."), {
+                        "reading": described(self.catalogs, staff.locale, reading)}))
             if row.note_72h:
                 parts.append(Msg(N_("Possible recent sexual violence: post-exposure HIV "
                                     "prophylaxis and emergency contraception work only within "
@@ -203,20 +205,3 @@ class Alerts(CaseworkBase):
             store.audit(conn, now, actor="system", action="escalation.realerted",
                        subject=row.pseudonym, details={"escalation": row.id, "level": level})
         return len(rows)
-
-
-READING = "\u241e"  # between the person's words and how triage read them, in one column
-
-
-
-def _with_reading(signal: OpenEscalation) -> str | None:
-    """The excerpt, with how triage read it (layers, confidence) for the case manager; kept
-    in the signal's encrypted excerpt column, apart from the words (``split_reading``)."""
-    if not signal.excerpt:
-        return signal.excerpt
-    return f"{signal.excerpt}{READING}{signal.reading}" if signal.reading else signal.excerpt
-
-
-def split_reading(excerpt: str) -> tuple[str, str]:
-    words, _, reading = excerpt.partition(READING)
-    return words, reading

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flows.casework.alerts import split_reading
 from flows.casework.base import CaseworkBase
 from flows.casework.changes import Change, Changes, Outbox, Send, staff_audit, to_staff
+from flows.casework.readings import split_reading
 from flows.casework.staff import StaffView, case_number, is_pseudonym
 from flows.casework.vocabulary import REFERRAL_STATUS_NAMES, SUGGESTIONS
 from flows.engine.events import Msg

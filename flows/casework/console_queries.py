@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flows.casework.alerts import split_reading
 from flows.casework.desk import StaffDesk
 from flows.casework.handoff import ChatOpened, Handoff
+from flows.casework.readings import described, split_reading
 from flows.casework.staff import StaffView
 from flows.casework.vocabulary import CATEGORY_NAMES, SESSION_NAMES, SUGGESTIONS
 from flows.engine.events import Msg
@@ -132,7 +132,7 @@ class ConsoleDesk(StaffDesk, Handoff):
             words, reading = split_reading(s.excerpt) if s.excerpt else ("", "")
             signals.setdefault(s.escalation_id, []).append(
                 {"at": s.at, "source": s.source, "tier": s.tier, "words": words,
-                 "reading": reading})
+                 "reading": described(self.catalogs, locale, reading) if reading else ""})
         history = [{"row": e, "categories": [self.category_name(locale, c)
                                              for c in (e.categories or [e.category])],
                     "signals": signals.get(e.id, []),
