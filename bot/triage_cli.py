@@ -69,8 +69,8 @@ def build() -> None:
     settings = _settings()
     started = time.perf_counter()
 
-    def progress(done: int, total: int) -> None:
-        typer.echo(f"\rembedding examples: {done}/{total}", nl=done == total, err=True)
+    def progress(stage: str, done: int, total: int) -> None:
+        typer.echo(f"\r{stage}: {done}/{total}", nl=done == total, err=True)
 
     try:
         built = run_build(settings.locales_dir, load_embedder(settings.triage_embedder),

@@ -42,13 +42,17 @@ class Built:
     dev_scores: dict[str, float]
 
 
+# told what the build is doing: (stage, done, total), e.g. ("embedding examples", 320, 23692)
+Progress = Callable[[str, int, int], None]
+
+
 def embed_all(embedder: Embedder, texts: Sequence[str],
-              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+              progress: Progress | None = None) -> np.ndarray:
     rows = []
     for start in range(0, len(texts), BATCH):
         rows.append(embedder.embed(list(texts[start:start + BATCH])))
         if progress is not None:
-            progress(min(start + BATCH, len(texts)), len(texts))
+            progress("embedding examples", min(start + BATCH, len(texts)), len(texts))
     return np.vstack(rows) if rows else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
@@ -168,7 +172,7 @@ def search(readings: Sequence[Reading], lexicon: Sequence[LexiconResult],
     return best if best is not None else (float("-inf"), Thresholds())
 
 def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
-          progress: Callable[[int, int], None] | None = None) -> Built:
+          progress: Progress | None = None) -> Built:
     lexicons = Lexicons.load(locales_dir)
     tiers_by_language = {lang: lex.tiers for lang, lex in lexicons.lexicons.items()}
     tiers = tiers_by_language.get("en") or next(iter(tiers_by_language.values()))
@@ -180,11 +184,18 @@ def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
     vectors = embed_all(embedder, texts, progress)
     index = {text: i for i, text in enumerate(texts)}
     train_x = vectors[[index[pieces(e.text)[0]] for e in train_set]]
+    if progress is not None:
+        progress("fitting the classifier", 0, 1)
     model = train(train_set, train_x, tiers, embedder.name, digest(locales_dir))
+    if progress is not None:
+        progress("fitting the classifier", 1, 1)
     lexicon = lexicon_reads(lexicons, dev_set)
     best: tuple[float, float, int, float, Thresholds] | None = None
     weights = LETTER_WEIGHTS if model.letters is not None else (0.0,)
-    for (blend, neighbours), weight in itertools.product(BLENDS, weights):
+    settings = list(itertools.product(BLENDS, weights))
+    for done, ((blend, neighbours), weight) in enumerate(settings):
+        if progress is not None:
+            progress("choosing thresholds on dev", done, len(settings))
         model.blend, model.neighbours = blend, neighbours
         if model.letters is not None:
             model.letters.weight = weight
@@ -192,6 +203,8 @@ def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
         value, thresholds = search(readings, lexicon, dev_set, tiers)
         if best is None or value > best[0] + 1e-12:
             best = (value, blend, neighbours, weight, thresholds)
+    if progress is not None:
+        progress("choosing thresholds on dev", len(settings), len(settings))
     assert best is not None
     _, model.blend, model.neighbours, weight, model.thresholds = best
     if model.letters is not None:

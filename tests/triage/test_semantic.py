@@ -291,8 +291,18 @@ def test_the_build_is_deterministic_and_refuses_another_embedder(
         spec = yaml.safe_load(bank.read_text(encoding="utf-8"))
         spec["examples"] = spec["examples"][::6]
         bank.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
-    first = build(locales, Fake(), tmp_path / "a.npz")
+    told: list[tuple[str, int, int]] = []
+    first = build(locales, Fake(), tmp_path / "a.npz",
+                  progress=lambda *step: told.append(step))
     second = build(locales, Fake(), tmp_path / "b.npz")
+    # the long stages say how far they are, each from its start to its end
+    stages = list(dict.fromkeys(stage for stage, _, _ in told))
+    assert stages == ["embedding examples", "fitting the classifier",
+                      "choosing thresholds on dev"]
+    for stage in stages:
+        steps = [(done, total) for name, done, total in told if name == stage]
+        assert steps[-1][0] == steps[-1][1] and steps == sorted(steps)
+    assert next(t for name, _, t in told if name == "choosing thresholds on dev") == 4
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
     assert first.dev > 150 and first.train > 1000
     assert second.model.thresholds == first.model.thresholds
