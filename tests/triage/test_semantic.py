@@ -19,7 +19,7 @@ from flows.triage.language import detect
 from flows.triage.lexicon import LexiconResult
 from flows.triage.reading import ALERT, ASK, NONE, decide, weighed
 from flows.triage.semantic import Reading, Thresholds
-from flows.triage.triage import pieces
+from flows.triage.triage import LONG_MESSAGE, pieces
 
 LANGUAGES = ["am", "ar", "en", "es", "fa", "fr"]
 
@@ -428,3 +428,60 @@ def test_plain_words_of_dying_reach_a_person_in_any_spelling(
     person."""
     result = triage.assess_now(text, [language])
     assert result.action in (ALERT, ASK) and result.tier == 1, result
+
+
+class Counting(Fake):
+    """``Fake``, remembering every text it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.asked.extend(texts)
+        return super().embed(texts)
+
+
+MESSAGE = ("We came back in March and the work is slow, the money from the project has not "
+           "come yet and the landlord asks every week. My brother helps a little. "
+           "But tonight I gave my phone to my sister, I will not need it where I am going.")
+SHORT = "We came back in March. My brother helps a little. Tonight I gave my phone away."
+
+
+def test_a_message_of_several_sentences_is_embedded_once_not_twice() -> None:
+    from flows.triage.triage import embedded_pieces, whole_of
+
+    embedder = Counting()
+    parts = pieces(MESSAGE)
+    assert len(parts) == 4
+    vectors = embedded_pieces(embedder, parts)
+    assert embedder.asked == list(parts[1:])  # the sentences, never the whole again
+    assert vectors.shape == (4, embedder.dim)
+    assert np.allclose(vectors[1:], Fake().embed(list(parts[1:])))
+    assert np.isclose(np.linalg.norm(vectors[0]), 1.0)
+    # the whole leans to its longer sentences, and is none of them
+    similarity = vectors[1:] @ vectors[0]
+    assert similarity.argmax() == 0 and similarity.max() < 0.999  # the first, longest
+    assert np.allclose(vectors[0], whole_of(parts, vectors[1:]))
+    single = Counting()
+    assert embedded_pieces(single, pieces("I can't go on")).shape == (1, single.dim)
+    assert single.asked == ["I can't go on"]
+    short = Counting()  # a short message of several sentences is embedded whole too
+    assert len(pieces(SHORT)) == 4 and len(SHORT) <= LONG_MESSAGE < len(MESSAGE)
+    assert np.allclose(embedded_pieces(short, pieces(SHORT)), Fake().embed(list(pieces(SHORT))))
+    assert short.asked == list(pieces(SHORT))
+
+
+def test_the_build_embeds_a_message_as_the_bot_does() -> None:
+    """The classifier is trained on the vectors the bot will read: the same whole, made of
+    the same sentences, for every message, whether or not its sentences recur elsewhere."""
+    from flows.triage.triage import embedded_pieces
+
+    messages = [MESSAGE, SHORT, "I can't go on", "My brother helps a little. I am fine.",
+                "My brother helps a little.", "We came back in March."]
+    texts, vectors = building.embed_pieces(Counting(), messages)
+    index = {text: i for i, text in enumerate(texts)}
+    assert len(index) == len(texts) == len(set(texts))
+    for message in messages:
+        parts = pieces(message)
+        expected = embedded_pieces(Fake(), parts)
+        assert np.allclose(vectors[[index[p] for p in parts]], expected, atol=1e-6), message
