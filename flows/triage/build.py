@@ -57,8 +57,7 @@ def embed_all(embedder: Embedder, texts: Sequence[str],
 
 
 def embed_pieces(embedder: Embedder, messages: Sequence[str],
-                 progress: Callable[[int, int], None] | None = None
-                 ) -> tuple[list[str], np.ndarray]:
+                 progress: Progress | None = None) -> tuple[list[str], np.ndarray]:
     """Every piece of ``messages`` (``pieces``) and its vector, as ``Triage`` embeds them:
     the sentences are embedded, and a long message of several is made of its sentences'
     vectors (``whole_of``), never embedded whole (``made_of_sentences``)."""
@@ -69,6 +68,8 @@ def embed_pieces(embedder: Embedder, messages: Sequence[str],
     index = {text: i for i, text in enumerate(embedded)}
     wholes = {parts[0]: whole_of(parts, rows[[index[p] for p in parts[1:]]])
               for parts in split if made_of_sentences(parts)}
+    # One vector per text: a long message that is also, word for word, the joined first
+    # sentences of a longer one (``MAX_PIECES``) keeps the embedded vector (none in the banks)
     texts = embedded + sorted(set(wholes) - set(index))
     extra = [wholes[t] for t in texts[len(embedded):]]
     vectors = np.vstack([rows, *[v[None, :] for v in extra]]) if extra else rows

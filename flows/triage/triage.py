@@ -39,7 +39,7 @@ from flows.triage.reading import ALERT, ASK, NONE, Decision, decide, weighed
 from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel, Thresholds
 
 log = logging.getLogger(__name__)
-MAX_PIECES = 5  # sentences read apart (the whole message is made of them: ``whole_of``)
+MAX_PIECES = 5  # sentences read apart from the whole message (cost: ~5 ms each)
 MIN_LETTERS = 3  # "ok", "1", "?" are not read by the semantic layer
 MIN_WORDS = 2  # nor one word ("Senegal", "yes"): the lexicon reads those, at no wait
 # Longer than this (characters; 9 % of the test split), a message of several sentences is
