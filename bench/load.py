@@ -12,6 +12,7 @@ its POST to its reply reaching the Bot API server. The global send rate is raise
 bench (Telegram's own 30 a second would cap the replies, not the bot).
 
     .venv/bin/python bench/load.py [--rate 300] [--seconds 20] [--layouts 1,2]
+                                   [--loops asyncio,uvloop]
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def buttons_of(params: dict[str, Any]) -> list[str]:
             and not any(word in b["callback_data"] for word in AVOID)]
 
 
-async def run_layout(processes: int, args: argparse.Namespace) -> dict[str, Any]:
+async def run_layout(processes: int, loop: str, args: argparse.Namespace
+                     ) -> dict[str, Any]:
     url = await fresh_postgres(args.database)
     await flush_redis(REDIS)
     chats = [300_000 + n for n in range(round(args.rate * args.interval))]
@@ -116,9 +118,10 @@ async def run_layout(processes: int, args: argparse.Namespace) -> dict[str, Any]
                       lambda c, now: add_staff(c, ["900001"], None, now, "supervisor"),
                       lambda c, now: add_onboarded(c, chats, "SN", now))
         cluster = Cluster(url, api.url, Path(tmp), redis_url=REDIS, port=free_port(),
-                          telegram_rate_per_second=10_000)
+                          telegram_rate_per_second=10_000, event_loop=loop)
         try:
-            return await drive(processes, args, api, cluster, chats, waiting)
+            return {**await drive(processes, args, api, cluster, chats, waiting),
+                    "loop": loop}
         finally:
             await cluster.stop()
             await api.stop()
@@ -217,10 +220,14 @@ async def main() -> None:
     parser.add_argument("--interval", type=float, default=1.25,
                         help="seconds between one returnee's updates")
     parser.add_argument("--layouts", default="1,2", help="processes of each kind, per run")
+    parser.add_argument("--loops", default="auto",
+                        help="event loops, per layout: auto (uvloop where installed), "
+                             "uvloop, asyncio; e.g. asyncio,uvloop to compare in one run")
     parser.add_argument("--database", default="bench_rel")
     parser.add_argument("--keep", default=None, help="a folder for the processes' logs")
     args = parser.parse_args()
-    results = [await run_layout(int(n), args) for n in args.layouts.split(",")]
+    results = [await run_layout(int(n), loop, args) for n in args.layouts.split(",")
+               for loop in args.loops.split(",")]
     print(f"load benchmark: {args.rate:g} updates/s offered by "
           f"{round(args.rate * args.interval)} returnees over HTTP, {args.seconds:g} s "
           "measured; PostgreSQL + Redis; webhook → engine → outbox → sender → local Bot API")
@@ -228,7 +235,7 @@ async def main() -> None:
           f"{'no reply':>9}{'bot CPU ms/update':>19}{'PostgreSQL':>11}{'bench':>7}")
     for r in results:
         n = r["processes"]
-        name = f"{n} webhook + {n} worker process{'es' if n > 1 else ''}"
+        name = f"{n} webhook + {n} worker{'s' if n > 1 else ''}, {r['loop']}"
         print(f"{name:<34}{r['updates/s']:>10.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
               f"{r['max']:>9.1f}{r['lost']:>9}{r['cpu ms']:>19.1f}{r['pg ms']:>11.1f}"
               f"{r['bench ms']:>7.1f}")

@@ -135,7 +135,7 @@ def worker(
 
 
 def _serve(*, webhook: str | None, transport: str, receive: bool) -> None:
-    from bot.run import StartupError, make_adapter, serve
+    from bot.run import StartupError, loop_factory, make_adapter, serve
     from bot.runtime import ContentRefused
     from bot.telegram.adapter import Conflict, Unauthorized
 
@@ -153,7 +153,8 @@ def _serve(*, webhook: str | None, transport: str, receive: bool) -> None:
                     receive=receive)
 
     try:
-        asyncio.run(main())
+        with asyncio.Runner(loop_factory=loop_factory(settings.event_loop)) as runner:
+            runner.run(main())
     except (StartupError, ContentRefused) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     data_key: SecretStr | None = None
     log_level: str = "INFO"
+    # The event loop of ``run`` and ``worker``: uvloop where it is installed (Linux and
+    # macOS; bench/load.py measures it against asyncio's own), else asyncio's
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     # Production: refuse to start without any active staff member (an alert would reach
     # nobody); otherwise that is logged as an error at every start.
     production: bool = False

