@@ -57,7 +57,8 @@ async def start(
     # every unit (4 of an update's ~20). A connection broken by a restart fails its unit
     # with a transient error instead, which every caller here retries (the engine, the
     # sender's marks and passes, the sweeps), and the pool then drops its older connections.
-    database = db.Database(settings.database_url, pool_pre_ping=False)
+    database = db.Database(settings.database_url, pool_pre_ping=False,
+                           **db.pool_options(settings.database_url, settings.database_pool_size))
     if upgrade:
         await db.upgrade(database.engine)
     if expect_staff and not await database.run(casework_db.active_staff):

@@ -95,6 +95,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def pool_options(url: str, size: int) -> dict[str, Any]:
+    """The connection pool of a server database: ``size`` kept open, a quarter more in a
+    burst (SQLite's pools are its own: one connection a thread)."""
+    if is_sqlite(url):
+        return {}
+    return {"pool_size": size, "max_overflow": max(1, size // 4)}
+
+
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

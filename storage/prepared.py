@@ -11,9 +11,19 @@ from the same types, so values are stored and read exactly as the SQLAlchemy pat
 and reads them (a test runs both paths and compares the rows). Then each call is one
 ``sqlite3`` ``execute`` on the connection already inside the unit of work's transaction.
 
+On PostgreSQL (asyncpg) the same holds for a different reason: the statement is one
+network round trip, but ``Connection.execute`` and its asyncpg cursor add ~10 % of a
+webhook process's time under load (profiled in ``bench/load.py``). There a prepared
+statement is run on asyncpg's own prepared statement, taken from the cache of SQLAlchemy's
+asyncpg adapter, inside the transaction the adapter keeps, with its lock held: the adapter's
+own steps, minus the execution context and result wrapping. Those are SQLAlchemy's private
+parts (``AsyncAdapt_asyncpg_connection``); the lock pins the version, and the tests run
+every statement on PostgreSQL too. Other drivers go through ``Connection.execute``.
+
 Driver errors are raised as SQLAlchemy's exceptions (``IntegrityError``,
-``OperationalError``), so callers treat conflicts and locks the same on either path. On
-other backends (PostgreSQL) the statement simply goes through ``Connection.execute``.
+``OperationalError``), so callers treat conflicts and locks the same on either path; on
+PostgreSQL through SQLAlchemy's own handler, which also invalidates a connection that was
+lost, so that the unit is retried on a new one (``db.is_transient``).
 
 Only fixed statements qualify: no expanding ``IN`` lists and no Python-side column defaults
 (both are computed per call by SQLAlchemy); ``Prepared`` refuses them when compiling.
@@ -21,6 +31,7 @@ Only fixed statements qualify: no expanding ``IN`` lists and no Python-side colu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +39,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
+from sqlalchemy.util import await_
 
 Processor = Callable[[Any], Any]
 
@@ -74,20 +86,25 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: dict[frozenset[str], _Compiled] = {}
+        # by dialect and parameter names: one process may hold both backends (the tests do)
+        self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
 
     def execute(self, conn: Connection,
                 params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> PreparedResult:
         many = not isinstance(params, dict | Mapping)
-        if conn.dialect.name != "sqlite":
+        driver = conn.dialect.driver
+        if conn.dialect.name != "sqlite" and (many or driver != "asyncpg"):
             result = conn.execute(self.statement, params)  # type: ignore[arg-type]
             rows = [] if many or not result.returns_rows else [r._mapping for r in result]
             return PreparedResult(result.rowcount, rows)
         first: Mapping[str, Any] = params[0] if many else params  # type: ignore[index,assignment]
-        key = frozenset(first)
+        names = frozenset(first)
+        key = (conn.dialect.name, names)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = self._compile(conn.dialect, key)
+            compiled = self._compiled[key] = self._compile(conn.dialect, names)
+        if driver == "asyncpg":
+            return _on_asyncpg(conn, compiled, _bind(compiled, first))
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
         try:
@@ -147,6 +164,46 @@ class Prepared:
                           if proc is not None)
         return _Compiled(compiled.string, tuple(zip(names, binds, strict=True)), columns,
                          processed, constants)
+
+
+_STATUS = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
+
+
+def _on_asyncpg(conn: Connection, compiled: _Compiled, args: list[Any]) -> PreparedResult:
+    """One statement on asyncpg, as SQLAlchemy's asyncpg cursor runs it (see the module
+    docstring), from inside the unit of work's greenlet."""
+    adapted: Any = conn.connection.dbapi_connection
+    try:
+        raw, status = await_(_fetch(adapted, compiled.sql, args,
+                                    getattr(conn.dialect, "_invalidate_schema_cache_asof", 0)))
+    except Exception as exc:
+        conn._handle_dbapi_exception(exc, compiled.sql, tuple(args), None, None)
+    match = _STATUS.match(status or "")
+    rowcount = int(match.group(1)) if match else -1
+    if not compiled.columns:
+        return PreparedResult(rowcount, [])
+    processed = compiled.processed
+    rows = []
+    for record in raw:
+        row = Record(zip(compiled.columns, record, strict=True))
+        for name, proc in processed:
+            row[name] = proc(row[name])
+        rows.append(row)
+    return PreparedResult(rowcount, rows)
+
+
+async def _fetch(adapted: Any, sql: str, args: list[Any], schema_asof: float
+                 ) -> tuple[list[Any], str | None]:
+    async with adapted._execute_mutex:
+        if adapted._transaction is None:
+            await adapted._start_transaction()
+        try:
+            statement, _attributes = await adapted._prepare(sql, schema_asof)
+            rows = await statement.fetch(*args)
+            return rows, statement.get_statusmsg()
+        except Exception as error:
+            adapted._handle_exception(error)
+            raise  # not reached: the handler raises the driver's error, translated
 
 
 def _bind_processor(type_: Any, dialect: Dialect) -> Processor | None:

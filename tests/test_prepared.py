@@ -141,3 +141,64 @@ def test_statements_a_prepared_statement_cannot_run_are_refused() -> None:
     missing = Prepared(select(Conversation.state).where(Conversation.state == bindparam("s")))
     with pytest.raises(ValueError, match="no value"):
         missing._compile(sqlite.dialect(), frozenset())
+
+
+@pytest.fixture
+def postgres(pg_schema: str) -> Iterator[str]:
+    yield pg_schema
+
+
+async def test_on_postgresql_a_prepared_statement_skips_sqlalchemys_cursor(
+        postgres: str) -> None:
+    """The asyncpg path is taken (no cursor execution is seen by SQLAlchemy's events) and
+    still reads and writes inside the unit's transaction, rolled back with it."""
+    from sqlalchemy import event
+
+    from tests.conftest import PG_URL, pg_args
+
+    database = db.Database(PG_URL, **pg_args(postgres))
+    seen: list[str] = []
+    event.listen(database.engine.sync_engine, "before_cursor_execute",
+                 lambda *args: seen.append(args[2]))
+    chat = f"fast-{postgres}"
+
+    def create_then_fail(conn: Connection) -> None:
+        repo.create_participant(conn, "t", chat, "en", NOW)
+        assert repo.load_participant(conn, "t", chat) is not None  # same transaction
+        raise RuntimeError("rolled back")
+
+    try:
+        with pytest.raises(RuntimeError):
+            await database.run(create_then_fail)
+        assert await database.run(repo.load_participant, "t", chat) is None
+        assert not [sql for sql in seen if "participants" in sql]
+    finally:
+        await database.dispose()
+
+
+async def test_on_postgresql_a_lost_connection_is_a_transient_failure(postgres: str) -> None:
+    """A backend killed under a unit (a server restart): the error is SQLAlchemy's, marks
+    the connection invalid, and is transient, so the unit is tried again on a new one."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from tests.conftest import PG_URL, pg_args
+
+    database = db.Database(PG_URL, pool_pre_ping=False, **pg_args(postgres))  # as run's
+    killer = db.create_engine(PG_URL)
+    chat = f"lost-{postgres}"
+
+    def pid(conn: Connection) -> int:
+        return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+    try:
+        backend = await database.run(pid)
+        async with killer.begin() as kc:
+            await kc.execute(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": backend})
+        with pytest.raises(DBAPIError) as caught:
+            await database.run(repo.load_participant, "t", chat)
+        assert caught.value.connection_invalidated and db.is_transient(caught.value)
+        assert await database.run(repo.load_participant, "t", chat) is None  # a new one
+    finally:
+        await database.dispose()
+        await killer.dispose()
