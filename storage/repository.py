@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -96,6 +108,25 @@ _LOAD_PARTICIPANT = Prepared(with_person(
     select(*PERSON_COLUMNS).select_from(_participants)).where(
     _participants.c.channel == bindparam("channel"),
     _participants.c.chat_id == bindparam("chat")))
+
+def _claim_and_load() -> Any:
+    """PostgreSQL: the update claimed and the person loaded in one statement (a round trip
+    fewer on every update). The insert is a data-modifying CTE; the person is joined to a
+    single row, so the claim is reported when no one writes from the chat yet."""
+    claim = (postgresql.insert(ProcessedUpdate.__table__)
+             .values(channel=bindparam("channel"), update_id=bindparam("update_id"),
+                     at=bindparam("at"))
+             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+             .returning(literal_column("1").label("one")).cte("claim"))
+    person = with_person(select(*PERSON_COLUMNS).select_from(_participants)).where(
+        _participants.c.channel == bindparam("channel"),
+        _participants.c.chat_id == bindparam("chat")).subquery("person")
+    anchor = select(literal_column("1").label("one")).subquery("anchor")
+    return (select(exists(select(claim.c.one)).label("claimed"), *person.c)
+            .select_from(anchor.outerjoin(person, true())))
+
+
+_CLAIM_AND_LOAD = Prepared(_claim_and_load())
 _INSERT_PARTICIPANT = Prepared(insert(_participants).returning(_participants.c.id))
 _MUTABLE = ("locale", "country", "returned", "return_date", "onboarded_at", "paused",
             "reachable", "profile", "last_mood", "checklist", "consent_state", "sex",
@@ -184,6 +215,21 @@ def claim_update(conn: Connection, channel: str, update_id: int, now: datetime) 
     result = _CLAIM_UPDATE[conn.dialect.name].execute(
         conn, {"channel": channel, "update_id": update_id, "at": now})
     return bool(result.rowcount)
+
+
+def claim_and_load(conn: Connection, channel: str, update_id: int, chat_id: str,
+                   now: datetime) -> tuple[bool, ParticipantRecord | None]:
+    """``claim_update``, then ``load_participant``: in one statement on PostgreSQL."""
+    if conn.dialect.name != "postgresql":
+        if not claim_update(conn, channel, update_id, now):
+            return False, None
+        return True, load_participant(conn, channel, chat_id)
+    row = _CLAIM_AND_LOAD.execute(conn, {"channel": channel, "update_id": update_id,
+                                         "at": now, "chat": chat_id}).first()
+    assert row is not None  # one row, always
+    if not row["claimed"]:
+        return False, None
+    return True, None if row["id"] is None else record_from(row)
 
 
 def load_participant(conn: Connection, channel: str, chat_id: str) -> ParticipantRecord | None:

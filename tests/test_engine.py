@@ -140,7 +140,7 @@ async def test_stale_conversation_is_retried_on_fresh_data(
 
     await bot.say("/start")
     await bot.press("lang:en")
-    original = repository.load_participant
+    original = repository.claim_and_load  # the engine's read, on PostgreSQL
     calls = 0
 
     async def other_worker_moves_on() -> None:
@@ -149,15 +149,15 @@ async def test_stale_conversation_is_retried_on_fresh_data(
             assert conv is not None
             conv.state = "consent_follow_up"
 
-    def load_then_race(session: Any, channel: str, chat_id: str) -> Any:
+    def load_then_race(session: Any, *args: Any) -> Any:
         nonlocal calls
         calls += 1
-        loaded = original(session, channel, chat_id)
+        loaded = original(session, *args)
         if calls == 1:  # another worker moves the conversation on, and commits
             await_only(other_worker_moves_on())
         return loaded
 
-    monkeypatch.setattr(repository, "load_participant", load_then_race)
+    monkeypatch.setattr(repository, "claim_and_load", load_then_race)
     result = await bot.engine.handle(bot.event(EventKind.BUTTON, payload="yes"))
     assert calls == 2  # the first attempt was rolled back, the second saw fresh data
     assert result.outcome == "done"

@@ -48,6 +48,24 @@ async def test_claim_update_once(database: db.Database) -> None:
     assert await database.run(repo.claim_update, "other", 42, NOW) is True
 
 
+async def test_claim_and_load_claims_once_and_reads_the_person(database: db.Database) -> None:
+    """One statement on PostgreSQL, two on SQLite: the same answers either way."""
+    first = await database.run(repo.claim_and_load, "t", 1, "chat-1", NOW)
+    assert first == (True, None)  # no one writes from this chat yet
+    assert await database.run(repo.claim_and_load, "t", 1, "chat-1", NOW) == (False, None)
+    created = await database.run(repo.create_participant, "t", "chat-1", "fa", NOW)
+    await database.run(repo.save_conversation, created,
+                       repo.ConversationRecord("menu", "main", {"k": 1}, None, None),
+                       expires_at=NOW, now=NOW)
+    claimed, person = await database.run(repo.claim_and_load, "t", 2, "chat-1", NOW)
+    loaded = await database.run(repo.load_participant, "t", "chat-1")
+    assert claimed and person == loaded and person is not None
+    assert person.locale == "fa" and person.conversation is not None
+    assert person.conversation.data == {"k": 1} and person.conversation.version == 1
+    # an id of another channel is another update
+    assert (await database.run(repo.claim_and_load, "u", 2, "chat-1", NOW))[0]
+
+
 async def test_a_failing_unit_of_work_leaves_nothing(database: db.Database) -> None:
     def claim_then_fail(conn: Connection) -> None:
         repo.claim_update(conn, "telegram", 1, NOW)

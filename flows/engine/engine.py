@@ -193,11 +193,13 @@ class Engine(ScheduledWork):
     def _unit(self, conn: Connection, event: Event, now: datetime,
               embedded: Embedded | None = None) -> Result:
         """The whole update as one unit of work: load, decide, write. Nothing is awaited."""
-        if event.update_id is not None and not repo.claim_update(
-            conn, event.channel, event.update_id, now
-        ):
-            return Result(Outcome.DUPLICATE)
-        participant = repo.load_participant(conn, event.channel, event.chat_id)
+        if event.update_id is None:
+            participant = repo.load_participant(conn, event.channel, event.chat_id)
+        else:
+            claimed, participant = repo.claim_and_load(conn, event.channel, event.update_id,
+                                                       event.chat_id, now)
+            if not claimed:
+                return Result(Outcome.DUPLICATE)
         casework = self.ctx.casework
         if casework.is_join(event):
             casework.join(conn, event, participant, now)
