@@ -79,15 +79,25 @@ def add_outbox(
     """One message (several if its text is long). An urgent message is watched (unless
     ``watch`` is false): not delivered within URGENT_WITHIN, it is re-alerted. Messages of
     one ``bundle`` queued for the same chat are sent as one."""
+    rows = outbox_rows(participant_id=participant_id, channel=channel, chat_id=chat_id,
+                       payload=payload, now=now, kind=kind, priority=priority,
+                       about_id=about_id, bundle=bundle, watch=watch)
+    _ADD_OUTBOX.execute(conn, rows[0] if len(rows) == 1 else rows)
+
+
+def outbox_rows(*, participant_id: int | None, channel: str, chat_id: str,
+                payload: dict[str, Any], now: datetime, kind: str = "message",
+                priority: int = INTERACTIVE, about_id: int | None = None,
+                bundle: str | None = None, watch: bool = True) -> list[dict[str, Any]]:
+    """The rows ``add_outbox`` inserts for one message, every column given."""
     deadline = _deadline(kind, priority, now, watch)
-    rows = [{
+    return [{
         "participant_id": participant_id, "about_id": about_id, "channel": channel,
         "chat_id": chat_id,
         "kind": kind, "payload": part, "priority": priority, "status": "pending",
         "attempts": 0, "not_before": now, "created_at": now, "sent_at": None,
         "last_error": None, "deadline": deadline, "bundle": bundle, "leased_by": None,
     } for part in (split_payload(payload) if kind == "message" else [payload])]
-    _ADD_OUTBOX.execute(conn, rows[0] if len(rows) == 1 else rows)
 
 
 def _deadline(kind: str, priority: int, now: datetime, watch: bool) -> datetime | None:

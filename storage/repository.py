@@ -20,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     literal_column,
     or_,
@@ -32,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from storage.db import is_postgres
 from storage.models import (
     AuditEntry,
     Consent,
@@ -57,6 +59,7 @@ from storage.outbox import (  # noqa: F401 (the outbox, as the rest of the code 
     mark_failed,
     mark_retry,
     mark_sent,
+    outbox_rows,
     overdue,
     purge_sent,
     split_payload,
@@ -79,6 +82,7 @@ def new_pseudonym() -> str:
 # ORM's unit of work costs more than the few statements it would save us writing.
 _participants = Participant.__table__
 _conversations = Conversation.__table__
+_outbox = OutboxMessage.__table__
 _CLAIM_UPDATE = {
     name: Prepared(dialect.insert(ProcessedUpdate.__table__).on_conflict_do_nothing(
         index_elements=["channel", "update_id"]
@@ -145,8 +149,21 @@ _SAVE_CONVERSATION = Prepared(
             data=bindparam("new_data"), expires_at=bindparam("new_expires_at"),
             updated_at=bindparam("now"), version=_conversations.c.version + 1)
 )
+
+def _save_and_queue() -> Any:
+    """PostgreSQL: ``_SAVE_CONVERSATION`` and the turn's one outbox row in one statement (a
+    round trip fewer on every update). The count of conversations saved says whether the
+    version held; when it did not, the unit rolls back, the row with it."""
+    saved = _SAVE_CONVERSATION.statement.returning(  # type: ignore[attr-defined]
+        literal_column("1").label("one")).cte("saved")
+    queued = insert(_outbox).values(
+        {column.name: bindparam(f"o_{column.name}") for column in _outbox.c
+         if column.name != "id"}).cte("queued")
+    return select(func.count().label("saved")).select_from(saved).add_cte(queued)
+
+
+_SAVE_AND_QUEUE = Prepared(_save_and_queue())
 _INSERT_CONSENT = Prepared(insert(Consent.__table__))
-_outbox = OutboxMessage.__table__
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 
 
@@ -275,12 +292,28 @@ def save_conversation(
     *,
     expires_at: datetime | None,
     now: datetime,
+    queue: dict[str, Any] | None = None,
 ) -> None:
-    """Write the new place, checked against the version read (raises StaleConversation).
+    """Write the new place, checked against the version read (raises StaleConversation),
+    and queue ``queue`` (``add_outbox``'s arguments but ``now``) if given: in one statement
+    on PostgreSQL when it is one row.
 
     The version is checked and bumped even when nothing moved: a reply decided on a state
     another worker has since changed must not be sent.
     """
+    rows = [] if queue is None else outbox_rows(now=now, **queue)
+    if conversation.version is not None and len(rows) == 1 and is_postgres(conn):
+        saved = _SAVE_AND_QUEUE.execute(conn, {
+            "pid": participant.id, "expected": conversation.version,
+            "new_flow": conversation.flow, "new_state": conversation.state,
+            "new_data": conversation.data, "new_expires_at": expires_at, "now": now,
+            **{f"o_{name}": value for name, value in rows[0].items()}}).first()
+        if saved is None or saved["saved"] != 1:
+            raise StaleConversation
+        conversation.version += 1
+        return
+    if queue is not None:
+        add_outbox(conn, now=now, **queue)
     if conversation.version is None:  # first contact
         _INSERT_CONVERSATION.execute(conn, {
             "participant_id": participant.id, "flow": conversation.flow,

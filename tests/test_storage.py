@@ -66,6 +66,34 @@ async def test_claim_and_load_claims_once_and_reads_the_person(database: db.Data
     assert (await database.run(repo.claim_and_load, "u", 2, "chat-1", NOW))[0]
 
 
+async def test_a_conversation_saved_with_its_reply_queued(database: db.Database) -> None:
+    """One statement on PostgreSQL when the reply is one row; a stale version queues
+    nothing; a reply long enough for two messages queues both."""
+    person = await database.run(repo.create_participant, "t", "q-1", "en", NOW)
+    conversation = repo.ConversationRecord("menu", "main", {}, None, None)
+    await database.run(repo.save_conversation, person, conversation, expires_at=NOW, now=NOW)
+    reply = {"participant_id": person.id, "channel": "t", "chat_id": "q-1",
+             "payload": {"text": "hello", "buttons": []}, "priority": repo.URGENT}
+    conversation.state = "next"
+    await database.run(repo.save_conversation, person, conversation, expires_at=NOW,
+                       now=NOW, queue=reply)
+    stale = repo.ConversationRecord("menu", "other", {}, 1, None)
+    with pytest.raises(repo.StaleConversation):
+        await database.run(repo.save_conversation, person, stale, expires_at=NOW, now=NOW,
+                           queue={**reply, "payload": {"text": "never", "buttons": []}})
+    long = {**reply, "payload": {"text": "word " * (repo.MAX_TEXT // 4), "buttons": []}}
+    conversation.state = "last"
+    await database.run(repo.save_conversation, person, conversation, expires_at=NOW,
+                       now=NOW, queue=long)
+    async with database.sessions() as s:
+        rows = (await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        queued = [(r.payload["text"][:5], r.priority, r.deadline is not None) for r in rows]
+        conv = await s.scalar(select(Conversation))
+    assert queued == [("hello", repo.URGENT, True), ("word ", repo.URGENT, True),
+                      ("word ", repo.URGENT, True)]
+    assert conv is not None and conv.state == "last" and conv.version == 3
+
+
 async def test_a_failing_unit_of_work_leaves_nothing(database: db.Database) -> None:
     def claim_then_fail(conn: Connection) -> None:
         repo.claim_update(conn, "telegram", 1, NOW)

@@ -257,10 +257,11 @@ class Engine(ScheduledWork):
         turn.participant = view
         prompt = None if turn.quiet else self.ctx.flows[flow_name](turn, state).prompt()
         conversation.flow, conversation.state, conversation.data = flow_name, state, turn.data
-        repo.save_conversation(conn, participant, conversation,
-                               expires_at=now + self.ctx.conversation_timeout, now=now)
-        self.outbox.write(conn, participant.id, event, view.locale, turn.effects, prompt,
-                           now, view.country)
+        reply = self.outbox.row(participant.id, event, view.locale, turn.effects, prompt,
+                                repo.INTERACTIVE, view.country)
+        repo.save_conversation(conn, participant, conversation,  # with the reply queued
+                               expires_at=now + self.ctx.conversation_timeout, now=now,
+                               queue=reply)
         for effect in turn.effects:
             if isinstance(effect, SendChart):
                 self.applier.send_chart(conn, participant, effect.kind, now)
