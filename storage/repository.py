@@ -4,15 +4,16 @@ They are plain (synchronous) functions, called inside a unit of work run by
 ``Database.run``, which hands them a Core ``Connection`` inside a transaction. The engine
 handles an update as one unit of work; these functions are written so that the common path
 costs few statements: one insert to deduplicate, one joined select to load the participant
-and conversation, an update of each, and the outbox insert.
+and conversation, an update of each, and the outbox insert. On PostgreSQL, where each is a
+network round trip, the claim and the load are one statement, and so are the
+conversation's update and the reply's insert.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +32,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from storage.db import is_postgres
 from storage.models import (
@@ -64,6 +64,16 @@ from storage.outbox import (  # noqa: F401 (the outbox, as the rest of the code 
     purge_sent,
     split_payload,
 )
+from storage.persons import (  # noqa: F401 (as the rest of the code calls them)
+    _PARTICIPANT_FIELDS,
+    CONFLICTS,
+    PERSON_COLUMNS,
+    ConversationRecord,
+    ParticipantRecord,
+    StaleConversation,
+    record_from,
+    with_person,
+)
 from storage.prepared import Prepared
 
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -91,23 +101,6 @@ _CLAIM_UPDATE = {
 }
 _handoffs = Handoff.__table__
 _staff = Staff.__table__
-PERSON_COLUMNS = (
-    *_participants.c, _conversations.c.flow, _conversations.c.state, _conversations.c.data,
-    _conversations.c.version, _conversations.c.expires_at,
-    _handoffs.c.id.label("handoff_id"), _staff.c.id.label("handoff_staff_id"),
-    _staff.c.chat_id.label("handoff_staff_chat"),
-)
-
-
-def with_person(stmt: Any) -> Any:
-    """Join a select on participants to their conversation and any active handoff."""
-    return (stmt
-            .outerjoin(_conversations, _conversations.c.participant_id == _participants.c.id)
-            .outerjoin(_handoffs, (_handoffs.c.participant_id == _participants.c.id)
-                       & _handoffs.c.ended_at.is_(None))
-            .outerjoin(_staff, _staff.c.id == _handoffs.c.staff_id))
-
-
 _LOAD_PARTICIPANT = Prepared(with_person(
     select(*PERSON_COLUMNS).select_from(_participants)).where(
     _participants.c.channel == bindparam("channel"),
@@ -165,66 +158,6 @@ def _save_and_queue() -> Any:
 _SAVE_AND_QUEUE = Prepared(_save_and_queue())
 _INSERT_CONSENT = Prepared(insert(Consent.__table__))
 _INSERT_AUDIT = insert(AuditEntry.__table__)
-
-
-class StaleConversation(Exception):
-    """The conversation changed since it was read (its version moved)."""
-
-
-# Another worker got there first: the conversation's version moved, or two first messages of
-# one chat both created a participant. The unit of work is rolled back and run again.
-CONFLICTS = (IntegrityError, StaleConversation)
-
-
-@dataclass(slots=True)
-class ConversationRecord:
-    flow: str
-    state: str
-    data: dict[str, Any]
-    version: int | None  # None: not stored yet
-    expires_at: datetime | None
-
-
-@dataclass(slots=True)
-class ParticipantRecord:
-    """A participant as read in a unit of work; ``changes`` are written by ``save_participant``.
-    """
-
-    id: int
-    pseudonym: str
-    channel: str
-    chat_id: str
-    locale: str | None
-    country: str | None
-    returned: bool | None
-    return_date: date | None
-    onboarded_at: datetime | None
-    paused: bool
-    reachable: bool
-    profile: str
-    last_mood: int | None
-    checklist: dict[str, bool]
-    consent_state: dict[str, bool]
-    created_at: datetime
-    sex: str | None = None
-    birth_year: int | None = None
-    host_country: str | None = None
-    departed_on: date | None = None
-    followup_until_months: int | None = None
-    conversation: ConversationRecord | None = None
-    # A case manager talking with the person through the bot (their chat), if any.
-    handoff_id: int | None = None
-    handoff_staff_id: int | None = None
-    handoff_staff_chat: str | None = None
-    changes: dict[str, Any] = field(default_factory=dict)
-
-    def set(self, **fields: Any) -> None:
-        for key, value in fields.items():
-            setattr(self, key, value)
-        self.changes.update(fields)
-
-
-_PARTICIPANT_FIELDS = tuple(c.name for c in _participants.columns)
 
 
 def claim_update(conn: Connection, channel: str, update_id: int, now: datetime) -> bool:
@@ -407,20 +340,6 @@ def audit(
     conn.execute(_INSERT_AUDIT, {
         "at": now, "actor": actor, "action": action, "subject": subject,
         "details": details or {}})
-
-
-def record_from(values: Any) -> ParticipantRecord:
-    """A participant (with conversation and handoff) from a row of ``_LOAD_PARTICIPANT``'s
-    columns, however it was selected."""
-    participant = ParticipantRecord(**{name: values[name] for name in _PARTICIPANT_FIELDS},
-                                    handoff_id=values["handoff_id"],
-                                    handoff_staff_id=values["handoff_staff_id"],
-                                    handoff_staff_chat=values["handoff_staff_chat"])
-    if values["flow"] is not None:
-        participant.conversation = ConversationRecord(
-            values["flow"], values["state"], values["data"] or {}, values["version"],
-            values["expires_at"])
-    return participant
 
 
 def mark_unreachable(conn: Connection, channel: str, chat_id: str) -> None:

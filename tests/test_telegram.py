@@ -498,3 +498,15 @@ async def test_one_unreadable_update_does_not_stop_long_polling(
     assert "Which language" in texts[0]
     assert "could not be read" in caplog.text and "my secret words" not in caplog.text
     await bot.stop()
+
+
+def test_the_aiogram_adapter_keeps_no_conversation_state_in_memory() -> None:
+    """The database holds where a conversation is; aiogram's FSM, on by default, would keep
+    a record for every chat in memory and build a context for every update."""
+    from aiogram.fsm.middleware import FSMContextMiddleware
+
+    from bot.telegram.aiogram_adapter import AiogramAdapter
+
+    adapter = AiogramAdapter(TOKEN, "http://127.0.0.1:9")
+    middlewares = list(adapter.dispatcher.update.outer_middleware)
+    assert not any(isinstance(m, FSMContextMiddleware) for m in middlewares)

@@ -59,7 +59,10 @@ class AiogramAdapter(TelegramAdapter):
         session = AiohttpSession(api=TelegramAPIServer.from_base(self.api_url))
         self.bot = Bot(token, session=session)
         self.api = BotApiClient(token, self.api_url)  # the calls of every button press
-        self.dispatcher = Dispatcher()
+        # No FSM: a conversation's place is in the database (flows). aiogram's FSM would
+        # keep an in-memory record for every chat that ever wrote, for the life of the
+        # process, and resolve a context for each update that nothing reads.
+        self.dispatcher = Dispatcher(disable_fsm=True)
         self.dispatcher.include_router(self._router())
 
     def _router(self) -> Router:
