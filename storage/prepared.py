@@ -176,7 +176,12 @@ def _on_asyncpg(conn: Connection, compiled: _Compiled, args: list[Any]) -> Prepa
     try:
         raw, status = await_(_fetch(adapted, compiled.sql, args,
                                     getattr(conn.dialect, "_invalidate_schema_cache_asof", 0)))
-    except Exception as exc:
+    except BaseException as exc:  # as SQLAlchemy's own path: a cancelled unit too
+        dbapi = conn.dialect.loaded_dbapi
+        if isinstance(exc, dbapi.InvalidCachedStatementError | dbapi.InternalServerError):
+            # the schema changed under the cached statements (a migration by a newer
+            # process): every connection prepares them again, as SQLAlchemy's context does
+            conn.dialect._invalidate_schema_cache()  # type: ignore[attr-defined]
         conn._handle_dbapi_exception(exc, compiled.sql, tuple(args), None, None)
     match = _STATUS.match(status or "")
     rowcount = int(match.group(1)) if match else -1

@@ -146,12 +146,15 @@ _SAVE_CONVERSATION = Prepared(
 def _save_and_queue() -> Any:
     """PostgreSQL: ``_SAVE_CONVERSATION`` and the turn's one outbox row in one statement (a
     round trip fewer on every update). The count of conversations saved says whether the
-    version held; when it did not, the unit rolls back, the row with it."""
+    version held; the row is inserted only if it did, so that a caller that catches
+    ``StaleConversation`` and goes on never sends a reply decided on a stale state."""
     saved = _SAVE_CONVERSATION.statement.returning(  # type: ignore[attr-defined]
         literal_column("1").label("one")).cte("saved")
-    queued = insert(_outbox).values(
-        {column.name: bindparam(f"o_{column.name}") for column in _outbox.c
-         if column.name != "id"}).cte("queued")
+    columns = [column for column in _outbox.c if column.name != "id"]
+    queued = insert(_outbox).from_select(
+        [column.name for column in columns],
+        select(*(bindparam(f"o_{column.name}", type_=column.type) for column in columns))
+        .where(exists(select(saved.c.one)))).cte("queued")
     return select(func.count().label("saved")).select_from(saved).add_cte(queued)
 
 
@@ -245,23 +248,23 @@ def save_conversation(
             raise StaleConversation
         conversation.version += 1
         return
-    if queue is not None:
-        add_outbox(conn, now=now, **queue)
     if conversation.version is None:  # first contact
         _INSERT_CONVERSATION.execute(conn, {
             "participant_id": participant.id, "flow": conversation.flow,
             "state": conversation.state, "data": conversation.data, "version": 1,
             "expires_at": expires_at, "updated_at": now})
         conversation.version = 1
-        return
-    result = _SAVE_CONVERSATION.execute(conn, {
-        "pid": participant.id, "expected": conversation.version,
-        "new_flow": conversation.flow, "new_state": conversation.state,
-        "new_data": conversation.data, "new_expires_at": expires_at, "now": now,
-    })
-    if result.rowcount != 1:
-        raise StaleConversation
-    conversation.version += 1
+    else:
+        result = _SAVE_CONVERSATION.execute(conn, {
+            "pid": participant.id, "expected": conversation.version,
+            "new_flow": conversation.flow, "new_state": conversation.state,
+            "new_data": conversation.data, "new_expires_at": expires_at, "now": now,
+        })
+        if result.rowcount != 1:
+            raise StaleConversation
+        conversation.version += 1
+    if queue is not None:  # after the check: nothing is queued on a stale state
+        add_outbox(conn, now=now, **queue)
 
 
 def enter_flow_many(conn: Connection, expected: Sequence[tuple[int, int | None]], *,

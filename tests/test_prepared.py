@@ -202,3 +202,36 @@ async def test_on_postgresql_a_lost_connection_is_a_transient_failure(postgres: 
     finally:
         await database.dispose()
         await killer.dispose()
+
+
+async def test_on_postgresql_a_changed_schema_prepares_the_statements_again(
+        postgres: str) -> None:
+    """A newer process migrates a column (a rolling deploy): the statement cached on the
+    old process's connection fails once, and is prepared again, not failing for ever."""
+    from sqlalchemy import Column, Integer, MetaData, Table, text
+    from sqlalchemy.exc import DBAPIError
+
+    from tests.conftest import PG_URL, pg_args
+
+    table = Table(f"cache_{postgres[-8:]}", MetaData(), Column("id", Integer),
+                  Column("v", Integer))
+    prepared = Prepared(select(table.c.id, table.c.v).where(table.c.id == bindparam("id")))
+    database = db.Database(PG_URL, pool_size=1, max_overflow=0, **pg_args(postgres))
+    other = db.create_engine(PG_URL, **pg_args(postgres))
+    try:
+        async with other.begin() as conn:
+            await conn.execute(text(f"CREATE TABLE {table.name} (id int, v int)"))
+            await conn.execute(text(f"INSERT INTO {table.name} VALUES (1, 2)"))
+        assert (await database.run(lambda c: prepared.execute(c, {"id": 1}).all())) == [
+            {"id": 1, "v": 2}]
+        async with other.begin() as conn:
+            await conn.execute(text(f"ALTER TABLE {table.name} ALTER COLUMN v TYPE text"))
+        with pytest.raises(DBAPIError):
+            await database.run(lambda c: prepared.execute(c, {"id": 1}).all())
+        rows = await database.run(lambda c: prepared.execute(c, {"id": 1}).all())
+        assert [row["id"] for row in rows] == [1]
+    finally:
+        async with other.begin() as conn:
+            await conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+        await database.dispose()
+        await other.dispose()

@@ -81,6 +81,14 @@ async def test_a_conversation_saved_with_its_reply_queued(database: db.Database)
     with pytest.raises(repo.StaleConversation):
         await database.run(repo.save_conversation, person, stale, expires_at=NOW, now=NOW,
                            queue={**reply, "payload": {"text": "never", "buttons": []}})
+
+
+    def stale_caught(conn: Connection) -> None:  # a caller that goes on after a conflict
+        with pytest.raises(repo.StaleConversation):
+            repo.save_conversation(conn, person, stale, expires_at=NOW, now=NOW,
+                                   queue={**reply, "payload": {"text": "stale", "buttons": []}})
+
+    await database.run(stale_caught)  # committed: still nothing queued on the stale state
     long = {**reply, "payload": {"text": "word " * (repo.MAX_TEXT // 4), "buttons": []}}
     conversation.state = "last"
     await database.run(repo.save_conversation, person, conversation, expires_at=NOW,
