@@ -82,7 +82,13 @@ def add_outbox(
     rows = outbox_rows(participant_id=participant_id, channel=channel, chat_id=chat_id,
                        payload=payload, now=now, kind=kind, priority=priority,
                        about_id=about_id, bundle=bundle, watch=watch)
-    _ADD_OUTBOX.execute(conn, rows[0] if len(rows) == 1 else rows)
+    insert_outbox_rows(conn, rows)
+
+
+def insert_outbox_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Rows made by ``outbox_rows``, in one statement (none: nothing)."""
+    if rows:
+        _ADD_OUTBOX.execute(conn, rows[0] if len(rows) == 1 else rows)
 
 
 def outbox_rows(*, participant_id: int | None, channel: str, chat_id: str,

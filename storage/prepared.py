@@ -115,14 +115,7 @@ class Prepared:
             cursor = dbapi.execute(compiled.sql, _bind(compiled, first))
             if not compiled.columns:
                 return PreparedResult(cursor.rowcount, [])
-            processed = compiled.processed
-            rows = []
-            for raw in cursor.fetchall():
-                row = dict(zip(compiled.columns, raw, strict=True))
-                for name, proc in processed:
-                    row[name] = proc(row[name])
-                rows.append(row)
-            return PreparedResult(cursor.rowcount, rows)
+            return PreparedResult(cursor.rowcount, _rows(compiled, cursor.fetchall()))
         except conn.dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(
                 compiled.sql, None, exc, conn.dialect.loaded_dbapi.Error,
@@ -185,16 +178,19 @@ def _on_asyncpg(conn: Connection, compiled: _Compiled, args: list[Any]) -> Prepa
         conn._handle_dbapi_exception(exc, compiled.sql, tuple(args), None, None)
     match = _STATUS.match(status or "")
     rowcount = int(match.group(1)) if match else -1
-    if not compiled.columns:
-        return PreparedResult(rowcount, [])
+    return PreparedResult(rowcount, _rows(compiled, raw) if compiled.columns else [])
+
+
+def _rows(compiled: _Compiled, raw: Sequence[Sequence[Any]]) -> list[Mapping[str, Any]]:
+    """Driver rows (tuples, asyncpg records) as mappings, converted by the columns' types."""
     processed = compiled.processed
-    rows = []
-    for record in raw:
-        row = Record(zip(compiled.columns, record, strict=True))
+    rows: list[Mapping[str, Any]] = []
+    for values in raw:
+        row = Record(zip(compiled.columns, values, strict=True))
         for name, proc in processed:
             row[name] = proc(row[name])
         rows.append(row)
-    return PreparedResult(rowcount, rows)
+    return rows
 
 
 async def _fetch(adapted: Any, sql: str, args: list[Any], schema_asof: float

@@ -56,6 +56,7 @@ from storage.outbox import (  # noqa: F401 (the outbox, as the rest of the code 
     claim_outbox,
     delete_outbox,
     grow_bundle,
+    insert_outbox_rows,
     mark_failed,
     mark_retry,
     mark_sent,
@@ -238,12 +239,12 @@ def save_conversation(
     another worker has since changed must not be sent.
     """
     rows = [] if queue is None else outbox_rows(now=now, **queue)
+    saving = {"pid": participant.id, "expected": conversation.version,
+              "new_flow": conversation.flow, "new_state": conversation.state,
+              "new_data": conversation.data, "new_expires_at": expires_at, "now": now}
     if conversation.version is not None and len(rows) == 1 and is_postgres(conn):
         saved = _SAVE_AND_QUEUE.execute(conn, {
-            "pid": participant.id, "expected": conversation.version,
-            "new_flow": conversation.flow, "new_state": conversation.state,
-            "new_data": conversation.data, "new_expires_at": expires_at, "now": now,
-            **{f"o_{name}": value for name, value in rows[0].items()}}).first()
+            **saving, **{f"o_{name}": value for name, value in rows[0].items()}}).first()
         if saved is None or saved["saved"] != 1:
             raise StaleConversation
         conversation.version += 1
@@ -255,16 +256,10 @@ def save_conversation(
             "expires_at": expires_at, "updated_at": now})
         conversation.version = 1
     else:
-        result = _SAVE_CONVERSATION.execute(conn, {
-            "pid": participant.id, "expected": conversation.version,
-            "new_flow": conversation.flow, "new_state": conversation.state,
-            "new_data": conversation.data, "new_expires_at": expires_at, "now": now,
-        })
-        if result.rowcount != 1:
+        if _SAVE_CONVERSATION.execute(conn, saving).rowcount != 1:
             raise StaleConversation
         conversation.version += 1
-    if queue is not None:  # after the check: nothing is queued on a stale state
-        add_outbox(conn, now=now, **queue)
+    insert_outbox_rows(conn, rows)  # after the check: nothing is queued on a stale state
 
 
 def enter_flow_many(conn: Connection, expected: Sequence[tuple[int, int | None]], *,
