@@ -28,6 +28,7 @@ from storage.db import Connection, Database, group_commits, is_transient
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0  # seconds between tries of a message Telegram keeps refusing for now
+BUNDLE_AFTER_WAIT = 0.05  # seconds waited for the pace after which a bundle is grown again
 MARK_WAITS = (0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # a "sent" mark the database refused
 
 
@@ -132,8 +133,13 @@ class Sender:
         try:
             if transport is None:
                 raise SendError(f"no transport for channel {item.channel}", permanent=True)
-            await self.limiter.acquire(f"{item.channel}:{item.chat_id}")
-            if item.bundle is not None:  # alerts queued while this one waited go with it
+            waited = await self.limiter.acquire(f"{item.channel}:{item.chat_id}")
+            if item.bundle is not None and waited >= BUNDLE_AFTER_WAIT:
+                # alerts queued while this one waited for the chat's pace go with it. The
+                # claim bundled those queued before; after a wait of milliseconds (the
+                # global pace) there are none to add, and the send does not wait on a unit
+                # of work of its own, so the sends of one claim go in its order: an
+                # assigned case manager's alert before the team's.
                 item = await self.db.run(repo.grow_bundle, item, self.clock(),
                                          lease=self.lease, sender=self.id)
             await transport.send(item.chat_id, item.kind, item.payload)

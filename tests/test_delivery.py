@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.sender import Sender, SendError
@@ -236,6 +237,30 @@ async def test_alerts_queued_while_one_waits_for_its_chats_pace_go_with_it(
     assert len(texts) == 2
     assert [b["label"] for b in transport.sent[1][1]["buttons"]] == ["Ack #1", "Ack #2",
                                                                     "Ack #3"]
+
+
+async def test_an_alert_that_did_not_wait_is_sent_without_another_unit_of_work(
+        database: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim bundled what was queued; only a wait for the chat's pace can add more. So
+    the sends of one claim start in its order (the assigned case manager's alert first),
+    none held back by a unit of work of its own."""
+    grown: list[int] = []
+    real = repo.grow_bundle
+
+    def counting(conn: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+        grown.append(item.id)
+        return real(conn, item, *args, **kwargs)
+
+    monkeypatch.setattr(repo, "grow_bundle", counting)
+    for chat in ("cm2", "cm", "sup"):
+        await database.run(lambda conn, chat=chat: repo.add_outbox(
+            conn, participant_id=None, channel="test", chat_id=chat,
+            payload={"text": f"alert for {chat}", "buttons": []}, now=clock(),
+            priority=repo.URGENT, bundle="alert"))
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock)
+    assert await sender.drain() == 3
+    assert [chat for chat, _ in transport.sent] == ["cm2", "cm", "sup"] and grown == []
 
 
 async def test_people_writing_at_once_are_embedded_together(desk: Desk) -> None:
