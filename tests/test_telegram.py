@@ -500,13 +500,38 @@ async def test_one_unreadable_update_does_not_stop_long_polling(
     await bot.stop()
 
 
-def test_the_aiogram_adapter_keeps_no_conversation_state_in_memory() -> None:
-    """The database holds where a conversation is; aiogram's FSM, on by default, would keep
-    a record for every chat in memory and build a context for every update."""
-    from aiogram.fsm.middleware import FSMContextMiddleware
-
+async def test_the_aiogram_adapter_hands_each_kind_of_update_to_its_handler() -> None:
+    """Updates are parsed with aiogram's types and handed to the handler by their kind, with
+    no dispatcher (nor its FSM, which would keep every chat in memory): private messages,
+    edits, button presses and blocks become Events; a group's message and kinds the bot
+    does not read become nothing; a malformed update raises (the caller skips it)."""
     from bot.telegram.aiogram_adapter import AiogramAdapter
+    from flows.engine.events import Event, EventKind
 
     adapter = AiogramAdapter(TOKEN, "http://127.0.0.1:9")
-    middlewares = list(adapter.dispatcher.update.outer_middleware)
-    assert not any(isinstance(m, FSMContextMiddleware) for m in middlewares)
+    assert not hasattr(adapter, "dispatcher")
+    seen: list[Event] = []
+
+    async def handler(event: Event) -> None:
+        seen.append(event)
+
+    adapter.bind(handler)
+    private = {"id": 42, "type": "private"}
+    group = {"id": -100, "type": "group", "title": "g"}
+    person = {"id": 42, "is_bot": False, "first_name": "A"}
+    message = {"message_id": 1, "date": 0, "chat": private, "from": person, "text": "hello"}
+    await adapter.feed_raw({"update_id": 1, "message": message})
+    await adapter.feed_raw({"update_id": 2, "edited_message": {**message, "edit_date": 1}})
+    await adapter.feed_raw({"update_id": 3, "message": {**message, "chat": group}})
+    await adapter.feed_raw({"update_id": 4, "channel_post": {**message, "chat": {
+        "id": -200, "type": "channel"}}})
+    await adapter.feed_raw({"update_id": 5, "my_chat_member": {
+        "chat": private, "from": person, "date": 0,
+        "old_chat_member": {"status": "member", "user": person},
+        "new_chat_member": {"status": "kicked", "user": person, "until_date": 0}}})
+    assert [(e.kind, e.update_id, e.chat_id) for e in seen] == [
+        (EventKind.TEXT, 1, "42"), (EventKind.TEXT, 2, "42"), (EventKind.BLOCKED, 5, "42")]
+    assert seen[1].edited and not seen[0].edited
+    with pytest.raises(ValueError):  # pydantic's ValidationError is a ValueError
+        await adapter.feed_raw({"update_id": 6, "message": {"chat": "not a chat"}})
+    await adapter.close()

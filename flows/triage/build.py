@@ -63,11 +63,11 @@ def embed_pieces(embedder: Embedder, messages: Sequence[str],
     vectors (``whole_of``), never embedded whole (``made_of_sentences``)."""
     split = [pieces(text) for text in messages]
     embedded = sorted({part for parts in split for part in (
-        parts[1:] if made_of_sentences(parts) else parts)})
+        parts[1:] if made_of_sentences(parts, embedder) else parts)})
     rows = embed_all(embedder, embedded, progress)
     index = {text: i for i, text in enumerate(embedded)}
     wholes = {parts[0]: whole_of(parts, rows[[index[p] for p in parts[1:]]])
-              for parts in split if made_of_sentences(parts)}
+              for parts in split if made_of_sentences(parts, embedder)}
     # One vector per text: a long message that is also, word for word, the joined first
     # sentences of a longer one (``MAX_PIECES``) keeps the embedded vector (none in the banks)
     texts = embedded + sorted(set(wholes) - set(index))

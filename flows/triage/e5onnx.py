@@ -31,6 +31,7 @@ import re
 import struct
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -116,8 +117,10 @@ class Tokenizer:
         self.unknown_score = min(self.scores) - 10.0
         self.longest = max(len(piece) for piece in self.pieces)
         self.normal = model.normal
+        # a message is counted (``triage.made_of_sentences``), then read: tokenised once
+        self.content = lru_cache(maxsize=64)(self._content)
 
-    def content(self, text: str) -> list[int]:
+    def _content(self, text: str) -> tuple[int, ...]:
         """The token ids of ``text`` (no <s> and </s>)."""
         normal = _SPACES.sub(" ", text.translate(self.normal))
         if not normal.startswith(" "):
@@ -147,7 +150,7 @@ class Tokenizer:
         while i > 0:
             ids.append(unk if back[i] < 0 else back[i])
             i = start[i]
-        return ids[::-1]
+        return tuple(ids[::-1])
 
 
 def _repacked(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -301,7 +304,7 @@ class OnnxE5:
         self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="e5") if (
             self.threads > 1) else None
 
-    def tokens(self, text: str) -> list[int]:
+    def tokens(self, text: str) -> tuple[int, ...]:
         return self.tokenizer.content("query: " + text)
 
     def _embedded(self, ids: list[int]) -> np.ndarray:
@@ -318,7 +321,7 @@ class OnnxE5:
         return (centred / np.sqrt(variance + m.eps) * self._norm[0] + self._norm[1]).astype(
             np.float32)
 
-    def _one(self, content: list[int], session: object) -> np.ndarray:
+    def _one(self, content: Sequence[int], session: object) -> np.ndarray:
         """The L2-normalised vector of one text's tokens, read in windows of 510."""
         m = self.model
         window = m.max_positions - 2
@@ -333,7 +336,7 @@ class OnnxE5:
         vector = total / weight
         return (vector / max(float(np.linalg.norm(vector)), 1e-6)).astype(np.float32)
 
-    def _batch(self, contents: list[list[int]]) -> list[np.ndarray]:
+    def _batch(self, contents: list[Sequence[int]]) -> list[np.ndarray]:
         return [self._one(content, self._each) for content in contents]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

