@@ -136,7 +136,8 @@ class E5Int8Embedder(E5Embedder):
     sentences too (``triage.LONG_TOKENS``), the classifier reads the test split as the
     exact one did: Tier 1 recall 0.97 both, reach 0.96 against 0.97, false positives 0.10
     both (Amharic Tier 1 0.94 against 0.96, Arabic 0.95 against 0.94); and triage's p99
-    went from 70 to 44 ms (bench/triage.py, one session). The exact graph, for a deployment
+    went from 70 to 44 ms (bench/triage.py, one session; 36–38 against 55 ms once the
+    letters layer's product was made faster too). The exact graph, for a deployment
     that prefers it: ``HOMECOMING_TRIAGE_EMBEDDER=flows.triage.embedder:E5Embedder``, then
     ``homecoming triage build``."""
 
