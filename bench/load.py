@@ -12,7 +12,7 @@ its POST to its reply reaching the Bot API server. The global send rate is raise
 bench (Telegram's own 30 a second would cap the replies, not the bot).
 
     .venv/bin/python bench/load.py [--rate 300] [--seconds 20] [--layouts 1,2]
-                                   [--loops asyncio,uvloop]
+                                   [--loops asyncio,uvloop] [--trace]
 """
 
 from __future__ import annotations
@@ -86,6 +86,46 @@ async def others_cpu(database: str) -> dict[str, float]:
                              if (used := process_cpu(pid)) is not None}}
 
 
+async def sample_waits(database: str, warm: float, end: float,
+                       into: list[tuple[float, list[str]]]) -> None:
+    """Every 100 ms, what the PostgreSQL backends serving ``database`` wait for (``--trace``):
+    a backend running or waiting on anything but its client."""
+    import asyncpg
+
+    await asyncio.sleep(max(0.0, warm - time.monotonic()))
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        while time.monotonic() < end:
+            rows = await conn.fetch(
+                "SELECT coalesce(wait_event_type || ':' || wait_event, 'running') FROM "
+                "pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND "
+                "state = 'active' AND coalesce(wait_event_type, '') <> 'Client'", database)
+            into.append((time.monotonic() - warm, [row[0] for row in rows]))
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+
+
+def print_trace(trace: list[tuple[float, float]], waits: list[tuple[float, list[str]]]
+                ) -> None:
+    """Per second of the run: replies, their p50 and max, and the backends' commonest
+    waits (summed over that second's samples)."""
+    import collections
+
+    per: dict[int, list[float]] = collections.defaultdict(list)
+    for at, latency in trace:
+        per[int(at)].append(latency)
+    seen: dict[int, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for at, events in waits:
+        seen[int(at)].update(events)
+    print(f"{'second':>6}{'replies':>8}{'p50 ms':>9}{'max ms':>9}  PostgreSQL waits")
+    for second in sorted(per):
+        values = sorted(per[second])
+        top = ", ".join(f"{name} {n}" for name, n in seen[second].most_common(3))
+        print(f"{second:>6}{len(values):>8}{values[len(values) // 2]:>9.1f}"
+              f"{values[-1]:>9.1f}  {top}")
+
+
 def buttons_of(params: dict[str, Any]) -> list[str]:
     markup = params.get("reply_markup")
     if isinstance(markup, str):
@@ -143,6 +183,8 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
     cpu_before: dict[str, float] = {}
     others_before: dict[str, float] = {}
     latencies: list[float] = []
+    trace: list[tuple[float, float]] = []  # (seconds since warm, reply latency ms)
+    waits: list[tuple[float, list[str]]] = []  # (seconds since warm, backends' waits)
     lost = 0
     measured = 0
     started = time.monotonic()
@@ -160,6 +202,8 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
             others_before.update(await others_cpu(args.database))
 
         marker = asyncio.create_task(mark_cpu())
+        sampler = asyncio.create_task(sample_waits(args.database, warm, end, waits)
+                                      if args.trace else asyncio.sleep(0))
 
         async def one_chat(chat: int, offset: float) -> None:
             nonlocal lost, measured
@@ -191,6 +235,7 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
                 else:
                     if sent >= warm and arrived <= end:
                         latencies.append((arrived - sent) * 1000)
+                        trace.append((sent - warm, (arrived - sent) * 1000))
                         measured += 1
                     options = buttons_of(params)
                 at += args.interval
@@ -198,6 +243,9 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
         await asyncio.gather(*(one_chat(chat, n * args.interval / len(chats))
                                for n, chat in enumerate(chats)))
         await marker
+        sampler.cancel()
+        if args.trace:
+            print_trace(trace, waits)
         cpu_after = cpu_seconds(cluster)
         others_after = await others_cpu(args.database)
     cpu = sum(cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after)
@@ -225,6 +273,8 @@ async def main() -> None:
                              "uvloop, asyncio; e.g. asyncio,uvloop to compare in one run")
     parser.add_argument("--database", default="bench_rel")
     parser.add_argument("--keep", default=None, help="a folder for the processes' logs")
+    parser.add_argument("--trace", action="store_true",
+                        help="also print each second's replies and PostgreSQL's waits")
     args = parser.parse_args()
     results = [await run_layout(int(n), loop, args) for n in args.layouts.split(",")
                for loop in args.loops.split(",")]

@@ -529,8 +529,17 @@ async def test_the_aiogram_adapter_hands_each_kind_of_update_to_its_handler() ->
         "chat": private, "from": person, "date": 0,
         "old_chat_member": {"status": "member", "user": person},
         "new_chat_member": {"status": "kicked", "user": person, "until_date": 0}}})
+    await adapter.feed_raw({"update_id": 7, "edited_message": {
+        **message, "chat": group, "edit_date": 1}})
+    query = {"id": "q1", "from": person, "chat_instance": "c", "data": "menu"}
+    await adapter.feed_raw({"update_id": 8, "callback_query": {**query, "message": message}})
+    await adapter.feed_raw({"update_id": 9, "callback_query": query})  # inline: no message
+    await adapter.feed_raw({"update_id": 10, "callback_query": {
+        **query, "message": {**message, "chat": group}}})
     assert [(e.kind, e.update_id, e.chat_id) for e in seen] == [
-        (EventKind.TEXT, 1, "42"), (EventKind.TEXT, 2, "42"), (EventKind.BLOCKED, 5, "42")]
+        (EventKind.TEXT, 1, "42"), (EventKind.TEXT, 2, "42"), (EventKind.BLOCKED, 5, "42"),
+        (EventKind.BUTTON, 8, "42"), (EventKind.BUTTON, 9, "42")]
+    assert seen[3].payload == seen[4].payload == "menu"
     assert seen[1].edited and not seen[0].edited
     with pytest.raises(ValueError):  # pydantic's ValidationError is a ValueError
         await adapter.feed_raw({"update_id": 6, "message": {"chat": "not a chat"}})

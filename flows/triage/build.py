@@ -22,7 +22,7 @@ from flows.triage.lexicon import LexiconResult, Lexicons
 from flows.triage.reading import ALERT, ASK, decide
 from flows.triage.reading import weighed as weigh
 from flows.triage.semantic import MODEL_FILE, Reading, SemanticModel, Thresholds, train
-from flows.triage.triage import combined, made_of_sentences, pieces, whole_of
+from flows.triage.triage import LONG_TOKENS, combined, made_of_sentences, pieces, whole_of
 
 MAX_FALSE_POSITIVES = 0.10  # on dev, all languages: below the 0.15 target, with a margin
 MAX_FALSE_POSITIVES_PER_LANGUAGE = 0.20  # a language's dev benign set is small (~30)
@@ -63,11 +63,11 @@ def embed_pieces(embedder: Embedder, messages: Sequence[str],
     vectors (``whole_of``), never embedded whole (``made_of_sentences``)."""
     split = [pieces(text) for text in messages]
     embedded = sorted({part for parts in split for part in (
-        parts[1:] if made_of_sentences(parts, embedder) else parts)})
+        parts[1:] if made_of_sentences(parts, embedder, LONG_TOKENS) else parts)})
     rows = embed_all(embedder, embedded, progress)
     index = {text: i for i, text in enumerate(embedded)}
     wholes = {parts[0]: whole_of(parts, rows[[index[p] for p in parts[1:]]])
-              for parts in split if made_of_sentences(parts, embedder)}
+              for parts in split if made_of_sentences(parts, embedder, LONG_TOKENS)}
     # One vector per text: a long message that is also, word for word, the joined first
     # sentences of a longer one (``MAX_PIECES``) keeps the embedded vector (none in the banks)
     texts = embedded + sorted(set(wholes) - set(index))
@@ -206,6 +206,7 @@ def build(locales_dir: Path, embedder: Embedder, out: Path | None = None,
     if progress is not None:
         progress("fitting the classifier", 0, 1)
     model = train(train_set, train_x, tiers, embedder.name, digest(locales_dir))
+    model.long_tokens = LONG_TOKENS  # its vectors were made so (``embed_pieces``)
     if progress is not None:
         progress("fitting the classifier", 1, 1)
     lexicon = lexicon_reads(lexicons, dev_set)

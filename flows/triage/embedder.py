@@ -15,7 +15,7 @@ must not do; fastembed fetches its model too; the one bundled MiniLM package is 
 
 A deployment may plug in another embedder with ``HOMECOMING_TRIAGE_EMBEDDER=module:factory``
 (a callable returning an object with ``name``, ``dim`` and ``embed``, and if it can,
-``tokens``: how many tokens a text is, for ``triage.made_of_sentences``); the classifier must
+``token_count``: how many tokens a text is, for ``triage.made_of_sentences``); the classifier must
 then be rebuilt with it (``homecoming triage build``), since the model file records which
 embedder it was trained on and refuses another.
 """
@@ -89,7 +89,7 @@ class _LazyE5(ABC):
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """The loaded engine's vectors for ``texts`` (called under the lock)."""
 
-    def tokens(self, text: str) -> int:
+    def token_count(self, text: str) -> int:
         """How many tokens the model reads ``text`` as (``triage.made_of_sentences``)."""
         counter = self._counter
         if counter is None:
@@ -121,7 +121,10 @@ class E5Embedder(_LazyE5):
         from flows.triage.e5onnx import OnnxE5
 
         engine = OnnxE5(model_file(), threads=self.threads, int8=self.int8)
-        self._counter = self._counter or engine.tokenizer  # one tokenizer, one cache
+        if self._counter is not None:  # one tokenizer (and its cache) for both
+            engine.tokenizer = self._counter
+        else:
+            self._counter = engine.tokenizer
         return engine
 
     def _vectors(self, texts: list[str]) -> np.ndarray:

@@ -159,6 +159,10 @@ class SemanticModel:
     neighbours: int = 3
     kernel: Kernel | None = None  # the heads as kernel machines (else the linear heads)
     letters: Letters | None = None  # Arabizi, Finglish, Amharic in Latin letters
+    # the token count above which a short message of several sentences was made of its
+    # sentences when the model was built (``triage.made_of_sentences``); None: never, by
+    # tokens (a model built before the rule), and it is read so
+    long_tokens: int | None = None
 
     def read(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> list[Reading]:
         """One reading per row of ``vectors`` (L2-normalised embeddings); with ``texts``
@@ -202,6 +206,8 @@ class SemanticModel:
         meta = {"embedder": self.embedder, "dim": self.dim, "banks": self.banks,
                 "thresholds": self.thresholds.__dict__, "tiers": self.tiers,
                 "blend": self.blend, "neighbours": self.neighbours}
+        if self.long_tokens is not None:
+            meta["long_tokens"] = self.long_tokens
         if self.kernel is not None:
             meta["gamma"] = self.kernel.gamma
         memory = {} if self.memory is None else {
@@ -236,7 +242,8 @@ class SemanticModel:
                        data["head_intercept"], Thresholds(**meta["thresholds"]),
                        meta["banks"], {k: int(v) for k, v in meta["tiers"].items()},
                        memory, float(meta.get("blend", 1.0)), int(meta.get("neighbours", 3)),
-                       kernel, Letters.from_arrays(data))
+                       kernel, Letters.from_arrays(data),
+                       None if meta.get("long_tokens") is None else int(meta["long_tokens"]))
 
 
 def _one_blas_thread() -> None:

@@ -120,21 +120,24 @@ def whole_of(parts: tuple[str, ...], sentences: np.ndarray) -> np.ndarray:
     return (vector / max(float(np.linalg.norm(vector)), 1e-9)).astype(np.float32)
 
 
-def made_of_sentences(parts: tuple[str, ...], embedder: object | None = None) -> bool:
+def made_of_sentences(parts: tuple[str, ...], embedder: object | None = None,
+                      long_tokens: int | None = None) -> bool:
     """Whether the whole's vector is made of its sentences' (a long message of several, in
-    characters or, with an embedder that counts them, in tokens): shorter messages are
-    embedded whole too, which reads them a little better."""
+    characters or, with ``long_tokens`` and an embedder that counts them, in tokens):
+    shorter messages are embedded whole too, which reads them a little better."""
     if len(parts) < 2:
         return False
     if len(parts[0]) > LONG_MESSAGE:
         return True
-    count = getattr(embedder, "tokens", None)
-    return callable(count) and count(parts[0]) > LONG_TOKENS
+    count = getattr(embedder, "token_count", None)
+    return long_tokens is not None and callable(count) and count(parts[0]) > long_tokens
 
 
-def embedded_pieces(embedder: Embedder, parts: tuple[str, ...]) -> np.ndarray:
-    """The vectors of ``parts`` (``pieces``): the whole, then each sentence."""
-    if not made_of_sentences(parts, embedder):
+def embedded_pieces(embedder: Embedder, parts: tuple[str, ...],
+                    long_tokens: int | None = LONG_TOKENS) -> np.ndarray:
+    """The vectors of ``parts`` (``pieces``): the whole, then each sentence; ``long_tokens``
+    as the model was built with (``SemanticModel.long_tokens``)."""
+    if not made_of_sentences(parts, embedder, long_tokens):
         return embedder.embed(list(parts))
     sentences = embedder.embed(list(parts[1:]))
     return np.vstack([whole_of(parts, sentences)[None, :], sentences])
@@ -193,7 +196,8 @@ class Triage:
     def embed(self, text: str) -> Embedded:
         assert self.embedder is not None
         parts = pieces(text)
-        return Embedded(text, parts, embedded_pieces(self.embedder, parts))
+        long_tokens = self.model.long_tokens if self.model is not None else LONG_TOKENS
+        return Embedded(text, parts, embedded_pieces(self.embedder, parts, long_tokens))
 
     async def embed_async(self, text: str) -> Embedded:
         """``embed`` on the embedding thread: the event loop goes on meanwhile."""

@@ -474,7 +474,7 @@ def test_a_message_of_several_sentences_is_embedded_once_not_twice() -> None:
 class Tokens(Counting):
     """``Counting`` with a token count, as the E5 embedders have: a token a letter."""
 
-    def tokens(self, text: str) -> int:
+    def token_count(self, text: str) -> int:
         return len(text)
 
 
@@ -482,8 +482,9 @@ AMHARIC_LIKE = "ወደ ቤት ተመለስኩ። ስራ የለም ገንዘብ�
 
 
 def test_a_short_message_of_many_tokens_is_made_of_its_sentences() -> None:
-    """Short in characters but long in tokens (as Amharic is): embedded once,
-    its whole made of its sentences; an embedder that counts no tokens reads it whole too."""
+    """Short in characters but long in tokens (as Amharic is): embedded once, its whole
+    made of its sentences; an embedder that counts no tokens reads it whole too, and so
+    does a model built before the rule (it records none), as it was built."""
     from flows.triage.triage import LONG_TOKENS, embedded_pieces, made_of_sentences
 
     parts = pieces(AMHARIC_LIKE)
@@ -491,14 +492,36 @@ def test_a_short_message_of_many_tokens_is_made_of_its_sentences() -> None:
     counted = Tokens()
     embedded_pieces(counted, parts)
     assert counted.asked == list(parts[1:])
-    assert made_of_sentences(parts, counted) and not made_of_sentences(parts)
+    assert made_of_sentences(parts, counted, LONG_TOKENS)
+    assert not made_of_sentences(parts, counted, None) and not made_of_sentences(parts)
     plain = Counting()
     embedded_pieces(plain, parts)
     assert plain.asked == list(parts)
+    older = Tokens()
+    embedded_pieces(older, parts, None)
+    assert older.asked == list(parts)
     few = pieces("I am back. It is fine.")  # few tokens: read whole as well
-    assert not made_of_sentences(few, counted)
+    assert not made_of_sentences(few, counted, LONG_TOKENS)
     texts, _ = building.embed_pieces(Tokens(), [AMHARIC_LIKE])
     assert parts[0] in texts and sorted(texts[:4]) == sorted(parts[1:])  # built the same way
+
+
+def test_the_model_records_the_token_rule_it_was_built_with(tmp_path: Path) -> None:
+    """The shipped model says it was built with ``LONG_TOKENS``, and the number survives
+    the file; a model without it is read without the rule (``Triage.embed``)."""
+    from flows.l10n.i18n import DEFAULT_LOCALES_DIR
+    from flows.triage.semantic import MODEL_FILE, SemanticModel
+    from flows.triage.triage import LONG_TOKENS
+
+    shipped = SemanticModel.load(DEFAULT_LOCALES_DIR / MODEL_FILE)
+    assert shipped.long_tokens == LONG_TOKENS
+    path = tmp_path / "model.npz"
+    shipped.long_tokens = None
+    path.write_bytes(shipped.to_bytes())
+    assert SemanticModel.load(path).long_tokens is None
+    shipped.long_tokens = 75
+    path.write_bytes(shipped.to_bytes())
+    assert SemanticModel.load(path).long_tokens == 75
 
 
 def test_the_build_embeds_a_message_as_the_bot_does() -> None:
