@@ -244,6 +244,8 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
                                for n, chat in enumerate(chats)))
         await marker
         sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler  # its connection closed before the figures are read
         if args.trace:
             print_trace(trace, waits)
         cpu_after = cpu_seconds(cluster)
