@@ -246,9 +246,12 @@ async def drive(processes: int, args: argparse.Namespace, api: BotApi, cluster: 
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sampler  # its connection closed before the figures are read
+        cpu_after = cpu_seconds(cluster)
         if args.trace:
             print_trace(trace, waits)
-        cpu_after = cpu_seconds(cluster)
+            print("bot CPU ms/update by process: " + ", ".join(
+                f"{k} {(v - cpu_before.get(k, 0.0)) * 1000 / max(1, measured):.2f}"
+                for k, v in sorted(cpu_after.items())))
         others_after = await others_cpu(args.database)
     cpu = sum(cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after)
     bench = others_after["bench"] - others_before.get("bench", 0.0)

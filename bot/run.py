@@ -22,6 +22,7 @@ from bot.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from bot.runtime import Runtime, settle_memory, start
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter
+from bot.wakeup import RedisWakeup
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -179,7 +180,11 @@ async def serve(
     follow-ups run: for deployments where web processes receive and workers send.
     """
     limiter = limiter or make_limiter(settings)
-    runtime = await start(settings, {adapter.channel: adapter}, limiter=limiter)
+    runtime = await start(settings, {adapter.channel: adapter}, limiter=limiter,
+                          worker=not receive)
+    # With Redis, receivers wake the workers, which send (bot.wakeup, bot.sender).
+    wakeup = RedisWakeup(settings.redis_url) if settings.redis_url else None
+    listener: asyncio.Task[None] | None = None
     runner: web.AppRunner | None = None
     sender_task: asyncio.Task[None] | None = None
     sweeper: asyncio.Task[None] | None = None
@@ -200,6 +205,10 @@ async def serve(
         if receive:
             await adapter.publish_commands(runtime.engine.catalogs)
         settle_memory()
+        if wakeup is not None and receive:
+            runtime.sender.hand_off = wakeup.notify
+        elif wakeup is not None:
+            listener = asyncio.create_task(wakeup.listen(runtime.sender.wake, sender_stop))
         sender_task = asyncio.create_task(runtime.sender.run(sender_stop, poll=sender_poll))
         sweeper = asyncio.create_task(sweep_alerts(
             runtime, settings.alert_sweep_seconds,
@@ -251,6 +260,10 @@ async def serve(
                 await asyncio.wait_for(sender_task, timeout=30)
             except TimeoutError:
                 log.warning("the sender did not finish its pass in time; stopping it")
+        if listener is not None:
+            listener.cancel()
+        if wakeup is not None:
+            await wakeup.close()
         if runner is not None:
             await runner.cleanup()
         await adapter.close()

@@ -50,6 +50,7 @@ async def start(
     limiter: RateLimiter | None = None,
     expect_staff: bool = True,
     sender_chat: tuple[str, str] | None = None,
+    worker: bool = False,
 ) -> Runtime:
     """Open the database (upgrading its schema), load catalogs, build engine and sender."""
     use_key(settings.data_key_value())
@@ -69,7 +70,8 @@ async def start(
         log.error(NO_STAFF)
     try:
         catalogs = Catalogs(settings.locales_dir)
-        sender = Sender(database, transports, clock=clock, limiter=limiter, chat=sender_chat)
+        sender = Sender(database, transports, clock=clock, limiter=limiter, chat=sender_chat,
+                        worker=worker)
         engine = Engine(
             database,
             catalogs,

@@ -6,6 +6,12 @@ seconds, not when the lease ends, and a new sender frees them as it starts. Each
 send waits for the rate limiter (global and per chat); a 429 is retried after the time the
 server asks for, network errors with exponential backoff; a permanent error is recorded on
 the row and never retried; a person who blocked the bot is marked unreachable.
+
+In the production layout web processes receive and workers send: a receiver's sender with
+a way to wake the workers (``hand_off``, ``bot.wakeup``) hands its wake-ups to them while
+a worker's beat is recent, and sends nothing itself; when no worker has beaten for
+``workers.DEAD_AFTER`` it sends again, so a layout whose workers all died still delivers.
+Receiving and sending then each have a core of their own instead of sharing one.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ from storage.db import Connection, Database, group_commits, is_transient
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0  # seconds between tries of a message Telegram keeps refusing for now
 BUNDLE_AFTER_WAIT = 0.05  # seconds waited for the pace after which a bundle is grown again
+# Units that mark and claim begin at most this often (seconds): a send that ends, or a row
+# queued, meanwhile waits for the next. Idle, one was begun for every send that ended: in a
+# worker that did little else, a transaction of four round trips per message.
+SETTLE_EVERY = 0.015
 MARK_WAITS = (0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # a "sent" mark the database refused
 
 
@@ -62,6 +72,7 @@ class Sender:
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
         chat: tuple[str, str] | None = None,  # only this (channel, chat id): a terminal chat
+        worker: bool = False,  # a worker's sender: it sends what the receivers queue
     ) -> None:
         self.db = database
         self.chat = chat
@@ -72,12 +83,20 @@ class Sender:
         self.lease = lease
         self.batch = batch
         self.id = secrets.token_hex(8)  # whose leases these are (storage.workers)
+        self.worker = worker
+        self.hand_off: Callable[[], None] | None = None  # wakes the workers (bot.wakeup)
+        self.workers_send = False  # a worker is alive and this sender leaves it the sending
         self._stopping = False
         self._wake = asyncio.Event()
+        self._settled = 0.0  # when the last unit marking and claiming began (monotonic)
 
     def wake(self) -> None:
-        """Called after a commit that wrote outbox rows: send now, not at the next poll."""
-        self._wake.set()
+        """Called after a commit that wrote outbox rows: send now, not at the next poll
+        (here, or in a worker while one is alive)."""
+        if self.workers_send and self.hand_off is not None:
+            self.hand_off()
+        else:
+            self._wake.set()
 
     async def drain(self, poll: float = 1.0) -> int:
         """Send everything due now; returns the number of messages delivered.
@@ -98,7 +117,7 @@ class Sender:
                 self._wake.clear()
                 # Stopping: what is in flight finishes (a send and its mark belong together),
                 # nothing new is taken.
-                room = 0 if self._stopping else self.batch - len(sending)
+                room = 0 if self._stopping or self.workers_send else self.batch - len(sending)
                 try:
                     items = await self._settle(sent, room) if sent or room > 0 else []
                 except Exception:
@@ -117,10 +136,15 @@ class Sender:
                 if not sending:
                     return delivered
                 woken = asyncio.create_task(self._wake.wait())
-                done, _ = await asyncio.wait({*sending, woken}, timeout=poll,
-                                             return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({*sending, woken}, timeout=poll,
+                                   return_when=asyncio.FIRST_COMPLETED)
                 woken.cancel()
-                for task in done - {woken}:
+                # What ends, or is queued, within SETTLE_EVERY of the last unit goes in the
+                # next one: under load one unit marks and claims many, not one each.
+                pause = self._settled + SETTLE_EVERY - time.monotonic()
+                if pause > 0 and not self._stopping:
+                    await asyncio.sleep(pause)
+                for task in [task for task in sending if task.done()]:
                     sending.discard(task)
                     if task.exception() is not None:
                         log.error("a send failed (%s)", type(task.exception()).__name__)
@@ -160,6 +184,7 @@ class Sender:
         and their marks gave up after the 5 s busy timeout. Given up after about a lease's
         time: by then the rows are due again anyway."""
         waits = list(MARK_WAITS)
+        self._settled = time.monotonic()
         while True:
             try:
                 return await self.db.run(self._mark_and_claim, sent, self.clock(), room)
@@ -217,7 +242,8 @@ class Sender:
             while not stop.is_set():
                 self._wake.clear()  # before draining, so a wake-up during the pass is kept
                 try:
-                    await self.drain(poll)
+                    if not self.workers_send:
+                        await self.drain(poll)
                 except Exception as exc:
                     log.error("sender pass failed (%s); retrying", type(exc).__name__)
                 with contextlib.suppress(TimeoutError):
@@ -239,7 +265,7 @@ class Sender:
         last: float | None = None  # when this sender's previous beat landed (monotonic)
         while not stop.is_set():
             try:
-                await self.db.run(self._beat_now)
+                self._workers_alive(await self.db.run(self._beat_now))
                 landed, previous, last = time.monotonic(), last, time.monotonic()
                 regular = previous is not None and landed - previous < 3 * every
                 if regular and await self.db.run(workers.reclaim, self.clock(), by=self.id):
@@ -248,8 +274,21 @@ class Sender:
                 log.warning("sender heartbeat failed (%s)", type(exc).__name__)
             await asyncio.sleep(every)
 
-    def _beat_now(self, conn: Connection) -> None:
-        workers.beat(conn, self.id, self.clock())
+    def _beat_now(self, conn: Connection) -> bool:
+        """Beat; and whether a worker is alive to send (asked by receivers that can wake
+        one, in the same unit)."""
+        workers.beat(conn, self.id, self.clock(), worker=self.worker)
+        return (self.hand_off is not None and not self.worker
+                and workers.worker_alive(conn, self.clock()))
+
+    def _workers_alive(self, alive: bool) -> None:
+        if alive != self.workers_send:
+            if alive:
+                log.info("a worker is alive: it sends, this process receives")
+            else:
+                log.warning("no worker is alive: this process sends")
+                self._wake.set()  # what was queued for the workers goes now
+        self.workers_send = alive
 
     def stop_soon(self) -> None:
         self._stopping = True

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, insert, select, text, update
+from sqlalchemy import ARRAY, Integer, any_, bindparam, case, delete, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from storage.db import is_postgres
@@ -191,6 +191,18 @@ _MARK_SENT = Prepared(
     update(_outbox)
     .where(_outbox.c.id == bindparam("oid"))
     .values(status="sent", sent_at=bindparam("at"), last_error=None))
+# PostgreSQL: one statement for all the rows, their ids one array (a fixed statement,
+# prepared once; an IN list is compiled again for every length).
+_IDS = any_(bindparam("ids", type_=ARRAY(Integer)))
+_LEASE_OUTBOX_PG = Prepared(
+    update(_outbox)
+    .where(_outbox.c.id == _IDS)
+    .values(status="sending", attempts=_outbox.c.attempts + 1,
+            not_before=bindparam("until"), leased_by=bindparam("by")))
+_MARK_SENT_PG = Prepared(
+    update(_outbox)
+    .where(_outbox.c.id == _IDS)
+    .values(status="sent", sent_at=bindparam("at"), last_error=None))
 
 
 def claim_outbox(
@@ -222,9 +234,7 @@ def claim_outbox(
                         row["payload"], row["attempts"] + 1) for row in rows]
     ids = [i for item in items for i in item.ids]
     if is_postgres(conn):  # one statement, one round trip
-        conn.execute(update(_outbox).where(_outbox.c.id.in_(ids))
-                     .values(status="sending", attempts=_outbox.c.attempts + 1,
-                             not_before=now + lease, leased_by=sender))
+        _LEASE_OUTBOX_PG.execute(conn, {"ids": ids, "until": now + lease, "by": sender})
     else:  # SQLite: one prepared statement stepped per row, no round trips to save
         _LEASE_OUTBOX.execute(conn, [{"oid": i, "until": now + lease, "by": sender}
                                      for i in ids])
@@ -324,8 +334,7 @@ def mark_sent(conn: Connection, ids: Sequence[int], now: datetime) -> None:
     if not ids:
         return
     if is_postgres(conn):
-        conn.execute(update(_outbox).where(_outbox.c.id.in_(ids))
-                     .values(status="sent", sent_at=now, last_error=None))
+        _MARK_SENT_PG.execute(conn, {"ids": list(ids), "at": now})
     else:
         _MARK_SENT.execute(conn, [{"oid": item_id, "at": now} for item_id in ids])
 

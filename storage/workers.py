@@ -1,12 +1,15 @@
 """Senders that are alive: each beats every second or so; a message leased by a sender whose
 beat stopped (it crashed, or was killed) is due again at once, not when its lease ends, so a
-crash never holds a chat's messages back for the length of a lease."""
+crash never holds a chat's messages back for the length of a lease.
+
+A beat also says whether its sender is a worker's (``homecoming worker``): while one is
+alive, the processes that receive leave the sending to the workers (``bot.sender``)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, select, update
+from sqlalchemy import Boolean, String, delete, exists, false, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +23,7 @@ class SenderBeat(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     beat_at: Mapped[datetime]
+    worker: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 _beats = SenderBeat.__table__
@@ -27,10 +31,16 @@ _outbox = OutboxMessage.__table__
 DEAD_AFTER = timedelta(seconds=5)  # a sender silent this long is taken for dead
 
 
-def beat(conn: Connection, sender_id: str, now: datetime) -> None:
+def beat(conn: Connection, sender_id: str, now: datetime, *, worker: bool = False) -> None:
     if not conn.execute(update(_beats).where(_beats.c.id == sender_id)
                         .values(beat_at=now)).rowcount:
-        conn.execute(_beats.insert(), {"id": sender_id, "beat_at": now})
+        conn.execute(_beats.insert(), {"id": sender_id, "beat_at": now, "worker": worker})
+
+
+def worker_alive(conn: Connection, now: datetime, dead_after: timedelta = DEAD_AFTER) -> bool:
+    """Whether a worker's sender beat recently: it sends what the others queue."""
+    return bool(conn.execute(select(exists().where(
+        _beats.c.worker.is_(True), _beats.c.beat_at > now - dead_after))).scalar())
 
 
 def leave(conn: Connection, sender_id: str, now: datetime) -> None:

@@ -1,0 +1,27 @@
+"""Sender beats say whether their sender is a worker's (receivers then leave it the sending)
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-04
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = "0013"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sender_beats") as batch_op:
+        batch_op.add_column(sa.Column("worker", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sender_beats") as batch_op:
+        batch_op.drop_column("worker")
