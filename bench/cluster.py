@@ -41,8 +41,10 @@ async def fresh_postgres(name: str) -> str:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{base}/{name}"
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_ADMIN).set(drivername="postgresql+asyncpg", database=name
+                                  ).render_as_string(hide_password=False)
 
 
 async def flush_redis(url: str) -> None:
