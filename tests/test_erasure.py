@@ -69,7 +69,7 @@ CLASSIFIED: dict[str, dict[str, str]] = {
                       "languages": NONE, "created_at": NONE, "expires_at": NONE,
                       "used_at": NONE, "staff_id": STAFF},
     "processed_updates": {"channel": NONE, "update_id": NONE, "at": NONE},
-    "sender_beats": {"id": NONE, "beat_at": NONE},
+    "sender_beats": {"id": NONE, "beat_at": NONE, "worker": NONE},
 }
 
 
