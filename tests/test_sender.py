@@ -292,3 +292,41 @@ async def test_messages_sent_before_a_claim_fails_are_still_marked(
         await sender.drain()
     assert len(transport.sent) == 2
     assert {r.status for r in await rows(database)} == {"sent"}
+
+
+async def test_sends_that_end_close_together_are_marked_in_one_unit(
+        database: Database, clock: FakeClock) -> None:
+    """Thirty sends ending a millisecond apart: marked (and the next rows claimed) in a few
+    units of work, not one each, and every one marked within moments of its send."""
+    import asyncio
+    import time
+
+    from bot import sender as sending
+
+    transport = RecordingTransport()
+    sender = Sender(database, {"test": transport}, clock=clock, batch=100)
+    await queue(database, clock, 30)
+    ended: dict[str, float] = {}
+    real = transport.send
+
+    async def staggered(chat_id: str, kind: str, payload: dict) -> None:
+        await asyncio.sleep(0.001 * int(chat_id))
+        await real(chat_id, kind, payload)
+        ended[chat_id] = time.monotonic()
+
+    units: list[tuple[float, int]] = []
+    settle = sender._settle
+
+    async def counted(sent: list[repo.OutboxItem], room: int) -> list[repo.OutboxItem]:
+        units.append((time.monotonic(), len(sent)))
+        return await settle(sent, room)
+
+    transport.send = staggered  # type: ignore[method-assign]
+    sender._settle = counted  # type: ignore[method-assign]
+    assert await sender.drain() == 30
+    assert {r.status for r in await rows(database)} == {"sent"}
+    marking = [(at, n) for at, n in units if n]
+    assert sum(n for _, n in marking) == 30
+    assert len(marking) <= 8  # 30 ms of sends: a few units, not one a send
+    last_end = max(ended.values())
+    assert marking[-1][0] - last_end < sending.SETTLE_EVERY + 0.2  # marked promptly
