@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from bot.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from bot.runtime import Runtime, settle_memory, start
+from bot.sender import Sender
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter
 from bot.wakeup import RedisWakeup
@@ -164,6 +165,16 @@ async def _start_console(settings: Settings, runtime: Runtime, stop: asyncio.Eve
     return task
 
 
+def join_wakeups(wakeup: RedisWakeup, sender: Sender, receive: bool, stop: asyncio.Event
+                 ) -> asyncio.Task[None] | None:
+    """A receiver's sender wakes the workers; a worker's listens for those wake-ups (the
+    listening task, to be cancelled when the worker stops)."""
+    if receive:
+        sender.hand_off = wakeup.notify
+        return None
+    return asyncio.create_task(wakeup.listen(sender.wake, stop))
+
+
 async def serve(
     settings: Settings,
     adapter: TelegramAdapter,
@@ -205,10 +216,8 @@ async def serve(
         if receive:
             await adapter.publish_commands(runtime.engine.catalogs)
         settle_memory()
-        if wakeup is not None and receive:
-            runtime.sender.hand_off = wakeup.notify
-        elif wakeup is not None:
-            listener = asyncio.create_task(wakeup.listen(runtime.sender.wake, sender_stop))
+        if wakeup is not None:
+            listener = join_wakeups(wakeup, runtime.sender, receive, sender_stop)
         sender_task = asyncio.create_task(runtime.sender.run(sender_stop, poll=sender_poll))
         sweeper = asyncio.create_task(sweep_alerts(
             runtime, settings.alert_sweep_seconds,
@@ -260,8 +269,10 @@ async def serve(
                 await asyncio.wait_for(sender_task, timeout=30)
             except TimeoutError:
                 log.warning("the sender did not finish its pass in time; stopping it")
+        runtime.sender.hand_off = None  # commits from here on wake no one
         if listener is not None:
             listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
         if wakeup is not None:
             await wakeup.close()
         if runner is not None:

@@ -87,6 +87,9 @@ class Sender:
         self.hand_off: Callable[[], None] | None = None  # wakes the workers (bot.wakeup)
         self.workers_send = False  # a worker is alive and this sender leaves it the sending
         self._stopping = False
+        self._poll = 1.0
+        self._came_round = time.monotonic()  # when the sending loop last had room (monotonic)
+        self._withdrawn: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._settled = 0.0  # when the last unit marking and claiming began (monotonic)
 
@@ -118,6 +121,8 @@ class Sender:
                 # Stopping: what is in flight finishes (a send and its mark belong together),
                 # nothing new is taken.
                 room = 0 if self._stopping or self.workers_send else self.batch - len(sending)
+                if room > 0:
+                    self._came_round = time.monotonic()
                 try:
                     items = await self._settle(sent, room) if sent or room > 0 else []
                 except Exception:
@@ -237,23 +242,32 @@ class Sender:
         Stops when ``stop`` is set, after the pass in progress: a pass cut between a send
         and its "sent" mark would leave the message leased, and then sent twice.
         """
-        beating = asyncio.create_task(self._beat(stop, beat))
+        self._poll = poll
+        # Beats go on until the last pass has ended: a sender still finishing its sends is
+        # alive, and its rows are not taken over (and sent again) meanwhile.
+        beating = asyncio.create_task(self._beat(beat))
         try:
             while not stop.is_set():
+                self._came_round = time.monotonic()
                 self._wake.clear()  # before draining, so a wake-up during the pass is kept
                 try:
                     if not self.workers_send:
                         await self.drain(poll)
                 except Exception as exc:
                     log.error("sender pass failed (%s); retrying", type(exc).__name__)
+                if self._stopping or stop.is_set():
+                    break  # asked to stop during the pass (which took its wake-up)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll)
         finally:
             beating.cancel()
             with contextlib.suppress(Exception):
+                if self._withdrawn is not None:
+                    await self._withdrawn
+            with contextlib.suppress(Exception):
                 await self.db.run(workers.leave, self.id, self.clock())
 
-    async def _beat(self, stop: asyncio.Event, every: float) -> None:
+    async def _beat(self, every: float) -> None:
         """Beat, and free the rows of senders that stopped beating.
 
         The time of a beat is read when its unit runs, not when it was asked for: a beat
@@ -263,7 +277,7 @@ class Sender:
         sender judge others right after its own beats were held up (its previous beat more
         than three beats ago): theirs were held up too."""
         last: float | None = None  # when this sender's previous beat landed (monotonic)
-        while not stop.is_set():
+        while True:
             try:
                 self._workers_alive(await self.db.run(self._beat_now))
                 landed, previous, last = time.monotonic(), last, time.monotonic()
@@ -272,12 +286,20 @@ class Sender:
                     self.wake()  # a chat held by a dead sender goes on now
             except Exception as exc:
                 log.warning("sender heartbeat failed (%s)", type(exc).__name__)
+                self._workers_alive(False)  # not known alive: send, rather than trust
             await asyncio.sleep(every)
+
+    def _sending_for_all(self) -> bool:
+        """A worker's sender says it sends for every process only while its sending loop
+        comes round with room to take rows: not once stopping, nor while stuck (a claim
+        waiting on a lock, every send slot hung), when the receivers had better send."""
+        return (self.worker and not self._stopping
+                and time.monotonic() - self._came_round < 3 * max(self._poll, 1.0))
 
     def _beat_now(self, conn: Connection) -> bool:
         """Beat; and whether a worker is alive to send (asked by receivers that can wake
         one, in the same unit)."""
-        workers.beat(conn, self.id, self.clock(), worker=self.worker)
+        workers.beat(conn, self.id, self.clock(), worker=self._sending_for_all())
         return (self.hand_off is not None and not self.worker
                 and workers.worker_alive(conn, self.clock()))
 
@@ -285,6 +307,8 @@ class Sender:
         if alive != self.workers_send:
             if alive:
                 log.info("a worker is alive: it sends, this process receives")
+                if self.hand_off is not None:
+                    self.hand_off()  # what this process was about to send goes there
             else:
                 log.warning("no worker is alive: this process sends")
                 self._wake.set()  # what was queued for the workers goes now
@@ -293,3 +317,6 @@ class Sender:
     def stop_soon(self) -> None:
         self._stopping = True
         self._wake.set()
+        if self.worker:  # the receivers send again at once, not when its beats go stale
+            self._withdrawn = asyncio.get_running_loop().create_task(
+                self.db.run(workers.beat, self.id, self.clock(), worker=False))

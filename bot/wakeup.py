@@ -35,7 +35,10 @@ class RedisWakeup:
     def __init__(self, url: str, *, channel: str = CHANNEL) -> None:
         from redis import asyncio as redis
 
-        self.redis: Any = redis.from_url(url)
+        # A half-open connection (a failover, a NAT timeout) is found within seconds, not
+        # left listening for ever while every message waits for the workers' poll.
+        self.redis: Any = redis.from_url(url, health_check_interval=5, socket_keepalive=True,
+                                         socket_connect_timeout=2)
         database = self.redis.connection_pool.connection_kwargs.get("db", 0)
         self.channel = f"{channel}:{database}"
         self._pending = False

@@ -33,7 +33,7 @@ DEAD_AFTER = timedelta(seconds=5)  # a sender silent this long is taken for dead
 
 def beat(conn: Connection, sender_id: str, now: datetime, *, worker: bool = False) -> None:
     if not conn.execute(update(_beats).where(_beats.c.id == sender_id)
-                        .values(beat_at=now)).rowcount:
+                        .values(beat_at=now, worker=worker)).rowcount:
         conn.execute(_beats.insert(), {"id": sender_id, "beat_at": now, "worker": worker})
 
 

@@ -64,8 +64,52 @@ async def test_deployments_on_other_redis_databases_do_not_wake_each_other(
     base = redis_url.rsplit("/", 1)[0]
     mine, theirs = RedisWakeup(f"{base}/15"), RedisWakeup(f"{base}/14")
     assert mine.channel != theirs.channel
-    await mine.close()
-    await theirs.close()
+    woken: list[int] = []
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(theirs.listen(lambda: woken.append(1), stop, ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 5)
+        before = len(woken)
+        mine.notify()
+        assert await until(lambda: mine.published == 1)
+        await asyncio.sleep(0.3)
+        assert len(woken) == before  # the other deployment's publish woke no one here
+    finally:
+        stop.set()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await mine.close()
+        await theirs.close()
+
+
+async def test_receivers_wake_and_workers_listen(
+        database: Database, redis_url: str) -> None:  # noqa: F811
+    """``serve``'s wiring: a receiver's sender publishes its wake-ups, a worker's sender
+    is woken by them."""
+    from bot.run import join_wakeups
+
+    channel = f"test-wiring-{time.monotonic_ns()}"
+    publisher, subscriber = (RedisWakeup(redis_url, channel=channel) for _ in range(2))
+    receiver = Sender(database, {"test": RecordingTransport()})
+    worker = Sender(database, {"test": RecordingTransport()}, worker=True)
+    stop = asyncio.Event()
+    assert join_wakeups(publisher, receiver, True, stop) is None
+    assert receiver.hand_off == publisher.notify
+    listening = join_wakeups(subscriber, worker, False, stop)
+    assert listening is not None and worker.hand_off is None
+    try:
+        await asyncio.sleep(0.3)  # subscribed (and woken once, as it subscribes)
+        worker._wake.clear()
+        receiver.workers_send = True
+        receiver.wake()  # after a commit
+        assert await until(worker._wake.is_set)
+        assert not receiver._wake.is_set()
+    finally:
+        stop.set()
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+        await publisher.close()
+        await subscriber.close()
 
 
 async def test_a_receiver_leaves_the_sending_to_a_live_worker_and_sends_when_none_is(
@@ -81,7 +125,8 @@ async def test_a_receiver_leaves_the_sending_to_a_live_worker_and_sends_when_non
                         payload={"text": "hello"}, now=clock())
 
     stop = asyncio.Event()
-    running = asyncio.create_task(receiver.run(stop, poll=0.05, beat=0.02))
+    # A long poll: what is sent after the worker died is sent because it died, not polled.
+    running = asyncio.create_task(receiver.run(stop, poll=5.0, beat=0.02))
     try:
         assert await until(lambda: receiver.workers_send)
         await database.run(add)
@@ -94,6 +139,52 @@ async def test_a_receiver_leaves_the_sending_to_a_live_worker_and_sends_when_non
         assert not receiver.workers_send
     finally:
         stop.set()
+        receiver.stop_soon()
+        await asyncio.wait_for(running, 5)
+
+
+def test_a_receiver_that_starts_leaving_the_sending_wakes_the_workers() -> None:
+    """What it was about to send itself when a worker came alive goes to the workers."""
+    receiver = Sender(None, {})  # type: ignore[arg-type]
+    handed: list[int] = []
+    receiver.hand_off = lambda: handed.append(1)
+    receiver._workers_alive(True)
+    assert handed == [1] and receiver.workers_send
+    receiver._workers_alive(True)
+    assert handed == [1]  # once, at the switch
+
+
+async def test_a_worker_that_stops_or_is_stuck_no_longer_says_it_sends(
+        database: Database, clock: FakeClock) -> None:
+    worker = Sender(database, {"test": RecordingTransport()}, clock=clock, worker=True)
+    stop, release = asyncio.Event(), asyncio.Event()
+    drain = worker.drain
+
+    async def stuck(poll: float = 1.0) -> int:
+        if not release.is_set():  # a claim waiting on a lock, say, for 10 s so far
+            worker._came_round -= 10
+            await release.wait()
+        return await drain(poll)
+
+    running = asyncio.create_task(worker.run(stop, poll=0.05, beat=0.02))
+    try:
+        await asyncio.sleep(0.1)  # a beat or more
+        assert await database.run(workers.worker_alive, clock())
+        worker.drain = stuck  # type: ignore[method-assign]
+        assert await until(lambda: not worker._sending_for_all())
+        await asyncio.sleep(0.1)  # a beat or more
+        assert not await database.run(workers.worker_alive, clock())
+        release.set()  # it goes on: it says so again
+        await asyncio.sleep(0.1)
+        assert await database.run(workers.worker_alive, clock())
+        stop.set()
+        worker.stop_soon()  # stopping: withdrawn at once, while its last pass ends
+        assert worker._withdrawn is not None
+        await worker._withdrawn
+        assert not await database.run(workers.worker_alive, clock())
+    finally:
+        stop.set()
+        release.set()
         await asyncio.wait_for(running, 5)
 
 
