@@ -279,7 +279,8 @@ async def main() -> None:
     parser.add_argument("--database", default="bench_rel")
     parser.add_argument("--keep", default=None, help="a folder for the processes' logs")
     parser.add_argument("--trace", action="store_true",
-                        help="also print each second's replies and PostgreSQL's waits")
+                        help="also print each second's replies and PostgreSQL's waits, and each "
+                             "process's CPU an update")
     args = parser.parse_args()
     results = [await run_layout(int(n), loop, args) for n in args.layouts.split(",")
                for loop in args.loops.split(",")]

@@ -26,6 +26,16 @@ async def until(check: Callable[[], bool], seconds: float = 3.0) -> bool:
     return True
 
 
+async def stop_listening(stop: asyncio.Event, tasks: list[asyncio.Task[None]],
+                         clients: list[RedisWakeup]) -> None:
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for client in clients:
+        await client.close()
+
+
 async def test_a_wakeup_reaches_every_listening_worker_and_commits_coalesce(
         redis_url: str) -> None:  # noqa: F811
     channel = f"test-wake-{time.monotonic_ns()}"
@@ -51,12 +61,7 @@ async def test_a_wakeup_reaches_every_listening_worker_and_commits_coalesce(
         await asyncio.sleep(0.1)
         assert 1 <= receiver.published <= 3  # one publish, and one for those meanwhile
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for one in (receiver, *listeners):
-            await one.close()
+        await stop_listening(stop, tasks, [receiver, *listeners])
 
 
 async def test_deployments_on_other_redis_databases_do_not_wake_each_other(
@@ -75,11 +80,7 @@ async def test_deployments_on_other_redis_databases_do_not_wake_each_other(
         await asyncio.sleep(0.3)
         assert len(woken) == before  # the other deployment's publish woke no one here
     finally:
-        stop.set()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await mine.close()
-        await theirs.close()
+        await stop_listening(stop, [task], [mine, theirs])
 
 
 async def test_receivers_wake_and_workers_listen(
@@ -98,18 +99,14 @@ async def test_receivers_wake_and_workers_listen(
     listening = join_wakeups(subscriber, worker, False, stop)
     assert listening is not None and worker.hand_off is None
     try:
-        await asyncio.sleep(0.3)  # subscribed (and woken once, as it subscribes)
+        assert await until(worker._wake.is_set)  # subscribed: woken once, as it subscribes
         worker._wake.clear()
         receiver.workers_send = True
         receiver.wake()  # after a commit
         assert await until(worker._wake.is_set)
         assert not receiver._wake.is_set()
     finally:
-        stop.set()
-        listening.cancel()
-        await asyncio.gather(listening, return_exceptions=True)
-        await publisher.close()
-        await subscriber.close()
+        await stop_listening(stop, [listening], [publisher, subscriber])
 
 
 async def test_a_receiver_leaves_the_sending_to_a_live_worker_and_sends_when_none_is(
